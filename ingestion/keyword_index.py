@@ -1,0 +1,49 @@
+"""The BM25 side of the index: rebuilt from the collection after each ingest and saved beside Chroma.
+
+A `current` pointer file names the live version, so a reader never sees a half-written index.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from pathlib import Path
+
+import bm25s
+
+from ingestion.index import get_all
+from ingestion.tokenize import tokenize
+
+K1, B = 0.9, 0.4
+
+
+def keyword_dir(data_dir: Path, collection: str) -> Path:
+    return data_dir / "keyword" / collection
+
+
+def build_keyword_index(collection, data_dir: Path) -> int:
+    """Rebuild the BM25 index of `collection`; returns the number of chunks indexed."""
+    records = get_all(collection, include=["documents", "metadatas"])
+    root = keyword_dir(data_dir, collection.name)
+    root.mkdir(parents=True, exist_ok=True)
+    version = f"{time.time_ns()}"
+    target = root / version
+    target.mkdir()
+    entries = [
+        {"id": i, "groups": list((m or {}).get("groups") or [])}
+        for i, m in zip(records["ids"], records["metadatas"])
+    ]
+    if entries:
+        texts = [f"{(m or {}).get('title', '')}\n{d}" for d, m in zip(records["documents"], records["metadatas"])]
+        retriever = bm25s.BM25(k1=K1, b=B)
+        retriever.index([tokenize(t) or ["\x00"] for t in texts], show_progress=False)
+        retriever.save(str(target), show_progress=False)
+    (target / "entries.json").write_text(json.dumps(entries), encoding="utf-8")
+    pointer = root / "current.tmp"
+    pointer.write_text(version, encoding="utf-8")
+    os.replace(pointer, root / "current")
+    for old in root.iterdir():
+        if old.is_dir() and old.name != version:
+            shutil.rmtree(old, ignore_errors=True)
+    return len(entries)

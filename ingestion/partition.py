@@ -1,0 +1,185 @@
+"""Reads one file into a Document of sections: unstructured for office/markup formats, pypdf for PDF (with pages).
+
+Every failure is a PartitionError with a reason a person can act on; the caller records it and goes on.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+from ingestion.documents import Document, Section
+from prompts.language import detect_language
+
+TEXT_SUFFIXES = {".md", ".markdown", ".txt", ".text", ".html", ".htm"}
+OFFICE_SUFFIXES = {".docx", ".pptx"}
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES | OFFICE_SUFFIXES | {".pdf"}
+_SENTENCE_END = tuple("。！？；.!?;:：")
+
+
+class PartitionError(Exception):
+    """A file that cannot be read; the message says why."""
+
+
+def decode_text(data: bytes) -> str:
+    """Decode a text file: BOM-marked UTF-8/16 first, then UTF-8, then GB18030 (covers GBK/GB2312)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8")
+    if b"\x00" in data[:4096]:
+        raise PartitionError("binary data, not text (NUL bytes)")
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if _looks_like_text(text):
+            return text
+    raise PartitionError("not readable as text (unknown encoding or binary data)")
+
+
+def _looks_like_text(text: str) -> bool:
+    sample = text[:4096]
+    if not sample:
+        return True
+    controls = sum(1 for c in sample if ord(c) < 32 and c not in "\n\r\t\f")
+    return controls / len(sample) < 0.01
+
+
+def _is_heading(category: str, text: str) -> bool:
+    # unstructured calls short Chinese sentences "Title" in plain text; a heading is short and unpunctuated.
+    return category == "Title" and len(text) <= 60 and not text.endswith(_SENTENCE_END)
+
+
+def _languages_for(text: str) -> list[str]:
+    return ["zho", "eng"] if detect_language(text[:4000]) == "zh" else ["eng"]
+
+
+def _sections_from_elements(elements) -> tuple[str | None, list[Section]]:
+    title: str | None = None
+    sections: list[Section] = []
+    heading: str | None = None
+    body: list[str] = []
+    page: int | None = None
+
+    def flush():
+        if body:
+            text = "\n".join(([heading] if heading else []) + body)
+            sections.append(Section(text=text, heading=heading, page=page))
+
+    for el in elements:
+        text = (el.text or "").strip()
+        if not text:
+            continue
+        el_page = getattr(el.metadata, "page_number", None)
+        if _is_heading(el.category, text) or (el_page is not None and el_page != page and body):
+            flush()
+            body = []
+            if _is_heading(el.category, text):
+                heading = text
+                title = title or text
+                page = el_page
+                continue
+        if not body:
+            page = el_page
+        body.append(text)
+    flush()
+    return title, sections
+
+
+def _partition_with_unstructured(path: Path, data: bytes) -> tuple[str | None, list[Section]]:
+    suffix = path.suffix.lower()
+    if suffix in TEXT_SUFFIXES:
+        text = decode_text(data)
+        languages = _languages_for(text)
+        if suffix in {".md", ".markdown"}:
+            from unstructured.partition.md import partition_md
+
+            elements = partition_md(text=text, languages=languages)
+        elif suffix in {".html", ".htm"}:
+            from unstructured.partition.html import partition_html
+
+            elements = partition_html(text=text, languages=languages)
+        else:
+            from unstructured.partition.text import partition_text
+
+            elements = partition_text(text=text, languages=languages)
+    elif suffix == ".docx":
+        from unstructured.partition.docx import partition_docx
+
+        elements = partition_docx(filename=str(path), languages=["zho", "eng"])
+    else:
+        from unstructured.partition.pptx import partition_pptx
+
+        elements = partition_pptx(filename=str(path), languages=["zho", "eng"])
+    return _sections_from_elements(elements)
+
+
+_WRAPPED_CJK = re.compile(r"(?<=[\u3400-\u9fff\uff0c\u3001])\n(?=[\u3400-\u9fff])")
+
+
+def _join_wrapped_cjk(text: str) -> str:
+    """PDF lines wrap mid-phrase; Chinese has no spaces, so a line break between two CJK characters is no break."""
+    return _WRAPPED_CJK.sub("", text)
+
+
+def _partition_pdf(path: Path) -> tuple[str | None, list[Section]]:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(str(path))
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise PartitionError("encrypted PDF (password required)")
+        title = (reader.metadata or {}).get("/Title") if reader.metadata else None
+        sections = []
+        for number, page in enumerate(reader.pages, start=1):
+            text = _join_wrapped_cjk(re.sub(r"[ \t]+\n", "\n", page.extract_text() or "")).strip()
+            if text:
+                sections.append(Section(text=text, page=number))
+    except PartitionError:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise PartitionError(f"corrupt or truncated PDF ({exc})") from exc
+    if not title and sections:
+        first_line = sections[0].text.splitlines()[0].strip()
+        title = first_line if len(first_line) <= 80 else None
+    return (str(title) if title else None), sections
+
+
+def partition_file(path: Path, max_bytes: int) -> Document:
+    """Read one file. Raises PartitionError with the reason when it cannot be used."""
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise PartitionError(f"unsupported file type '{suffix or path.name}'")
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise PartitionError(f"file too large ({size / 1e6:.1f} MB > limit {max_bytes / 1e6:.1f} MB)")
+        data = path.read_bytes()
+    except PermissionError as exc:
+        raise PartitionError("permission denied") from exc
+    except FileNotFoundError as exc:
+        raise PartitionError("file not found (moved or deleted before it could be read)") from exc
+    except OSError as exc:
+        raise PartitionError(f"cannot read file ({exc.strerror or exc})") from exc
+    if not data.strip():
+        raise PartitionError("empty file")
+    try:
+        if suffix == ".pdf":
+            title, sections = _partition_pdf(path)
+        else:
+            title, sections = _partition_with_unstructured(path, data)
+    except PartitionError:
+        raise
+    except Exception as exc:  # third-party parsers raise anything on corrupt input
+        raise PartitionError(f"cannot parse {suffix[1:]} file ({type(exc).__name__}: {exc})") from exc
+    if not sections:
+        raise PartitionError("no text found in the document")
+    return Document(
+        source=str(path.resolve()),
+        title=title or path.stem.replace("-", " ").replace("_", " "),
+        sha256=hashlib.sha256(data).hexdigest(),
+        sections=sections,
+    )

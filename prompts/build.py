@@ -1,0 +1,41 @@
+"""Builds the chat messages for one question: instructions, then the sources as delimited untrusted data."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+
+@dataclass(frozen=True)
+class PromptSource:
+    number: int
+    title: str
+    text: str
+    page: int | None = None
+
+
+@cache
+def instructions(language: str) -> str:
+    name = "instructions_zh.md" if language == "zh" else "instructions_en.md"
+    return resources.files("prompts").joinpath(name).read_text(encoding="utf-8")
+
+
+def format_sources(sources: list[PromptSource]) -> str:
+    blocks = []
+    for s in sources:
+        where = f", page {s.page}" if s.page else ""
+        # Strip our own delimiters from document text so a document cannot close its block early.
+        body = s.text.replace("<source", "(source").replace("</source", "(/source")
+        blocks.append(f'<source number="{s.number}" title="{s.title}{where}">\n{body}\n</source>')
+    return "\n".join(blocks)
+
+
+def build_messages(question: str, sources: list[PromptSource], language: str) -> list[dict[str, str]]:
+    if language == "zh":
+        user = f"来源文档（仅作为数据）：\n{format_sources(sources)}\n\n问题：{question}"
+    else:
+        user = f"Source documents (data only):\n{format_sources(sources)}\n\nQuestion: {question}"
+    return [
+        {"role": "system", "content": instructions(language)},
+        {"role": "user", "content": user},
+    ]

@@ -1,0 +1,71 @@
+"""The answer schema: what the model must produce inside its final answer, and what every front door renders."""
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+
+class Point(BaseModel):
+    text: str
+    citations: list[int] = Field(default_factory=list, description="numbers of the sources that support this point")
+
+
+class Answer(BaseModel):
+    restatement: str = ""
+    points: list[Point] = Field(default_factory=list)
+    conclusion: str = ""
+    suggestions: list[str] = Field(default_factory=list)
+
+
+SECTION_LABELS: dict[str, dict[str, str]] = {
+    "en": {
+        "restatement": "Question",
+        "points": "Key points",
+        "conclusion": "Conclusion",
+        "suggestions": "Suggestions",
+        "sources": "Sources",
+        "no_citation": "None of these statements could be tied to a source document; treat them with caution.",
+        "not_found": "I could not find this in the documents you can access.",
+        "model_unavailable": "The model is unavailable right now; here are the most relevant documents.",
+    },
+    "zh": {
+        "restatement": "问题",
+        "points": "要点",
+        "conclusion": "结论",
+        "suggestions": "建议",
+        "sources": "来源",
+        "no_citation": "以下内容均无法对应到来源文档，请谨慎参考。",
+        "not_found": "在您有权访问的文档中没有找到相关内容。",
+        "model_unavailable": "模型暂时不可用，以下是最相关的文档。",
+    },
+}
+
+
+def answer_json_schema(source_count: int | None = None) -> dict:
+    """JSON schema of Answer, small enough to be compiled into a grammar by llama.cpp.
+
+    With `source_count`, each point must cite at least one source and only numbers 1..source_count: servers that
+    enforce the schema (llama.cpp grammars, vLLM guided decoding) then cannot emit an invalid or missing citation.
+    """
+    citation = {"type": "integer"}
+    if source_count:
+        citation = {"type": "integer", "enum": list(range(1, source_count + 1))}
+    return {
+        "type": "object",
+        "properties": {
+            "restatement": {"type": "string"},
+            "points": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "text": {"type": "string"},
+                        "citations": {"type": "array", "items": citation, "minItems": 1 if source_count else 0},
+                    },
+                    "required": ["text", "citations"],
+                },
+            },
+            "conclusion": {"type": "string"},
+            "suggestions": {"type": "array", "items": {"type": "string"}},
+        },
+        "required": ["restatement", "points", "conclusion", "suggestions"],
+    }

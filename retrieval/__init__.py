@@ -1,0 +1,1 @@
+"""Retrieval: dense and keyword search filtered by the caller's groups, fused into ranked sources. No HTTP here."""

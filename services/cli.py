@@ -1,0 +1,202 @@
+"""The `perimeter` command: ingest, search, ask, serve, and prepare the embedded model."""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+import ingestion  # noqa: F401  (offline environment before any third-party import)
+from services.settings import Settings, get_settings
+
+
+def _ingest(args, settings: Settings) -> int:
+    from tqdm import tqdm
+
+    from ingestion.pipeline import discover_files
+    from services.components import build_embedder, run_ingest
+
+    paths = [Path(p) for p in args.paths]
+    groups = [g.strip() for g in args.groups.split(",") if g.strip()] if args.groups else settings.default_groups
+    collection = args.collection or settings.collection
+    total = sum(1 for _ in discover_files(paths))
+    print(f"Loading embedding model {settings.embedding_model}…", flush=True)
+    embedder = build_embedder(settings)
+    bar = tqdm(total=total, unit="file", desc=f"ingesting into '{collection}'")
+
+    def progress(path, result):
+        bar.update(1)
+        if result.status == "failed":
+            bar.write(f"  failed: {path} — {result.reason}")
+
+    report = run_ingest(settings, paths, groups=groups, collection=collection, embedder=embedder, progress=progress)
+    bar.close()
+    summary = report.to_dict()
+    if args.json:
+        print(json.dumps(summary, ensure_ascii=False, indent=2))
+    else:
+        added = summary["chunks_added"]
+        rate = added / report.seconds if report.seconds and added else 0
+        print(
+            f"files ok: {summary['files_ok']}, failed: {summary['files_failed']} | chunks added: {added}, "
+            f"removed: {summary['chunks_removed']}, unchanged: {summary['chunks_unchanged']} | "
+            f"{report.seconds:.1f} s ({rate:.1f} chunks/s)"
+        )
+        for failure in summary["failures"]:
+            print(f"  FAILED {failure['source']}: {failure['reason']}")
+    return 0 if summary["files_ok"] or not summary["files_failed"] else 1
+
+
+def _print_answer(response) -> None:
+    from prompts.schema import SECTION_LABELS
+
+    labels = SECTION_LABELS[response.language]
+    a = response.answer
+    if a.restatement:
+        print(f"{labels['restatement']}: {a.restatement}\n")
+    if a.points:
+        print(f"{labels['points']}:")
+        for i, p in enumerate(a.points, start=1):
+            cites = "".join(f"[{n}]" for n in p.citations)
+            print(f"  {i}. {p.text} {cites}")
+        print()
+    if a.conclusion:
+        print(f"{labels['conclusion']}: {a.conclusion}\n")
+    if a.suggestions:
+        print(f"{labels['suggestions']}:")
+        for s in a.suggestions:
+            print(f"  - {s}")
+        print()
+    if response.notice:
+        print(f"({response.notice})\n")
+    _print_sources(response.sources, labels["sources"])
+
+
+def _print_sources(sources, heading: str = "Sources") -> None:
+    print(f"{heading}:")
+    for s in sources:
+        page = f", p. {s.page}" if s.page else ""
+        print(f"  [{s.id}] {s.title}{page} ({s.uri}) score {s.score:.4f}")
+        print(f"      {s.snippet}")
+
+
+def _search(args, settings: Settings) -> int:
+    from services.ask import AskPipeline
+    from services.components import build_retriever
+    from services.identity import DEMO_USER
+
+    response = AskPipeline(settings, build_retriever(settings), None).search(args.question, DEMO_USER)
+    if args.json:
+        print(response.model_dump_json(indent=2))
+    else:
+        _print_sources(response.sources)
+        print(f"({response.timings.retrieval_ms:.0f} ms)")
+    return 0
+
+
+def _ask(args, settings: Settings) -> int:
+    from services.components import build_pipeline
+    from services.identity import DEMO_USER
+    from services.llm.embedded import is_up
+    from services.modelserver import embedded_server
+
+    pipeline = build_pipeline(settings)
+    if settings.llm_url is None and not is_up(settings.embedded_url):
+        # No server running: start the embedded one for this one question.
+        print("Starting the embedded model server for this question…", file=sys.stderr, flush=True)
+        with embedded_server(settings):
+            response = pipeline.ask(args.question, DEMO_USER)
+    else:
+        response = pipeline.ask(args.question, DEMO_USER)
+    if args.json:
+        print(response.model_dump_json(indent=2))
+    else:
+        _print_answer(response)
+    return 0
+
+
+def _serve(args, settings: Settings) -> int:
+    import uvicorn
+
+    from services.api.app import create_app
+    from services.llm.embedded import is_up
+    from services.modelserver import embedded_server
+
+    def run_api():
+        print(f"Perimeter API on http://{args.host}:{args.port} (docs at /docs). Demo identity: user 'demo', "
+              "group 'all' — no sign-in.", flush=True)
+        uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+
+    if settings.llm_url is None and not is_up(settings.embedded_url):
+        with embedded_server(settings):
+            run_api()
+    else:
+        run_api()
+    return 0
+
+
+def _models(args, settings: Settings) -> int:
+    from services.llm.gguf import prepare_model
+
+    path = prepare_model(args.name or settings.embedded_model, settings.models_dir)
+    print(f"model ready: {path}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="perimeter", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("ingest", help="add documents (files or folders) to the index")
+    p.add_argument("paths", nargs="+")
+    p.add_argument("--collection")
+    p.add_argument("--groups", help="comma-separated access groups (default: all)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_ingest)
+
+    p = sub.add_parser("search", help="ranked sources for a question, no model")
+    p.add_argument("question")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_search)
+
+    p = sub.add_parser("ask", help="answer a question with citations")
+    p.add_argument("question")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_ask)
+
+    p = sub.add_parser("serve", help="serve the HTTP API (and the embedded model unless PERIMETER_LLM_URL is set)")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.set_defaults(func=_serve)
+
+    p = sub.add_parser("models", help="prepare the embedded model (assemble and verify its GGUF)")
+    p.add_argument("action", choices=["prepare"])
+    p.add_argument("--name", help="embedded model name (default: PERIMETER_EMBEDDED_MODEL)")
+    p.set_defaults(func=_models)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    settings = get_settings()
+    try:
+        return args.func(args, settings)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:
+        from ingestion.index import EmbeddingModelMismatch
+        from services.ask import QuestionError
+        from services.llm.base import ModelError
+        from services.llm.embedded import EmbeddedServerError
+        from services.llm.gguf import ModelAssemblyError
+
+        if isinstance(exc, (QuestionError, ModelError, EmbeddedServerError, ModelAssemblyError, EmbeddingModelMismatch)):
+            print(f"perimeter: {exc}", file=sys.stderr)
+            return 2
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())

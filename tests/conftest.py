@@ -1,0 +1,65 @@
+"""Shared fixtures. Integration fixtures use the real parts: the packaged embedding model, Chroma on disk,
+and the llama.cpp server with the small Qwen2.5-Coder-0.5B GGUF assembled from its PyPI parts."""
+from __future__ import annotations
+
+import json
+import socket
+from pathlib import Path
+
+import pytest
+
+import ingestion  # noqa: F401  (offline environment before anything else)
+from services.settings import Settings
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLES = REPO / "samples" / "acme"
+QUESTIONS = REPO / "samples" / "questions.jsonl"
+# Assembled models are kept between runs (and shared with `make run`): assembling costs a download.
+MODELS_DIR = REPO / "var" / "models"
+TEST_MODEL = "qwen2.5-coder-0.5b"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def load_questions() -> list[dict]:
+    return [json.loads(line) for line in QUESTIONS.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def make_settings(data_dir: Path, **overrides) -> Settings:
+    values = dict(data_dir=data_dir, PERIMETER_MODELS_DIR=MODELS_DIR, embedded_model=TEST_MODEL)
+    values.update(overrides)
+    return Settings(**values)
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    from ingestion.embedder import load_embedder
+
+    return load_embedder("all-MiniLM-L6-v2")
+
+
+@pytest.fixture(scope="session")
+def sample_index(tmp_path_factory, embedder):
+    """The sample corpus ingested once into a fresh data dir: (settings, report)."""
+    from services.components import run_ingest
+
+    settings = make_settings(tmp_path_factory.mktemp("sample-index"))
+    report = run_ingest(settings, [SAMPLES], embedder=embedder)
+    return settings, report
+
+
+@pytest.fixture(scope="session")
+def llm_server(tmp_path_factory):
+    """A real llama.cpp server on a free loopback port, for the whole session."""
+    from services.llm.embedded import EmbeddedLlamaServer
+    from services.llm.gguf import prepare_model
+
+    path = prepare_model(TEST_MODEL, MODELS_DIR)
+    log = tmp_path_factory.mktemp("llama") / "server.log"
+    server = EmbeddedLlamaServer(path, port=free_port(), n_ctx=4096, n_threads=2, log_path=log)
+    with server:
+        yield server

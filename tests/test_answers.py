@@ -1,0 +1,66 @@
+"""Real answers from the real llama.cpp server (Qwen2.5-Coder-0.5B, temperature 0): a handful of calls only."""
+import json
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+from fastapi.testclient import TestClient
+
+from services.api.app import create_app
+from services.components import build_pipeline
+from services.llm.openai_chat import OpenAIChatModel
+from tests.conftest import MODELS_DIR, REPO, TEST_MODEL, load_questions
+
+pytestmark = pytest.mark.integration
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+@pytest.fixture(scope="module")
+def api(sample_index, llm_server):
+    settings, _ = sample_index
+    settings = settings.model_copy(update={"llm_url": llm_server.url, "llm_temperature": 0.0, "llm_max_tokens": 400})
+    model = OpenAIChatModel(llm_server.url, timeout_s=240, response_format_style="llamacpp")
+    return TestClient(create_app(settings, build_pipeline(settings, model))), settings
+
+
+def _question(qid: str) -> dict:
+    return next(q for q in load_questions() if q["id"] == qid)
+
+
+def _check_answer(body: dict, q: dict) -> None:
+    ids = {s["id"] for s in body["sources"]}
+    cited = {n for p in body["answer"]["points"] for n in p["citations"]}
+    assert body["answer"]["points"], body
+    assert cited and cited <= ids, (cited, ids)
+    names = {s["uri"].rsplit("/", 1)[-1] for s in body["sources"]}
+    assert names & set(q["expected_sources"]), names
+    assert body["grounded"] is True
+    assert body["model"] and body["timings"]["generation_ms"] > 0
+
+
+@pytest.mark.parametrize("qid", ["q04", "q19"])
+def test_real_model_answers_with_valid_citations(api, qid):
+    client, _ = api
+    q = _question(qid)
+    response = client.post("/v1/ask", json={"question": q["question"]})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    _check_answer(body, q)
+    assert body["language"] == q["lang"]
+    text = " ".join([body["answer"]["conclusion"]] + [p["text"] for p in body["answer"]["points"]])
+    if q["lang"] == "zh":
+        assert len(CJK.findall(text)) > len(text) / 4, text
+
+
+def test_cli_ask_json_against_a_running_server(api, llm_server):
+    _, settings = api
+    q = _question("q01")
+    env = {**os.environ, "PERIMETER_DATA_DIR": str(settings.data_dir), "PERIMETER_LLM_URL": llm_server.url,
+           "PERIMETER_LLM_TEMPERATURE": "0", "PERIMETER_LLM_MAX_TOKENS": "400", "PERIMETER_MODELS_DIR": str(MODELS_DIR),
+           "PERIMETER_EMBEDDED_MODEL": TEST_MODEL, "PERIMETER_LLM_RESPONSE_FORMAT": "llamacpp"}
+    done = subprocess.run([sys.executable, "-m", "services.cli", "ask", q["question"], "--json"], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    _check_answer(json.loads(done.stdout), q)

@@ -1,0 +1,41 @@
+from ingestion.chunk import chunk_document, chunk_id, estimate_tokens, make_splitter
+from ingestion.documents import Document, Section
+from ingestion.tokenize import tokenize
+from retrieval.fuse import fuse_rankings
+
+ZH = "第一条 为规范公司差旅费用管理，制定本规定。" + "员工出差应当事先提交申请并经直属经理批准。" * 12
+
+
+def test_chinese_is_cut_at_sentence_ends():
+    pieces = make_splitter(60, 10).split_text(ZH)
+    assert len(pieces) > 2
+    assert all(p.endswith(("。", "，")) for p in pieces[:-1]), pieces
+
+
+def test_token_estimate_counts_cjk_per_character():
+    assert estimate_tokens("年假十五天") == 5
+    assert estimate_tokens("a" * 40) == 10
+
+
+def test_chunk_ids_are_deterministic_and_positional():
+    doc = Document(source="/docs/a.md", title="A", sha256="x", sections=[Section(text=ZH, heading="第一条", page=3)])
+    splitter = make_splitter(60, 10)
+    first = chunk_document(doc, splitter, {"groups": ["all"]})
+    second = chunk_document(doc, splitter, {"groups": ["all"]})
+    assert [c.id for c in first] == [c.id for c in second]
+    assert len({c.id for c in first}) == len(first)
+    assert first[0].metadata["page"] == 3 and first[0].metadata["heading"] == "第一条"
+    assert first[0].id == chunk_id("/docs/a.md", 0, first[0].text)
+    assert chunk_id("/docs/b.md", 0, first[0].text) != first[0].id
+
+
+def test_tokenizer_mixes_jieba_and_stemming():
+    tokens = tokenize("员工出差的酒店住宿标准 hotels travelling")
+    assert {"出差", "酒店", "住宿", "hotel", "travel"} <= set(tokens)
+    assert "的" not in tokens
+
+
+def test_rrf_rewards_agreement():
+    fused = dict(fuse_rankings([["a", "b", "c"], ["b", "d"]], k=60))
+    assert max(fused, key=fused.get) == "b"
+    assert fused["a"] > fused["d"]

@@ -1,0 +1,98 @@
+"""Ingestion into real Chroma with the real embedding model."""
+import shutil
+
+import pytest
+
+from services.components import build_retriever, run_ingest
+from tests.conftest import SAMPLES, make_settings
+from tests.docs import make_pdf, write_hostile_files
+
+pytestmark = pytest.mark.integration
+
+
+def test_sample_corpus_ingests_completely(sample_index):
+    settings, report = sample_index
+    summary = report.to_dict()
+    assert summary["files_failed"] == 0, summary["failures"]
+    assert summary["files_ok"] == len([p for p in SAMPLES.iterdir() if p.is_file()])
+    assert summary["chunks_added"] > 50
+    for fmt in ("md", "html", "txt", "docx", "pdf", "pptx"):
+        assert any(f.source.endswith(fmt) and f.chunks_added for f in report.files), fmt
+
+
+def test_reingesting_the_same_folder_adds_nothing(sample_index, embedder):
+    settings, first = sample_index
+    again = run_ingest(settings, [SAMPLES], embedder=embedder)
+    summary = again.to_dict()
+    assert summary["chunks_added"] == 0 and summary["chunks_removed"] == 0
+    assert summary["chunks_unchanged"] == first.to_dict()["chunks_added"]
+    assert {f.status for f in again.files} == {"unchanged"}
+
+
+def test_pdf_chunks_carry_page_numbers(sample_index):
+    settings, _ = sample_index
+    retriever = build_retriever(settings)
+    pages = {
+        m.get("page")
+        for m in retriever.collection.get(where={"source": str(SAMPLES.resolve() / "travel-and-expense-policy.pdf")},
+                                          include=["metadatas"])["metadatas"]
+    }
+    assert {1, 2} <= pages
+
+
+def test_changed_file_replaces_its_chunks_and_bad_files_fail_alone(tmp_path, embedder):
+    settings = make_settings(tmp_path / "data")
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    shutil.copy(SAMPLES / "it-security-policy.md", docs)
+    make_pdf(docs / "badges.pdf", ["Visitor badges are orange and must be returned at reception."])
+    expected_failures = write_hostile_files(docs)
+
+    report = run_ingest(settings, [docs], embedder=embedder)
+    failed = {f.source.rsplit("/", 1)[-1]: f.reason for f in report.failed}
+    assert set(failed) == set(expected_failures)
+    assert all(failed[name] for name in failed)
+    assert {f.source.rsplit("/", 1)[-1] for f in report.ok} == {"it-security-policy.md", "badges.pdf"}
+
+    retriever = build_retriever(settings, embedder)
+    hits = retriever.search("What colour are visitor badges?", ["all"], 3)
+    assert hits and hits[0].metadata["source"].endswith("badges.pdf")
+
+    make_pdf(docs / "badges.pdf", ["Visitor badges are now purple and must be returned to security."])
+    report = run_ingest(settings, [docs / "badges.pdf"], embedder=embedder)
+    (result,) = report.files
+    assert result.status == "updated" and result.chunks_added == 1 and result.chunks_removed == 1
+    texts = [h.text for h in retriever.search("visitor badges colour", ["all"], 5)]
+    assert any("purple" in t for t in texts) and not any("orange" in t for t in texts)
+
+
+def test_access_groups_filter_dense_and_keyword(tmp_path, embedder):
+    settings = make_settings(tmp_path / "data")
+    public, restricted = tmp_path / "public", tmp_path / "restricted"
+    public.mkdir()
+    restricted.mkdir()
+    (public / "canteen.md").write_text("# Canteen\n\nThe canteen opens at 11:30 and serves soup daily.\n")
+    (restricted / "salaries.md").write_text("# Salary bands\n\nThe canteen manager salary band is ZX-7781.\n")
+    run_ingest(settings, [public], embedder=embedder)
+    run_ingest(settings, [restricted], groups=["hr"], embedder=embedder)
+    retriever = build_retriever(settings, embedder)
+    hidden = set(retriever.collection.get(where={"groups": {"$contains": "hr"}})["ids"])
+    assert hidden
+
+    for query in ("canteen manager salary band", "ZX-7781"):
+        seen_by_all = retriever.search(query, ["all"], 5)
+        assert seen_by_all and all("ZX-7781" not in h.text for h in seen_by_all)
+        # Each side on its own never returns the hidden chunk either.
+        assert hidden.isdisjoint(i for i, _ in retriever.dense(query, ["all"], 5))
+        assert hidden.isdisjoint(i for i, _ in retriever._keyword.search(query, ["all"], 5))
+        assert hidden & {i for i, _ in retriever._keyword.search(query, ["hr"], 5)}
+        assert any("ZX-7781" in h.text for h in retriever.search(query, ["hr"], 5))
+
+
+def test_embedding_model_mismatch_is_a_clear_error(tmp_path, embedder):
+    from ingestion.index import EmbeddingModelMismatch, open_client, open_collection
+
+    settings = make_settings(tmp_path / "data")
+    run_ingest(settings, [SAMPLES / "onboarding-guide.md"], embedder=embedder)
+    with pytest.raises(EmbeddingModelMismatch, match="full re-index"):
+        open_collection(open_client(settings.chroma_dir), settings.collection, "another-model", 768)
