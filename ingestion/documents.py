@@ -31,8 +31,9 @@ class Chunk:
 @dataclass
 class FileResult:
     source: str
-    status: str  # "added" | "updated" | "unchanged" | "failed"
+    status: str  # "added" | "updated" | "unchanged" | "moved" | "deleted" | "failed"
     chunks_added: int = 0
+    chunks_updated: int = 0  # kept, with new metadata (access groups, new place)
     chunks_removed: int = 0
     chunks_unchanged: int = 0
     reason: str | None = None
@@ -58,9 +59,11 @@ class IngestReport:
     def to_dict(self) -> dict:
         return {
             "collection": self.collection,
+            "files": {s: sum(1 for f in self.files if f.status == s) for s in sorted({f.status for f in self.files})},
             "files_ok": len(self.ok),
             "files_failed": len(self.failed),
             "chunks_added": self.total("chunks_added"),
+            "chunks_updated": self.total("chunks_updated"),
             "chunks_removed": self.total("chunks_removed"),
             "chunks_unchanged": self.total("chunks_unchanged"),
             "seconds": round(self.seconds, 2),

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlparse
 
 import chromadb
+import httpx
 from chromadb.config import Settings as ChromaSettings
 
 HNSW = {"space": "cosine", "ef_search": 200, "ef_construction": 200}
@@ -13,9 +15,31 @@ class EmbeddingModelMismatch(RuntimeError):
     """The collection was built with another embedding model; mixing vectors would give nonsense."""
 
 
-def open_client(chroma_dir: Path) -> chromadb.ClientAPI:
+class IndexUnavailable(RuntimeError):
+    """The Chroma server cannot be reached."""
+
+
+# Errors worth another try later: the index (or the broker) was briefly unreachable.
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (IndexUnavailable, ConnectionError, TimeoutError,
+                                                      httpx.TransportError)
+
+
+def open_client(chroma_dir: Path, url: str | None = None) -> chromadb.ClientAPI:
+    """Embedded PersistentClient on `chroma_dir`, or an HttpClient when a Chroma server `url` is configured."""
+    settings = ChromaSettings(anonymized_telemetry=False)
+    if url:
+        parsed = urlparse(url)
+        try:
+            return chromadb.HttpClient(
+                host=parsed.hostname or "127.0.0.1",
+                port=parsed.port or (443 if parsed.scheme == "https" else 8000),
+                ssl=parsed.scheme == "https",
+                settings=settings,
+            )
+        except Exception as exc:  # chromadb raises ValueError("Could not connect …") and friends
+            raise IndexUnavailable(f"cannot reach the Chroma server at {url} ({exc})") from exc
     chroma_dir.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(chroma_dir), settings=ChromaSettings(anonymized_telemetry=False))
+    return chromadb.PersistentClient(path=str(chroma_dir), settings=settings)
 
 
 def open_collection(client: chromadb.ClientAPI, name: str, model_id: str, dimension: int, create: bool = True):
@@ -47,7 +71,7 @@ def get_all(collection, include: list[str], where: dict | None = None, batch: in
         page = collection.get(where=where, include=include, limit=batch, offset=offset)
         out["ids"].extend(page["ids"])
         for key in include:
-            out[key].extend(page[key] or [])
+            out[key].extend(page[key] if page[key] is not None else [])  # embeddings come as an array
         if len(page["ids"]) < batch:
             return out
         offset += batch

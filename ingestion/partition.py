@@ -5,7 +5,10 @@ Every failure is a PartitionError with a reason a person can act on; the caller 
 from __future__ import annotations
 
 import hashlib
+import io
+import os
 import re
+import zipfile
 from pathlib import Path
 
 from ingestion.documents import Document, Section
@@ -14,6 +17,7 @@ from prompts.language import detect_language
 TEXT_SUFFIXES = {".md", ".markdown", ".txt", ".text", ".html", ".htm"}
 OFFICE_SUFFIXES = {".docx", ".pptx"}
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | OFFICE_SUFFIXES | {".pdf"}
+ARCHIVE_EXPANSION_LIMIT = 4  # an office file may inflate to this many times the file size limit
 _SENTENCE_END = tuple("。！？；.!?;:：")
 
 
@@ -45,6 +49,20 @@ def _looks_like_text(text: str) -> bool:
         return True
     controls = sum(1 for c in sample if ord(c) < 32 and c not in "\n\r\t\f")
     return controls / len(sample) < 0.01
+
+
+def _check_archive(data: bytes, suffix: str, max_bytes: int) -> None:
+    """docx/pptx are zip archives: refuse one that is not, or that would inflate far past the size limit."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            inflated = sum(info.file_size for info in archive.infolist())
+    except zipfile.BadZipFile as exc:
+        raise PartitionError(f"not a valid {suffix[1:]} file (not a zip archive)") from exc
+    limit = max_bytes * ARCHIVE_EXPANSION_LIMIT
+    if inflated > limit:
+        raise PartitionError(
+            f"{suffix[1:]} archive expands to {inflated / 1e6:.0f} MB (limit {limit / 1e6:.0f} MB): refused as a zip bomb"
+        )
 
 
 def _is_heading(category: str, text: str) -> bool:
@@ -148,8 +166,21 @@ def _partition_pdf(path: Path) -> tuple[str | None, list[Section]]:
     return (str(title) if title else None), sections
 
 
-def partition_file(path: Path, max_bytes: int) -> Document:
-    """Read one file. Raises PartitionError with the reason when it cannot be used."""
+def warm_up_parsers() -> None:
+    """Import the parsers ahead of the first file (unstructured's imports take seconds)."""
+    from unstructured.partition.docx import partition_docx  # noqa: F401
+    from unstructured.partition.html import partition_html  # noqa: F401
+    from unstructured.partition.md import partition_md
+    from unstructured.partition.pptx import partition_pptx  # noqa: F401
+    from unstructured.partition.text import partition_text  # noqa: F401
+
+    partition_md(text="# Warm\n\nup.", languages=["eng"])
+
+
+def partition_file(path: Path, max_bytes: int, source: str | None = None) -> Document:
+    """Read one file (`source`: its identity in the index, default its absolute path).
+
+    Raises PartitionError with the reason when it cannot be used."""
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise PartitionError(f"unsupported file type '{suffix or path.name}'")
@@ -162,10 +193,14 @@ def partition_file(path: Path, max_bytes: int) -> Document:
         raise PartitionError("permission denied") from exc
     except FileNotFoundError as exc:
         raise PartitionError("file not found (moved or deleted before it could be read)") from exc
+    except IsADirectoryError as exc:
+        raise PartitionError("a folder, not a file") from exc
     except OSError as exc:
         raise PartitionError(f"cannot read file ({exc.strerror or exc})") from exc
     if not data.strip():
         raise PartitionError("empty file")
+    if suffix in OFFICE_SUFFIXES:
+        _check_archive(data, suffix, max_bytes)
     try:
         if suffix == ".pdf":
             title, sections = _partition_pdf(path)
@@ -178,7 +213,7 @@ def partition_file(path: Path, max_bytes: int) -> Document:
     if not sections:
         raise PartitionError("no text found in the document")
     return Document(
-        source=str(path.resolve()),
+        source=source or os.path.abspath(path),
         title=title or path.stem.replace("-", " ").replace("_", " "),
         sha256=hashlib.sha256(data).hexdigest(),
         sections=sections,

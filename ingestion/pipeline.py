@@ -1,19 +1,25 @@
-"""One ingest run: files → partition → chunk → embed → Chroma, then the keyword index. Each file fails alone."""
+"""Applies sync operations to one collection: partition → chunk → embed → Chroma, with the file manifest as the
+switch that makes each change atomic for readers, then the keyword index. Each file fails alone."""
 from __future__ import annotations
 
 import logging
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ingestion.chunk import chunk_document, make_splitter
-from ingestion.documents import FileResult, IngestReport
+from ingestion.chunk import chunk_document, chunk_id, doc_id, embedding_text, make_splitter
+from ingestion.documents import Chunk, Document, FileResult, IngestReport
 from ingestion.embedder import Embedder
-from ingestion.index import open_client, open_collection
+from ingestion.index import TRANSIENT_ERRORS, open_collection
 from ingestion.keyword_index import build_keyword_index
+from ingestion.limits import time_limit
+from ingestion.manifest import FileManifest, FileRecord
 from ingestion.partition import SUPPORTED_SUFFIXES, PartitionError, partition_file
+from ingestion.sources import SourceItem, source_uri
+from ingestion.sync import ADD, DELETE, MOVE, REGROUP, REPLACE, SKIP, Operation, SyncPlan, plan_sync
 
 log = logging.getLogger(__name__)
 
@@ -31,74 +37,221 @@ def discover_files(paths: Iterable[Path]) -> Iterator[Path]:
             yield path
 
 
-def ingest_file(path: Path, collection, embedder: Embedder, splitter, groups: list[str], max_bytes: int) -> FileResult:
-    source = str(path.resolve())
-    existing = collection.get(where={"source": source}, include=["metadatas"])
-    existing_ids = set(existing["ids"])
-    doc = partition_file(path, max_bytes=max_bytes)
-    old_meta = existing["metadatas"] or []
-    if existing_ids and all(m.get("file_sha256") == doc.sha256 for m in old_meta):
-        if all(sorted(m.get("groups") or []) == sorted(groups) for m in old_meta):
-            return FileResult(source, "unchanged", chunks_unchanged=len(existing_ids))
-        # Same content, new access rules: update the metadata in place, no re-embedding.
-        collection.update(ids=existing["ids"], metadatas=[{**m, "groups": groups} for m in old_meta])
-        return FileResult(source, "updated", chunks_unchanged=len(existing_ids))
-
-    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    chunks = chunk_document(doc, splitter, {"groups": groups, "ingested_at": now})
-    new = [c for c in chunks if c.id not in existing_ids]
-    stale = existing_ids - {c.id for c in chunks}
-    if new:
-        # Embed the title with the text: a chunk deep in a document still says what document it is from.
-        vectors = embedder.embed_documents([f"{doc.title}\n{c.text}" for c in new])
-        collection.upsert(
-            ids=[c.id for c in new],
-            embeddings=vectors,
-            documents=[c.text for c in new],
-            metadatas=[c.metadata for c in new],
-        )
-    if stale:
-        collection.delete(ids=sorted(stale))
-    unchanged = len(chunks) - len(new)
-    if unchanged and new:
-        # Kept chunks must carry this version's file hash and groups, or the file would look changed forever.
-        kept = [c for c in chunks if c.id in existing_ids]
-        collection.update(ids=[c.id for c in kept], metadatas=[c.metadata for c in kept])
-    status = "added" if not existing_ids else "updated"
-    return FileResult(source, status, chunks_added=len(new), chunks_removed=len(stale), chunks_unchanged=unchanged)
+def _isolated(uri: str, step):
+    """Run one file's step; its failure becomes that file's result. Transient index errors propagate (to be retried)."""
+    try:
+        return step()
+    except PartitionError as exc:
+        return FileResult(uri, "failed", reason=str(exc))
+    except TRANSIENT_ERRORS:
+        raise
+    except Exception as exc:
+        log.exception("ingesting %s failed", uri)
+        return FileResult(uri, "failed", reason=f"{type(exc).__name__}: {exc}")
 
 
-def ingest_paths(
-    paths: Iterable[Path],
-    *,
-    chroma_dir: Path,
-    data_dir: Path,
-    collection_name: str,
-    embedder: Embedder,
-    groups: list[str],
-    chunk_tokens: int,
-    overlap_tokens: int,
-    max_bytes: int,
-    progress: Callable[[Path, FileResult], None] | None = None,
-) -> IngestReport:
+@dataclass
+class _Pending:
+    """A document read and chunked, waiting for the vectors of its new chunks."""
+
+    doc: Document
+    groups: list[str]
+    record: FileRecord | None
+    chunks: list[Chunk]
+    new: list[Chunk]
+
+
+class Indexer:
+    """Writes one collection: chunks (with their embeddings) and the file manifest that makes them answerable."""
+
+    def __init__(self, client, collection_name: str, embedder: Embedder, *, data_dir: Path, chunk_tokens: int,
+                 overlap_tokens: int, max_bytes: int, source_name: str = "", file_time_limit_s: float | None = None):
+        self.client = client
+        self.data_dir = data_dir
+        self.collection = open_collection(client, collection_name, embedder.model_id, embedder.dimension)
+        self.manifest = FileManifest(client, collection_name)
+        self.embedder = embedder
+        self.splitter = make_splitter(chunk_tokens, overlap_tokens)
+        self.max_bytes = max_bytes
+        self.source_name = source_name
+        self.file_time_limit_s = file_time_limit_s
+
+    def apply(self, op: Operation) -> FileResult:
+        """Carry out one operation. Idempotent: applying it again (a redelivered task) changes nothing more."""
+        return self.apply_many([op])[0]
+
+    def apply_many(self, ops: list[Operation], on_result: Callable[[FileResult], None] | None = None
+                   ) -> list[FileResult]:
+        """Carry out several operations, embedding all their new chunks in one batch (small files embedded one by one
+        would run the model at half speed). Each file still fails alone; `on_result` hears of each file when done."""
+        results: dict[int, FileResult] = {}
+        pending: list[tuple[int, _Pending]] = []
+
+        def done(n: int, result: FileResult) -> None:
+            results[n] = result
+            if on_result:
+                on_result(result)
+
+        records = self.manifest.get([doc_id(op.uri) for op in ops])
+        for n, op in enumerate(ops):
+            outcome = _isolated(op.uri, lambda: self._start(op, records.get(doc_id(op.uri))))
+            if isinstance(outcome, FileResult):
+                done(n, outcome)
+            else:
+                pending.append((n, outcome))
+        if pending:
+            texts = [embedding_text(p.doc.title, c.text) for _, p in pending for c in p.new]
+            vectors = _isolated("batch", lambda: self.embedder.embed_documents(texts))
+            if isinstance(vectors, FileResult):  # the model failed on the batch: each of its files fails with it
+                for n, p in pending:
+                    done(n, FileResult(p.doc.source, "failed", reason=f"embedding failed: {vectors.reason}"))
+            else:
+                for (n, _), result in zip(pending, self._commit([p for _, p in pending], vectors)):
+                    done(n, result)
+        return [results[n] for n in range(len(ops))]
+
+    def _start(self, op: Operation, record: FileRecord | None) -> "FileResult | _Pending":
+        if op.kind == DELETE:
+            return self._delete(op.uri)
+        if op.kind == SKIP and record:
+            return FileResult(op.uri, "unchanged", chunks_unchanged=len(record.chunk_ids))
+        if op.kind == REGROUP and record:
+            return self._regroup(record, list(op.groups))
+        if op.kind == MOVE and record is None and op.moved_from:
+            moved = self._move(op)
+            if moved:
+                return moved
+        with time_limit(self.file_time_limit_s):
+            doc = partition_file(Path(op.path), max_bytes=self.max_bytes, source=op.uri)
+            return self._prepare(doc, list(op.groups), record)
+
+    def index_document(self, doc: Document, groups: list[str], record: FileRecord | None = None) -> FileResult:
+        """Chunk, embed and store an already-read document (its `source` is its uri); the benchmark enters here."""
+        prepared = self._prepare(doc, groups, record)
+        if isinstance(prepared, FileResult):
+            return prepared
+        vectors = self.embedder.embed_documents([embedding_text(doc.title, c.text) for c in prepared.new])
+        return self._commit([prepared], vectors)[0]
+
+    def _prepare(self, doc: Document, groups: list[str], record: FileRecord | None) -> "FileResult | _Pending":
+        if record and record.file_sha256 == doc.sha256 and sorted(record.groups) == sorted(groups):
+            return FileResult(doc.source, "unchanged", chunks_unchanged=len(record.chunk_ids))
+        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        base = {"groups": groups, "ingested_at": now, "source_name": self.source_name}
+        chunks = chunk_document(doc, self.splitter, base)
+        old_ids = set(record.chunk_ids) if record else set()
+        return _Pending(doc, groups, record, chunks, [c for c in chunks if c.id not in old_ids])
+
+    def _commit(self, pending: list["_Pending"], vectors: list[list[float]]) -> list[FileResult]:
+        """Write a batch with a handful of calls: all new chunks, then all manifest records, then the old chunks
+        retired and the kept ones re-labelled. Searches switch to the new versions when the snapshot is published."""
+        new = [c for p in pending for c in p.new]
+        if new:
+            self.collection.upsert(ids=[c.id for c in new], embeddings=vectors, documents=[c.text for c in new],
+                                   metadatas=[c.metadata for c in new])
+        self.manifest.put_many([FileRecord(p.doc.source, p.doc.sha256, p.groups, self.source_name,
+                                           [c.id for c in p.chunks]) for p in pending])
+        results, stale, kept = [], [], []
+        for p in pending:
+            old_ids = set(p.record.chunk_ids) if p.record else set()
+            file_stale = sorted(old_ids - {c.id for c in p.chunks})
+            file_kept = [c for c in p.chunks if c.id in old_ids]
+            stale += file_stale
+            kept += file_kept
+            results.append(FileResult(p.doc.source, "updated" if p.record else "added", chunks_added=len(p.new),
+                                      chunks_removed=len(file_stale), chunks_unchanged=len(file_kept)))
+        self._retire(stale)
+        if kept:
+            self.collection.update(ids=[c.id for c in kept], metadatas=[c.metadata for c in kept])
+        return results
+
+    def _regroup(self, record: FileRecord, groups: list[str]) -> FileResult:
+        # Manifest first: a narrowed rule holds at once; the chunks' own groups (the index pre-filter) follow.
+        self.manifest.put(FileRecord(record.source, record.file_sha256, groups, self.source_name, record.chunk_ids))
+        if record.chunk_ids:
+            metas = self.collection.get(ids=record.chunk_ids, include=["metadatas"])
+            self.collection.update(ids=metas["ids"], metadatas=[{**m, "groups": groups} for m in metas["metadatas"]])
+        return FileResult(record.source, "updated", chunks_updated=len(record.chunk_ids))
+
+    def _move(self, op: Operation) -> FileResult | None:
+        """Same content at a new place: re-use the stored chunks and vectors under the new uri, no re-embedding."""
+        old = self.manifest.by_source(op.moved_from)
+        if old is None or old.file_sha256 != op.sha256 or not old.chunk_ids:
+            return None
+        got = self.collection.get(ids=old.chunk_ids, include=["embeddings", "documents", "metadatas"])
+        if len(got["ids"]) != len(old.chunk_ids):
+            return None
+        order = {cid: n for n, cid in enumerate(got["ids"])}
+        ids, vectors, texts, metas = [], [], [], []
+        for position, old_id in enumerate(old.chunk_ids):
+            n = order[old_id]
+            text = got["documents"][n]
+            ids.append(chunk_id(op.uri, position, text))
+            vectors.append(list(got["embeddings"][n]))
+            texts.append(text)
+            metas.append({**got["metadatas"][n], "source": op.uri, "groups": list(op.groups),
+                          "source_name": self.source_name, "doc_id": doc_id(op.uri)})
+        self.collection.upsert(ids=ids, embeddings=vectors, documents=texts, metadatas=metas)
+        self.manifest.put(FileRecord(op.uri, old.file_sha256, list(op.groups), self.source_name, ids))
+        self.manifest.remove(old.source)
+        self._retire(old.chunk_ids)
+        return FileResult(op.uri, "moved", chunks_updated=len(ids), reason=f"moved from {old.source}")
+
+    def _delete(self, uri: str) -> FileResult:
+        record = self.manifest.by_source(uri)
+        self.manifest.remove(uri)
+        ids = set(record.chunk_ids) if record else set()
+        ids |= set(self.collection.get(where={"source": uri}, include=[])["ids"])
+        self._retire(sorted(ids))
+        return FileResult(uri, "deleted", chunks_removed=len(ids))
+
+    def _retire(self, ids: list[str]) -> None:
+        """Old chunks stay readable until the next search snapshot is published without them (then purged), so a
+        search sees either the old version of a file or the new one, never both and never neither."""
+        if ids:
+            self.collection.update(ids=list(ids), metadatas=[{"retired": True}] * len(ids))
+
+    def publish(self) -> int:
+        """Publish the search snapshot (BM25 + vectors) of the live chunks, then purge the retired ones."""
+        count = build_keyword_index(self.collection, self.data_dir)
+        self.collection.delete(where={"retired": True})
+        return count
+
+
+def run_plan(indexer: Indexer, plan: SyncPlan, progress: Callable[[str, FileResult], None] | None = None,
+             batch_files: int = 16) -> IngestReport:
+    """Apply a whole plan in this process (the CLI; the worker spreads the same batches over tasks)."""
     start = time.perf_counter()
-    collection = open_collection(open_client(chroma_dir), collection_name, embedder.model_id, embedder.dimension)
-    splitter = make_splitter(chunk_tokens, overlap_tokens)
-    report = IngestReport(collection=collection_name)
-    for path in discover_files(paths):
-        try:
-            result = ingest_file(path, collection, embedder, splitter, groups, max_bytes)
-        except PartitionError as exc:
-            result = FileResult(str(path), "failed", reason=str(exc))
-        except Exception as exc:  # one bad file must never stop the run
-            log.exception("ingesting %s failed", path)
-            result = FileResult(str(path), "failed", reason=f"{type(exc).__name__}: {exc}")
+    report = IngestReport(collection=indexer.collection.name)
+
+    def record(result: FileResult) -> None:
         report.files.append(result)
         if progress:
-            progress(path, result)
-    if any(f.chunks_added or f.chunks_removed or f.status == "updated" for f in report.files) or not (
-        (data_dir / "keyword" / collection_name / "current").exists()
-    ):
-        build_keyword_index(collection, data_dir)
+            progress(result.source, result)
+
+    for uri, reason in plan.errors.items():
+        record(FileResult(uri, "failed", reason=reason))
+    for batch in batches(plan.operations, batch_files):
+        indexer.apply_many(batch, on_result=record)
+    changed = any(f.status not in ("unchanged", "failed") for f in report.files)
+    if changed or not (indexer.data_dir / "keyword" / indexer.collection.name / "current").exists():
+        indexer.publish()
     report.seconds = time.perf_counter() - start
     return report
+
+
+def batches(operations: list[Operation], size: int) -> list[list[Operation]]:
+    """Cheap operations (skip, delete, regroup) travel in any batch; each batch holds at most `size` operations."""
+    return [operations[i : i + size] for i in range(0, len(operations), max(1, size))]
+
+
+def plan_paths(indexer: Indexer, paths: Iterable[Path], groups: list[str]) -> SyncPlan:
+    """Plan for explicitly named files/folders: add or replace, never delete what was not named."""
+    items = [SourceItem(uri=source_uri(p), path=p, groups=tuple(groups)) for p in discover_files(paths)]
+    known = indexer.manifest.get([doc_id(i.uri) for i in items])
+    indexed = {r.source: r for r in known.values()}
+    plan = plan_sync(items, indexed)
+    for item in items:  # a named file that is missing gets a clear reason, not silence
+        if item.uri in plan.errors and not item.path.exists():
+            plan.errors[item.uri] = "file not found"
+    return plan

@@ -1,0 +1,140 @@
+"""Ingestion benchmark: a real Celery worker ingesting a corpus, next to raw `model.encode` on the same chunks.
+
+    python -m bench.ingest [--docs N] [--quick]
+
+Corpus: the first N SciFact abstracts (../shared/data/scifact) written as Markdown files; without ../shared, the
+sample corpus copied 20 times. Needs Redis (PERIMETER_REDIS_URL, default the local one; db 14 is used and flushed).
+Rows: raw encode of exactly the chunks the pipeline embeds; full ingest through the worker; re-index of the unchanged
+corpus through the worker. Ends with `RESULT ingest_vs_raw=… reindex_speedup=… worker_rss_mb=…`.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import psutil
+import redis
+
+import ingestion  # noqa: F401
+from bench.data import SHARED_DATA
+from ingestion.chunk import chunk_document, embedding_text, make_splitter
+from ingestion.embedder import load_embedder
+from ingestion.partition import partition_file
+from services.settings import Settings
+from tests.processes import Worker
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def write_corpus(folder: Path, n: int) -> str:
+    scifact = SHARED_DATA / "scifact" / "corpus.jsonl"
+    if scifact.exists():
+        with scifact.open(encoding="utf-8") as f:
+            for i, line in zip(range(n), f):
+                doc = json.loads(line)
+                (folder / f"{doc['id']}.md").write_text(
+                    f"# {doc.get('title') or 'Untitled'}\n\n{doc['text']}\n", encoding="utf-8")
+        return f"SciFact, first {n} abstracts"
+    copies = max(1, n // 20)
+    for c in range(copies):
+        shutil.copytree(REPO / "samples" / "acme", folder / f"copy{c}")
+    return f"samples/acme x{copies} (../shared/data absent)"
+
+
+def raw_encode(folder: Path, settings: Settings) -> tuple[int, float]:
+    """Partition and chunk outside the clock, then time model.encode on exactly the texts the pipeline embeds."""
+    splitter = make_splitter(settings.chunk_tokens, settings.chunk_overlap_tokens)
+    texts = []
+    for path in sorted(folder.rglob("*.*")):
+        doc = partition_file(path, max_bytes=10**8)
+        texts += [embedding_text(doc.title, c.text) for c in chunk_document(doc, splitter, {"groups": ["all"]})]
+    embedder = load_embedder(settings.embedding_model)
+    embedder.embed_documents(texts[:8])  # warm-up
+    start = time.perf_counter()
+    embedder.embed_documents(texts)
+    return len(texts), time.perf_counter() - start
+
+
+class RssSampler(threading.Thread):
+    def __init__(self, pid: int):
+        super().__init__(daemon=True)
+        self.pid, self.peak, self.stop = pid, 0, threading.Event()
+
+    def run(self):
+        while not self.stop.is_set():
+            try:
+                root = psutil.Process(self.pid)
+                rss = sum(p.memory_info().rss for p in [root, *root.children(recursive=True)])
+                self.peak = max(self.peak, rss)
+            except psutil.Error:
+                pass
+            time.sleep(0.2)
+
+
+def run_job(settings: Settings) -> dict:
+    from services.worker.jobs import JobStore
+    from services.worker.submit import submit_reindex
+
+    store = JobStore.from_url(settings.redis_url)
+    (job,) = submit_reindex(settings, store, "bench")
+    while (view := store.view(job["id"]))["state"] in ("queued", "planning", "running"):
+        time.sleep(0.2)
+    view["seconds"] = view["finished_at"] - view["started_at"]
+    return view
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--docs", type=int, default=800)
+    parser.add_argument("--quick", action="store_true", help="150 documents")
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/14")
+    args = parser.parse_args()
+    n = 150 if args.quick else args.docs
+    tmp = Path(tempfile.mkdtemp(prefix="perimeter-bench-ingest-"))
+    docs = tmp / "docs"
+    docs.mkdir()
+    corpus = write_corpus(docs, n)
+    sources = tmp / "sources.yaml"
+    sources.write_text(f"sources:\n  - {{name: bench, path: {docs}, groups: [all]}}\n")
+    settings = Settings(data_dir=tmp / "data", redis_url=args.redis, sources_file=sources)
+    redis.Redis.from_url(args.redis).flushdb()
+
+    chunks, raw_s = raw_encode(docs, settings)
+    env = {"PERIMETER_DATA_DIR": str(settings.data_dir), "PERIMETER_REDIS_URL": args.redis,
+           "PERIMETER_SOURCES_FILE": str(sources)}
+    worker = Worker(env, tmp / "worker.log", "bench").start()
+    while b"perimeter worker warm" not in (tmp / "worker.log").read_bytes():  # model loaded before the clock starts
+        time.sleep(0.2)
+    sampler = RssSampler(worker.proc.pid)
+    sampler.start()
+    try:
+        full = run_job(settings)
+        again = run_job(settings)
+    finally:
+        sampler.stop.set()
+        worker.stop()
+    assert full["state"] == "finished" and again["state"] == "finished", (full["error"], again["error"])
+    raw_rate = chunks / raw_s
+    full_rate = full["chunks_added"] / full["seconds"]
+    rows = [
+        ("raw model.encode (same chunks)", chunks, raw_s, raw_rate),
+        ("worker: full ingest", full["chunks_added"], full["seconds"], full_rate),
+        ("worker: re-index, nothing changed", full["chunks_added"], again["seconds"], None),
+    ]
+    print(f"corpus: {corpus}; {len(list(docs.rglob('*.*')))} files; failed files: {full['files_failed']}")
+    print(f"{'step':36} {'chunks':>7} {'seconds':>9} {'chunks/s':>9}")
+    for name, count, seconds, rate in rows:
+        print(f"{name:36} {count:>7} {seconds:>9.2f} {rate if rate is None else round(rate, 1)!s:>9}")
+    print(f"worker peak RSS (main + pool): {sampler.peak / 2**20:.0f} MB")
+    shutil.rmtree(tmp, ignore_errors=True)
+    print(f"RESULT ingest_vs_raw={full_rate / raw_rate:.2f} reindex_speedup={full['seconds'] / again['seconds']:.1f} "
+          f"worker_rss_mb={sampler.peak / 2**20:.0f}")
+
+
+if __name__ == "__main__":
+    main()

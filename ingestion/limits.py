@@ -1,0 +1,31 @@
+"""A per-file time limit for reading documents: a parser stuck on one hostile file fails that file alone."""
+from __future__ import annotations
+
+import signal
+import threading
+from contextlib import contextmanager
+
+from ingestion.partition import PartitionError
+
+
+class FileTimeout(PartitionError):
+    pass
+
+
+@contextmanager
+def time_limit(seconds: float | None):
+    """Raise FileTimeout in this block after `seconds` (main thread only, where signals arrive; elsewhere no limit)."""
+    if not seconds or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum, frame):
+        raise FileTimeout(f"took longer than the {seconds:g} s limit per file")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)

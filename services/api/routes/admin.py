@@ -1,0 +1,82 @@
+"""Admin re-index jobs: start, follow, list, cancel. Guarded by the admin token from settings."""
+from __future__ import annotations
+
+import secrets
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, HTTPException
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel
+
+from services.api.deps import get_settings
+from services.settings import Settings
+
+router = APIRouter(prefix="/v1/admin", tags=["admin"])
+
+
+def require_admin(settings: Annotated[Settings, Depends(get_settings)],
+                  authorization: Annotated[str | None, Header()] = None) -> str:
+    if not settings.admin_token:
+        raise HTTPException(503, "the admin API is disabled: set PERIMETER_ADMIN_TOKEN")
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not secrets.compare_digest(token.encode(), settings.admin_token.encode()):
+        raise HTTPException(401, "admin credential required (Authorization: Bearer <token>)",
+                            headers={"WWW-Authenticate": "Bearer"})
+    return "admin"
+
+
+def job_store(settings: Annotated[Settings, Depends(get_settings)]):
+    from services.worker.jobs import JobStore
+
+    return JobStore.from_url(settings.redis_url, stall_timeout_s=settings.job_stall_timeout_s, keep=settings.jobs_kept)
+
+
+Admin = Annotated[str, Depends(require_admin)]
+
+
+class ReindexRequest(BaseModel):
+    source: str | None = None
+    collection: str | None = None
+
+
+@router.get("/sources")
+def sources(_: Admin, settings: Annotated[Settings, Depends(get_settings)]) -> list[dict]:
+    from services.components import load_sources
+
+    return [s.model_dump(mode="json") for s in load_sources(settings)]
+
+
+@router.post("/reindex", status_code=202)
+async def reindex(body: ReindexRequest, who: Admin, settings: Annotated[Settings, Depends(get_settings)],
+                  store=Depends(job_store)) -> dict:
+    from services.worker.submit import NoSuchSource, submit_reindex
+
+    try:
+        jobs = await run_in_threadpool(submit_reindex, settings, store, body.source, body.collection, who)
+    except NoSuchSource as exc:
+        raise HTTPException(404, str(exc)) from exc
+    return {"job_id": jobs[0]["id"], "jobs": jobs}
+
+
+@router.get("/jobs")
+def recent_jobs(_: Admin, store=Depends(job_store), limit: int = 20) -> list[dict]:
+    return store.recent(min(max(limit, 1), 100))
+
+
+def _job_or_404(action, store, job_id: str) -> dict:
+    from services.worker.jobs import JobNotFound
+
+    try:
+        return action(job_id)
+    except JobNotFound as exc:
+        raise HTTPException(404, f"no job {job_id} (jobs are kept {store.keep} deep, for 7 days)") from exc
+
+
+@router.get("/jobs/{job_id}")
+def job(job_id: str, _: Admin, store=Depends(job_store)) -> dict:
+    return _job_or_404(store.view, store, job_id)
+
+
+@router.post("/jobs/{job_id}/cancel")
+def cancel(job_id: str, _: Admin, store=Depends(job_store)) -> dict:
+    return _job_or_404(store.cancel, store, job_id)

@@ -1,0 +1,1 @@
+"""The ingestion worker: Celery on Redis, running the same ingestion code the CLI runs."""

@@ -1,0 +1,62 @@
+"""The Celery application: Redis broker and result backend, late acks, redelivery of lost tasks, events for Flower.
+
+Start a worker with `celery -A services.worker.celery_app:app worker -E` and the scheduler with `... beat`.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from celery import Celery
+
+import ingestion  # noqa: F401  (offline environment first)
+from services.settings import Settings, get_settings
+
+
+def beat_schedule(settings: Settings) -> dict:
+    """One periodic re-index per source that sets `interval_minutes`."""
+    from services.components import load_sources
+
+    try:
+        sources = load_sources(settings)
+    except ValueError:
+        return {}
+    return {
+        f"reindex-{s.name}": {
+            "task": "perimeter.scheduled_reindex",
+            "schedule": timedelta(minutes=s.interval_minutes),
+            "args": [s.name],
+        }
+        for s in sources
+        if s.interval_minutes
+    }
+
+
+def create_celery(settings: Settings | None = None) -> Celery:
+    settings = settings or get_settings()
+    app = Celery("perimeter", broker=settings.redis_url, backend=settings.redis_url, include=["services.worker.tasks", "services.worker.slack_tasks"])
+    app.conf.update(
+        task_acks_late=True,  # a task is acknowledged after it ran: a killed worker's task is redelivered
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        broker_transport_options={
+            "visibility_timeout": settings.worker_visibility_timeout_s,
+            # Look for a dead worker's unacknowledged tasks often enough to honour the visibility timeout.
+            "unacked_restore_interval": max(1, min(60, settings.worker_visibility_timeout_s // 4)),
+            "unacked_restore_throttle": 1,
+        },
+        result_backend_transport_options={"visibility_timeout": settings.worker_visibility_timeout_s},
+        broker_connection_retry_on_startup=True,
+        worker_send_task_events=True,  # Flower
+        task_send_sent_event=True,
+        task_track_started=True,
+        result_expires=timedelta(days=7),
+        task_serializer="json",
+        result_serializer="json",
+        accept_content=["json"],
+        timezone="UTC",
+        beat_schedule=beat_schedule(settings),
+    )
+    return app
+
+
+app = create_celery()

@@ -1,0 +1,158 @@
+"""Admin re-index jobs as records in Redis: state, per-file results, cancellation, and stall detection.
+
+Per-file results are kept in a hash keyed by file, so a task that runs twice (redelivered after a crash) is counted
+once, and "files done" is simply the number of files with a result.
+"""
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from dataclasses import asdict
+
+import redis
+
+from ingestion.documents import FileResult
+
+PREFIX = "perimeter:job"
+RECENT = "perimeter:jobs"
+KEEP_S = 7 * 24 * 3600
+ACTIVE = ("queued", "planning", "running")
+
+
+class JobNotFound(KeyError):
+    pass
+
+
+class JobStore:
+    def __init__(self, client: redis.Redis, stall_timeout_s: float = 900.0, keep: int = 50):
+        self.r = client
+        self.stall_timeout_s = stall_timeout_s
+        self.keep = keep
+
+    @classmethod
+    def from_url(cls, url: str, **kwargs) -> "JobStore":
+        return cls(redis.Redis.from_url(url, decode_responses=True, socket_timeout=10), **kwargs)
+
+    def _key(self, job_id: str, part: str = "") -> str:
+        return f"{PREFIX}:{job_id}{':' + part if part else ''}"
+
+    def create(self, source: str, collection: str, requested_by: str = "admin") -> str:
+        job_id = uuid.uuid4().hex
+        now = time.time()
+        with self.r.pipeline() as p:
+            p.hset(self._key(job_id), mapping={
+                "id": job_id, "source": source, "collection": collection, "state": "queued", "total": -1,
+                "created_at": now, "updated_at": now, "requested_by": requested_by,
+            })
+            p.expire(self._key(job_id), KEEP_S)
+            p.zadd(RECENT, {job_id: now})
+            p.execute()
+        for old in self.r.zrange(RECENT, 0, -self.keep - 1):
+            self.delete(old)
+        return job_id
+
+    def delete(self, job_id: str) -> None:
+        self.r.delete(*(self._key(job_id, part) for part in ("", "results", "plan", "final", "deliveries")))
+        self.r.zrem(RECENT, job_id)
+
+    def update(self, job_id: str, **fields) -> None:
+        fields["updated_at"] = time.time()
+        self.r.hset(self._key(job_id), mapping={k: v if v is not None else "" for k, v in fields.items()})
+
+    def heartbeat(self, job_id: str) -> None:
+        self.r.hset(self._key(job_id), "updated_at", time.time())
+
+    def fields(self, job_id: str) -> dict:
+        data = self.r.hgetall(self._key(job_id))
+        if not data:
+            raise JobNotFound(job_id)
+        return data
+
+    def save_plan(self, job_id: str, operations: list[dict]) -> list[dict]:
+        """Store the plan once; a redelivered planning task gets the first plan back, not a second one."""
+        key = self._key(job_id, "plan")
+        self.r.set(key, json.dumps(operations), nx=True, ex=KEEP_S)
+        return json.loads(self.r.get(key))
+
+    def record(self, job_id: str, result: FileResult) -> int:
+        """Store one file's result (the first one stands: a redelivered task does not overwrite "added" with
+        "unchanged"); returns how many files have a result now."""
+        key = self._key(job_id, "results")
+        with self.r.pipeline() as p:
+            p.hsetnx(key, result.source, json.dumps(asdict(result)))
+            p.expire(key, KEEP_S)
+            p.hlen(key)
+            p.hset(self._key(job_id), "updated_at", time.time())
+            done = p.execute()[2]
+        return done
+
+    def has_result(self, job_id: str, uri: str) -> bool:
+        return bool(self.r.hexists(self._key(job_id, "results"), uri))
+
+    def count_delivery(self, job_id: str, batch: int) -> int:
+        """How many times this batch has been started (redeliveries after a crash count)."""
+        key = self._key(job_id, "deliveries")
+        with self.r.pipeline() as p:
+            p.hincrby(key, str(batch), 1)
+            p.expire(key, KEEP_S)
+            return p.execute()[0]
+
+    def results(self, job_id: str) -> list[FileResult]:
+        raw = self.r.hgetall(self._key(job_id, "results"))
+        return [FileResult(**json.loads(v)) for _, v in sorted(raw.items())]
+
+    def claim_finish(self, job_id: str) -> bool:
+        """True for exactly one caller: the one that finishes the job."""
+        return bool(self.r.set(self._key(job_id, "final"), "1", nx=True, ex=KEEP_S))
+
+    def cancel(self, job_id: str) -> dict:
+        job = self.fields(job_id)
+        if job["state"] in ACTIVE:
+            self.update(job_id, cancel_requested=1)
+        return self.view(job_id)
+
+    def cancelled(self, job_id: str) -> bool:
+        return self.r.hget(self._key(job_id), "cancel_requested") == "1"
+
+    def recent(self, limit: int = 20) -> list[dict]:
+        views = []
+        for job_id in self.r.zrevrange(RECENT, 0, limit - 1):
+            try:
+                views.append(self.view(job_id, with_files=False))
+            except JobNotFound:
+                self.r.zrem(RECENT, job_id)
+        return views
+
+    def view(self, job_id: str, with_files: bool = True) -> dict:
+        job = self.fields(job_id)
+        results = self.results(job_id)
+        state = job["state"]
+        error = job.get("error") or None
+        idle = time.time() - float(job["updated_at"])
+        if state in ACTIVE and idle > self.stall_timeout_s:
+            # Nothing has moved for too long: the worker or the broker was lost. Never "running" forever.
+            state, error = "failed", f"stalled: no progress for {idle:.0f} s (worker or broker lost); start it again"
+        total = int(job.get("total", -1))
+        counts = {k: sum(getattr(r, k) for r in results)
+                  for k in ("chunks_added", "chunks_updated", "chunks_removed", "chunks_unchanged")}
+        view = {
+            "id": job["id"],
+            "source": job["source"],
+            "collection": job["collection"],
+            "requested_by": job.get("requested_by", ""),
+            "state": state,
+            "cancel_requested": job.get("cancel_requested") == "1",
+            "files_total": total if total >= 0 else None,
+            "files_done": len(results),
+            "files_failed": sum(1 for r in results if r.status == "failed"),
+            **counts,
+            "created_at": float(job["created_at"]),
+            "started_at": float(job["started_at"]) if job.get("started_at") else None,
+            "finished_at": float(job["finished_at"]) if job.get("finished_at") else None,
+            "error": error,
+            "errors": [{"source": r.source, "reason": r.reason} for r in results if r.status == "failed"],
+        }
+        if with_files:
+            view["files"] = [asdict(r) for r in results]
+        return view

@@ -1,0 +1,194 @@
+"""Re-index tasks. One planning task per job, one task per batch of changed files (embedded together), and whoever
+records the last file's result finishes the job (publishes the search snapshot, purges retired chunks).
+
+Every task is idempotent (the file manifest decides what is already done) and acknowledged late, so a worker killed
+mid-job loses nothing: its task is redelivered and the job ends with exactly the chunks of a clean run.
+"""
+from __future__ import annotations
+
+import logging
+import time
+
+import redis
+from celery import Task
+from celery.exceptions import SoftTimeLimitExceeded
+from celery.signals import worker_process_init
+
+from ingestion.documents import FileResult
+from ingestion.index import TRANSIENT_ERRORS
+from ingestion.pipeline import batches
+from ingestion.sources import SourcesError, connector_for
+from ingestion.sync import SKIP, Operation, plan_sync
+from services.components import build_indexer, load_sources
+from services.settings import get_settings
+from services.worker.celery_app import app
+from services.worker.jobs import ACTIVE, JobStore
+
+log = logging.getLogger(__name__)
+settings = get_settings()
+
+TRANSIENT = (*TRANSIENT_ERRORS, redis.ConnectionError)
+MAX_DELIVERIES = 3  # a file that kills its worker process this often fails instead of looping forever
+
+_store: JobStore | None = None
+_indexers: dict = {}
+
+
+def jobs() -> JobStore:
+    global _store
+    if _store is None:
+        _store = JobStore.from_url(settings.redis_url, stall_timeout_s=settings.job_stall_timeout_s,
+                                   keep=settings.jobs_kept)
+    return _store
+
+
+def indexer_for(collection: str, source_name: str):
+    key = (collection, source_name)
+    if key not in _indexers:
+        _indexers[key] = build_indexer(settings, collection=collection, source_name=source_name)
+    return _indexers[key]
+
+
+@worker_process_init.connect
+def warm_up(**_) -> None:
+    """Load the embedding model and the parsers when a pool process starts, not inside the first job."""
+    from ingestion.partition import warm_up_parsers
+    from services.components import build_embedder
+
+    build_embedder(settings).embed_documents(["warm-up"])
+    warm_up_parsers()
+    log.warning("perimeter worker warm: embedding model %s loaded", settings.embedding_model)
+
+
+def find_source(name: str):
+    for source in load_sources(settings):
+        if source.name == name:
+            return source
+    raise SourcesError(f"no source named '{name}' in {settings.sources_file}")
+
+
+def _retry_or_fail(task: Task, job_id: str, exc: Exception) -> None:
+    if task.request.retries >= settings.task_max_retries:
+        jobs().update(job_id, state="failed", finished_at=time.time(),
+                      error=f"index unavailable after {task.request.retries} retries: {exc}")
+        return
+    raise task.retry(exc=exc, countdown=min(60, 2 ** (task.request.retries + 1)))
+
+
+def finish(job_id: str, collection: str, source_name: str) -> None:
+    store = jobs()
+    if not store.claim_finish(job_id):
+        return
+    try:
+        indexer_for(collection, source_name).publish()
+    except Exception as exc:
+        store.update(job_id, state="failed", finished_at=time.time(), error=f"publishing the search index failed: {exc}")
+        raise
+    state = "cancelled" if store.cancelled(job_id) else "finished"
+    store.update(job_id, state=state, finished_at=time.time())
+
+
+@app.task(bind=True, name="perimeter.plan_reindex", acks_late=True, max_retries=None)
+def plan_reindex(self, job_id: str, source_name: str) -> None:
+    store = jobs()
+    job = store.fields(job_id)
+    if job["state"] not in ACTIVE:
+        return
+    try:
+        source = find_source(source_name)
+        store.update(job_id, state="planning", started_at=job.get("started_at") or time.time())
+        indexer = indexer_for(source.collection, source.name)
+        indexed = indexer.manifest.all(source_name=source.name)
+        plan = plan_sync(list(connector_for(source).items()), indexed)
+    except TRANSIENT as exc:
+        return _retry_or_fail(self, job_id, exc)
+    except Exception as exc:  # bad configuration, missing folder, model mismatch: a clear, final error
+        store.update(job_id, state="failed", finished_at=time.time(), error=f"{type(exc).__name__}: {exc}")
+        return
+    stored = store.save_plan(job_id, {"operations": [op.to_dict() for op in plan.operations], "errors": plan.errors})
+    operations = [Operation.from_dict(op) for op in stored["operations"]]
+    store.update(job_id, state="running", total=len(operations) + len(stored["errors"]))
+    done = 0
+    for uri, reason in stored["errors"].items():
+        done = store.record(job_id, FileResult(uri, "failed", reason=reason))
+    pending = []
+    for op in operations:
+        if op.kind == SKIP and op.uri in indexed:
+            done = store.record(job_id, FileResult(op.uri, "unchanged", chunks_unchanged=len(indexed[op.uri].chunk_ids)))
+        else:
+            pending.append(op)
+    dispatch_batches(job_id, source, pending)
+    if not pending and done >= len(operations) + len(stored["errors"]):
+        finish(job_id, source.collection, source.name)
+
+
+class BatchTask(Task):
+    def on_failure(self, exc, task_id, args, kwargs, einfo):
+        """Hard time limit or a crash outside our handlers: the batch's unfinished files fail, the job goes on."""
+        job_id, collection, source_name, _, ops = args
+        reason = f"{type(exc).__name__}: {exc}"
+        if "TimeLimitExceeded" in type(exc).__name__:
+            reason = f"took longer than the time limit ({settings.file_time_limit_s:g} s per file)"
+        for op in ops:
+            _record_and_maybe_finish(job_id, collection, source_name, FileResult(op["uri"], "failed", reason=reason))
+
+
+def _record_and_maybe_finish(job_id: str, collection: str, source_name: str, result: FileResult) -> None:
+    store = jobs()
+    done = store.record(job_id, result)
+    if done >= int(store.fields(job_id).get("total", -1)) >= 0:
+        finish(job_id, collection, source_name)
+
+
+def dispatch_batches(job_id: str, source, operations: list[Operation]) -> None:
+    for number, batch in enumerate(batches(operations, settings.worker_batch_files)):
+        limit = settings.file_time_limit_s * len(batch) + 60  # the per-file limit is enforced inside; this is a backstop
+        apply_batch.apply_async((job_id, source.collection, source.name, number, [op.to_dict() for op in batch]),
+                                soft_time_limit=limit, time_limit=limit + 30)
+
+
+@app.task(bind=True, base=BatchTask, name="perimeter.apply_batch", acks_late=True, max_retries=None)
+def apply_batch(self, job_id: str, collection: str, source_name: str, number: int, ops: list[dict]) -> None:
+    store = jobs()
+    if store.fields(job_id)["state"] not in ACTIVE:
+        return
+    deliveries = store.count_delivery(job_id, number) - self.request.retries
+    todo = [Operation.from_dict(op) for op in ops if not store.has_result(job_id, op["uri"])]
+    if store.cancelled(job_id):
+        for op in todo:
+            _record_and_maybe_finish(job_id, collection, source_name,
+                                     FileResult(op.uri, "skipped", reason="job cancelled"))
+        return
+    if deliveries > MAX_DELIVERIES and todo:
+        # This batch keeps killing its worker: the first unfinished file is the likely culprit.
+        culprit, todo = todo[0], todo[1:]
+        _record_and_maybe_finish(job_id, collection, source_name, FileResult(
+            culprit.uri, "failed", reason=f"crashed the worker {MAX_DELIVERIES} times"))
+    # After a crash, go one file at a time so each finished file is recorded before the next starts.
+    groups = [todo] if deliveries <= 1 else [[op] for op in todo]
+    indexer = indexer_for(collection, source_name)
+    try:
+        for group in groups:
+            indexer.apply_many(group, on_result=lambda r: _record_and_maybe_finish(job_id, collection, source_name, r))
+    except SoftTimeLimitExceeded:
+        for op in todo:
+            _record_and_maybe_finish(job_id, collection, source_name, FileResult(
+                op.uri, "failed", reason="took longer than the batch time limit"))
+    except TRANSIENT as exc:
+        if self.request.retries < settings.task_max_retries:
+            raise self.retry(exc=exc, countdown=min(60, 2 ** (self.request.retries + 1)))
+        for op in todo:
+            _record_and_maybe_finish(job_id, collection, source_name,
+                                     FileResult(op.uri, "failed", reason=f"index unavailable: {exc}"))
+
+
+@app.task(name="perimeter.scheduled_reindex")
+def scheduled_reindex(source_name: str) -> str | None:
+    """celery beat's entry: skip if a job for this source is still running."""
+    source = find_source(source_name)
+    store = jobs()
+    if any(j["source"] == source_name and j["state"] in ACTIVE for j in store.recent(50)):
+        return None
+    job_id = store.create(source_name, source.collection, requested_by="schedule")
+    plan_reindex.delay(job_id, source_name)
+    return job_id
