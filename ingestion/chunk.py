@@ -68,3 +68,9 @@ def chunk_document(doc: Document, splitter: RecursiveCharacterTextSplitter, base
                 metadata["heading"] = section.heading
             chunks.append(Chunk(id=chunk_id(doc.source, position, piece), text=piece, metadata=metadata))
     return chunks
+
+
+def embedding_text(title: str, text: str) -> str:
+    """What the embedding model sees for a chunk: the document title, then the text, so a chunk deep in a document
+    still says what it is about. The BM25 index reads the same fields."""
+    return f"{title}\n{text}" if title else text

@@ -1,4 +1,5 @@
-"""The BM25 side of the index: rebuilt from the collection after each ingest and saved beside Chroma.
+"""The search snapshot beside Chroma: BM25 over title + text, each chunk's groups and language, and the chunk vectors
+(for exact dense search), rebuilt from the collection after each ingest, so adds, replacements and deletions all show.
 
 A `current` pointer file names the live version, so a reader never sees a half-written index.
 """
@@ -11,11 +12,15 @@ import time
 from pathlib import Path
 
 import bm25s
+import numpy as np
 
+from ingestion.chunk import embedding_text
 from ingestion.index import get_all
 from ingestion.tokenize import tokenize
+from prompts.language import detect_language
 
 K1, B = 0.9, 0.4
+VECTORS_FILE = "vectors.npy"
 
 
 def keyword_dir(data_dir: Path, collection: str) -> Path:
@@ -24,21 +29,23 @@ def keyword_dir(data_dir: Path, collection: str) -> Path:
 
 def build_keyword_index(collection, data_dir: Path) -> int:
     """Rebuild the BM25 index of `collection`; returns the number of chunks indexed."""
-    records = get_all(collection, include=["documents", "metadatas"])
+    # Retired chunks (old versions awaiting purge) are left out: this snapshot is the switch to the new versions.
+    records = get_all(collection, include=["documents", "metadatas", "embeddings"], where={"retired": {"$ne": True}})
     root = keyword_dir(data_dir, collection.name)
     root.mkdir(parents=True, exist_ok=True)
     version = f"{time.time_ns()}"
     target = root / version
     target.mkdir()
     entries = [
-        {"id": i, "groups": list((m or {}).get("groups") or [])}
-        for i, m in zip(records["ids"], records["metadatas"])
+        {"id": i, "groups": list((m or {}).get("groups") or []), "lang": detect_language(d or "")}
+        for i, d, m in zip(records["ids"], records["documents"], records["metadatas"])
     ]
     if entries:
-        texts = [f"{(m or {}).get('title', '')}\n{d}" for d, m in zip(records["documents"], records["metadatas"])]
+        texts = [embedding_text((m or {}).get("title", ""), d) for d, m in zip(records["documents"], records["metadatas"])]
         retriever = bm25s.BM25(k1=K1, b=B)
         retriever.index([tokenize(t) or ["\x00"] for t in texts], show_progress=False)
         retriever.save(str(target), show_progress=False)
+        np.save(target / VECTORS_FILE, np.asarray(records["embeddings"], dtype=np.float32))
     (target / "entries.json").write_text(json.dumps(entries), encoding="utf-8")
     pointer = root / "current.tmp"
     pointer.write_text(version, encoding="utf-8")

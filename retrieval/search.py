@@ -1,26 +1,47 @@
-"""Hybrid search: dense (Chroma) and keyword (BM25), each filtered by the caller's groups, fused with RRF."""
+"""Hybrid search over the published search snapshot: dense and keyword (BM25), both filtered by the caller's groups
+inside their scoring, fused (RRF or a convex combination, weights from settings), optionally reranked by a local
+cross-encoder; texts and the final access check come from Chroma."""
 from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+
 from ingestion.embedder import Embedder
 from ingestion.index import open_client, open_collection
-from retrieval.access import chroma_where, may_see
-from retrieval.fuse import fuse_rankings
+from prompts.language import detect_language
+from retrieval.access import may_see
+from retrieval.dense import chroma_search, exact_search
+from retrieval.fuse import fuse_rankings, fuse_scores
 from retrieval.hits import Hit
-from retrieval.keyword import KeywordSearcher
+from retrieval.keyword import keyword_search
+from retrieval.rerank import rerank
+from retrieval.snapshot import SnapshotReader
+
+FUSIONS = ("rrf", "convex")
+DENSE_SEARCHES = ("exact", "chroma")
 
 
 class Retriever:
     def __init__(self, *, chroma_dir: Path, data_dir: Path, collection: str, embedder: Embedder,
-                 candidates: int = 30, rrf_k: int = 60):
+                 candidates: int = 30, rrf_k: int = 60, chroma_url: str | None = None, fusion: str = "rrf",
+                 dense_weight: float = 1.0, keyword_weight: float = 1.0, dense_search: str = "exact",
+                 cross_language_weight: float = 0.0, reranker=None, rerank_top_n: int = 30):
+        if fusion not in FUSIONS or dense_search not in DENSE_SEARCHES:
+            raise ValueError(f"fusion must be one of {FUSIONS} and dense_search one of {DENSE_SEARCHES}")
         self.embedder = embedder
         self.collection_name = collection
-        self._client = open_client(chroma_dir)
+        self._client = open_client(chroma_dir, chroma_url)
         self._collection = None
-        self._keyword = KeywordSearcher(data_dir, collection)
+        self.snapshots = SnapshotReader(data_dir, collection)
         self.candidates = candidates
         self.rrf_k = rrf_k
+        self.fusion = fusion
+        self.weights = [dense_weight, keyword_weight]
+        self.cross_language_weight = cross_language_weight
+        self.dense_search = dense_search
+        self.reranker = reranker
+        self.rerank_top_n = rerank_top_n
 
     @property
     def collection(self):
@@ -31,30 +52,64 @@ class Retriever:
         return self._collection
 
     def dense(self, query: str, groups: list[str], k: int) -> list[tuple[str, float]]:
-        if self.collection.count() == 0:
-            return []
-        result = self.collection.query(
-            query_embeddings=[self.embedder.embed_query(query)],
-            n_results=k,
-            where=chroma_where(groups),
-            include=["distances"],
-        )
-        return [(i, 1.0 - d) for i, d in zip(result["ids"][0], result["distances"][0])]
+        snapshot = self.snapshots.current()
+        return self._dense(snapshot, self._vector(query), snapshot.visible(groups), groups, k)
+
+    def _vector(self, query: str) -> np.ndarray:
+        return np.asarray(self.embedder.embed_query(query), dtype=np.float32)
+
+    def _dense(self, snapshot, vector: np.ndarray, mask: np.ndarray, groups: list[str],
+               k: int) -> list[tuple[str, float]]:
+        if self.dense_search == "exact" and snapshot.vectors is not None:
+            return exact_search(snapshot, vector, mask, k)
+        return chroma_search(self.collection, vector, groups, k)
+
+    def keyword(self, query: str, groups: list[str], k: int) -> list[tuple[str, float]]:
+        snapshot = self.snapshots.current()
+        return keyword_search(snapshot, query, snapshot.visible(groups), k)
+
+    def fused(self, query: str, groups: list[str]) -> list[tuple[str, float]]:
+        """Every candidate the caller may see, fused, best first (chunk id, fused score)."""
+        snapshot = self.snapshots.current()
+        mask = snapshot.visible(groups)
+        rankings, weights = [], []
+        if self.weights[0]:
+            vector = self._vector(query)
+            rankings.append(self._dense(snapshot, vector, mask, groups, self.candidates))
+            weights.append(self.weights[0])
+            other = snapshot.other_language(detect_language(query), mask) if self.cross_language_weight else None
+            if other is not None and snapshot.vectors is not None:
+                # Embedding models favour the query's language; the best chunks in the other language get a list
+                # of their own, so an answer that only exists in the other language can still surface.
+                rankings.append(exact_search(snapshot, vector, other, self.candidates))
+                weights.append(self.cross_language_weight)
+        if self.weights[1]:
+            rankings.append(keyword_search(snapshot, query, mask, self.candidates))
+            weights.append(self.weights[1])
+        if self.fusion == "convex":
+            return fuse_scores(rankings, weights)
+        return fuse_rankings([[i for i, _ in r] for r in rankings], k=self.rrf_k, weights=weights)
 
     def search(self, query: str, groups: list[str], k: int) -> list[Hit]:
-        dense = self.dense(query, groups, self.candidates)
-        keyword = self._keyword.search(query, groups, self.candidates)
-        fused = fuse_rankings([[i for i, _ in dense], [i for i, _ in keyword]], k=self.rrf_k)[:k]
-        if not fused:
+        # Twice k: a few may be gone (old versions purged since the search snapshot was published).
+        depth = max(2 * k, self.rerank_top_n if self.reranker else 0)
+        hits = self.hits(self.fused(query, groups)[:depth], groups)
+        if self.reranker is not None:
+            hits = rerank(self.reranker, query, hits, self.rerank_top_n)
+        return hits[:k]
+
+    def hits(self, ranked: list[tuple[str, float]], groups: list[str]) -> list[Hit]:
+        """Ranked chunk ids → hits with text and metadata, dropping any the stored record no longer lets them see."""
+        if not ranked:
             return []
-        records = self.collection.get(ids=[i for i, _ in fused], include=["documents", "metadatas"])
+        records = self.collection.get(ids=[i for i, _ in ranked], include=["documents", "metadatas"])
         by_id = {i: (d, m) for i, d, m in zip(records["ids"], records["documents"], records["metadatas"])}
         hits = []
-        for chunk, score in fused:
-            if chunk not in by_id:  # deleted since the keyword index was built
+        for chunk, score in ranked:
+            if chunk not in by_id:
                 continue
             text, meta = by_id[chunk]
-            # Checked again on the stored record: the keyword index may lag behind an access change.
+            # Checked again on the stored record: an access change applies before the next snapshot is published.
             if may_see(meta.get("groups") or [], groups):
                 hits.append(Hit(id=chunk, text=text, metadata=meta, score=score))
         return hits

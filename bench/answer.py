@@ -1,0 +1,125 @@
+"""Answer benchmark with the embedded model: `python -m bench.answer [--model qwen2.5-coder-0.5b] [--limit N]`.
+
+For a few questions it measures the time to first token at the API (POST /v1/ask/stream over real HTTP) next to the
+model server's own time to first token for the very same messages, and the total answer time. The difference is
+Perimeter's overhead (retrieval, relevance check, prompt, HTTP/SSE relay; goal <= 100 ms). Reported overhead_ms is
+paired: the client's first token minus the model server's first token within the same request (as the pipeline saw
+it: timings.model_first_token_ms), so a busy machine's noise in the model's own time cancels out. Then it asks the sample corpus questions and
+reports the grounding rate (supported points / points). Before each timed request the server's prompt cache is
+flushed with an unrelated prompt, so both sides start cold. Last line:
+RESULT overhead_ms=<n> ttft_s=<x> grounded=<fraction>
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+import ingestion  # noqa: F401  (offline environment first)
+from services.identity import DEMO_USER
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def first_token_s(client: httpx.Client, url: str, body: dict, is_token) -> tuple[float, float, str]:
+    """(seconds to the first answer token, seconds to the end, the last data line) of one streamed POST."""
+    start, first, last = time.perf_counter(), None, ""
+    with client.stream("POST", url, json=body) as response:
+        response.raise_for_status()
+        for line in response.iter_lines():
+            if first is None and is_token(line):
+                first = time.perf_counter() - start
+            if line.startswith("data: "):
+                last = line[6:]
+    return first if first is not None else float("nan"), time.perf_counter() - start, last
+
+
+def server_token(line: str) -> bool:
+    if not line.startswith("data: {"):
+        return False
+    choices = json.loads(line[6:]).get("choices") or [{}]
+    return bool((choices[0].get("delta") or {}).get("content"))
+
+
+def flush(client: httpx.Client, server_url: str) -> None:
+    client.post(server_url + "/v1/chat/completions", json={
+        "messages": [{"role": "user", "content": f"Say OK. {time.time_ns()}"}], "max_tokens": 1})
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--model", default="qwen2.5-coder-0.5b")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--timed", type=int, default=4, help="questions timed against the server directly")
+    ap.add_argument("--limit", type=int, default=25, help="sample questions for the grounding rate")
+    ap.add_argument("--max-tokens", type=int, default=300)
+    args = ap.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so the model server below is stopped too
+
+    from services.api.app import create_app
+    from services.components import build_pipeline, build_embedder, run_ingest
+    from services.llm.embedded import EmbeddedLlamaServer
+    from services.llm.gguf import prepare_model
+    from services.settings import Settings
+    from tests.conftest import SAMPLES, free_port, load_questions
+    from tests.fakes import served
+
+    questions = load_questions()
+    data_dir = Path(tempfile.mkdtemp(prefix="bench-answer-"))
+    models_dir = REPO / "var" / "models"
+    settings = Settings(data_dir=data_dir, PERIMETER_MODELS_DIR=models_dir, embedded_model=args.model,
+                        llm_temperature=0.0, llm_max_tokens=args.max_tokens, llm_timeout_s=600)
+    embedder = build_embedder(settings)
+    run_ingest(settings, [SAMPLES], embedder=embedder)
+    port = free_port()
+    server = EmbeddedLlamaServer(prepare_model(args.model, models_dir), port=port, n_threads=args.threads,
+                                 log_path=data_dir / "llama.log")
+    settings = settings.model_copy(update={"llm_url": server.url})
+    with server, httpx.Client(timeout=900) as http:
+        pipeline = build_pipeline(settings)
+        with served(create_app(settings, pipeline)) as api:
+            rows = []
+            for q in questions[: args.timed]:
+                prep, _ = pipeline.prepare(q["question"], DEMO_USER)
+                body = {"messages": prep.messages, "max_tokens": args.max_tokens, "temperature": 0.0, "seed": 0,
+                        "stream": True, "response_format": {"type": "json_object", "schema": prep.schema}}
+                flush(http, server.url)
+                srv_ttft, _, _ = first_token_s(http, server.url + "/v1/chat/completions", body, server_token)
+                flush(http, server.url)
+                api_ttft, api_total, last = first_token_s(http, api + "/v1/ask/stream", {"question": q["question"]},
+                                                          lambda line: line == "event: token")
+                # Paired: the same generation's first token as the pipeline saw it leave the model server.
+                model_ttft = json.loads(last)["timings"]["model_first_token_ms"] / 1000
+                rows.append((api_ttft, srv_ttft, api_total, api_ttft - model_ttft))
+                print(f"{q['id']}: api ttft {api_ttft:.2f} s, server alone ttft {srv_ttft:.2f} s "
+                      f"(difference {(api_ttft - srv_ttft) * 1000:.0f} ms), overhead within the same request "
+                      f"{(api_ttft - model_ttft) * 1000:.0f} ms, api total {api_total:.1f} s", flush=True)
+            supported = total = answered = 0
+            sample = questions[:: max(1, len(questions) // max(1, args.limit))][: args.limit]  # en and zh alike
+            for q in sample:
+                out = http.post(api + "/v1/ask", json={"question": q["question"]}).json()
+                g = out["grounding"]
+                supported, total = supported + g["supported"], total + g["total"]
+                answered += bool(out["grounded"])
+                print(f"{q['id']} [{q['lang']}]: {g['supported']}/{g['total']} points supported"
+                      f"{' (degraded)' if out['degraded'] else ''}{' (not found)' if out['not_found'] else ''}",
+                      flush=True)
+    overhead = statistics.median(paired * 1000 for *_, paired in rows)
+    unpaired = statistics.median((a - s) * 1000 for a, s, *_ in rows)
+    ttft = statistics.median(a for a, *_ in rows)
+    rate = supported / total if total else 0.0
+    print(f"model {args.model}, {args.threads} threads, embeddings {settings.embedding_model}; median over {len(rows)} timed questions; API ttft minus the "
+          f"server's own ttft for the same prompt (separate runs, noisy on a busy box): {unpaired:.0f} ms; "
+          f"{answered}/{len(sample)} answers with a supported point")
+    print(f"RESULT overhead_ms={overhead:.0f} ttft_s={ttft:.2f} grounded={rate:.3f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,180 @@
+"""Retrieval benchmark, one command: `python -m bench.retrieval [--quick]`.
+
+Side by side in one run, on SciFact test (nDCG@10, Recall@100; English) and CMRC 2018 dev (Recall@1/@5; Chinese):
+BM25 alone, dense alone (each packaged embedding model), a plain LangChain Chroma retriever (what a typical RAG app
+does), and Perimeter's pipeline (the Retriever that serves users, built by services.components from Settings).
+Then latency and memory at 100k chunks (bench/latency.py, in fresh processes). Ends with one RESULT line.
+
+Indexes are built through ingestion's Indexer (chunk → embed → Chroma → search snapshot); document and query vectors
+come from an on-disk cache (var/bench-cache/, see bench/cache.py), so only the first run pays for embedding.
+Needs ../shared/data (SciFact, CMRC); without it the benchmark says so and exits 0.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import ingestion  # noqa: F401  (offline environment first)
+from bench.cache import CACHE_DIR, CachedEmbedder
+from bench.data import SHARED_DATA, DataSet, load, ndcg_at, recall_at, to_document, unique_docs
+from ingestion.embedder import E5_SMALL, MINILM, load_embedder
+from ingestion.index import get_all
+from services.components import build_indexer, build_retriever
+from services.settings import Settings
+
+GROUPS = ["all"]
+DEPTH = 300  # chunks asked of a single ranking, enough for 100 distinct SciFact documents
+Ranker = Callable[[str], list[str]]  # query text -> document ids, best first
+
+
+class Index:
+    """One data set ingested with one embedding model, in a scratch data dir, and a Retriever over it."""
+
+    def __init__(self, dataset: DataSet, model: str, scratch: Path, **settings):
+        self.settings = Settings(data_dir=scratch / f"{dataset.name}-{model}", collection="bench",
+                                 embedding_model=model, **settings)
+        self.embedder = CachedEmbedder(load_embedder(model), dataset.name)
+        indexer = build_indexer(self.settings, embedder=self.embedder)
+        for doc in dataset.docs:
+            indexer.index_document(to_document(doc), GROUPS)
+        indexer.publish()
+        self.retriever = build_retriever(self.settings, embedder=self.embedder)
+        records = get_all(self.retriever.collection, include=["metadatas"])
+        self.doc_of = {i: m["source"] for i, m in zip(records["ids"], records["metadatas"])}
+
+    def retriever_with(self, **overrides):
+        """A Retriever over the same index with other retrieval settings (fusion, weights, candidates…)."""
+        return build_retriever(self.settings.model_copy(update=overrides), embedder=self.embedder)
+
+    def docs(self, ranked) -> list[str]:
+        return unique_docs([self.doc_of[i] for i, _ in ranked])
+
+    def bm25(self, query: str) -> list[str]:
+        return self.docs(self.retriever.keyword(query, GROUPS, DEPTH))
+
+    def dense(self, query: str) -> list[str]:
+        return self.docs(self.retriever.dense(query, GROUPS, DEPTH))
+
+    def pipeline(self, query: str) -> list[str]:
+        hits = self.retriever.search(query, GROUPS, 2 * self.settings.candidates)
+        return unique_docs([h.metadata["source"] for h in hits])
+
+
+def langchain_ranker(dataset: DataSet, scratch: Path) -> Ranker:
+    """What a typical RAG app does: RecursiveCharacterTextSplitter(1000, 200), MiniLM, Chroma, similarity_search."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+    from langchain_chroma import Chroma
+    from langchain_core.embeddings import Embeddings
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+    cached = CachedEmbedder(load_embedder(MINILM), dataset.name)
+
+    class CachedLangChainEmbeddings(Embeddings):
+        def embed_documents(self, texts):
+            return cached.embed_documents(texts)
+
+        def embed_query(self, text):
+            return cached.embed_query(text)
+
+    splitter = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200)
+    docs = splitter.create_documents([f"{d['title']}\n{d['text']}" for d in dataset.docs],
+                                     metadatas=[{"doc": d["id"]} for d in dataset.docs])
+    client = chromadb.PersistentClient(path=str(scratch / f"langchain-{dataset.name}"),
+                                       settings=ChromaSettings(anonymized_telemetry=False))
+    store = Chroma(collection_name="bench", embedding_function=CachedLangChainEmbeddings(), client=client)
+    for start in range(0, len(docs), 2000):
+        store.add_documents(docs[start:start + 2000])
+    return lambda query: unique_docs([d.metadata["doc"] for d in store.similarity_search(query, k=DEPTH)])
+
+
+def evaluate(ranker: Ranker, dataset: DataSet, query_ids: list[str]) -> dict[str, float]:
+    per_query = [(ranker(dataset.queries[q]), dataset.qrels[q]) for q in query_ids]
+    n = len(per_query)
+    if dataset.name == "scifact":
+        return {"ndcg10": sum(ndcg_at(r, rel, 10) for r, rel in per_query) / n,
+                "r100": sum(recall_at(r, rel, 100) for r, rel in per_query) / n}
+    return {"r1": sum(recall_at(r, rel, 1) for r, rel in per_query) / n,
+            "r5": sum(recall_at(r, rel, 5) for r, rel in per_query) / n}
+
+
+def latency(model: str, chunks: int, queries: int) -> dict:
+    """Build (cached) then measure in a fresh process, so the RSS is that of a retriever alone."""
+    base = [sys.executable, "-m", "bench.latency", "--model", model, "--chunks", str(chunks)]
+    cwd = Path(__file__).resolve().parents[1]
+    subprocess.run(base[:3] + ["build"] + base[3:], check=True, cwd=cwd, stdout=subprocess.DEVNULL)
+    out = subprocess.run(base[:3] + ["measure"] + base[3:] + ["--queries", str(queries)], check=True, cwd=cwd,
+                         capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--quick", action="store_true", help="subsample queries and a 20k-chunk latency test")
+    args = ap.parse_args(argv)
+    if not (SHARED_DATA / "scifact").exists() or not (SHARED_DATA / "cmrc2018_zh").exists():
+        print(f"SKIP: the benchmark data is not here ({SHARED_DATA}); nothing to measure.")
+        return 0
+    started = time.time()
+    default = Settings()
+    models = list(dict.fromkeys([MINILM, E5_SMALL, default.embedding_model]))
+    # Chroma pays an fsync per write: scratch indexes go to tmpfs where there is one (3x faster ingestion here).
+    scratch_root = Path("/dev/shm") if Path("/dev/shm").is_dir() else CACHE_DIR / "scratch"
+    scratch_root.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix="perimeter-bench-", dir=scratch_root))
+    table: dict[str, dict[str, float]] = {}
+    try:
+        for name, sample in (("scifact", 100), ("cmrc2018_zh", 400)):
+            dataset = load(name)
+            query_ids = sorted(dataset.queries)
+            if args.quick:
+                query_ids = query_ids[:: max(1, len(query_ids) // sample)]
+            indexes = {m: Index(dataset, m, scratch) for m in models}
+            rankers: dict[str, Ranker] = {"BM25 alone (bm25s; jieba + Snowball tokens)": indexes[models[0]].bm25}
+            for m in models:
+                rankers[f"dense alone, {m}"] = indexes[m].dense
+            rankers["LangChain Chroma retriever (MiniLM, 1000/200 chars)"] = langchain_ranker(dataset, scratch)
+            for m in models:
+                label = "default" if m == default.embedding_model else "alternative"
+                rankers[f"Perimeter ({label}: {m} + BM25, {default.fusion})"] = indexes[m].pipeline
+            for label, ranker in rankers.items():
+                start = time.time()
+                table.setdefault(label, {}).update(evaluate(ranker, dataset, query_ids))
+                print(f"  {name:12s} {label}: {time.time() - start:.0f}s", file=sys.stderr, flush=True)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    chunks = 20_000 if args.quick else 100_000
+    lat = latency(default.embedding_model, chunks, 100 if args.quick else 300)
+    print_table(table, lat, default, args.quick, time.time() - started)
+    return 0
+
+
+def print_table(table: dict[str, dict[str, float]], lat: dict, default: Settings, quick: bool, seconds: float):
+    head = f"{'system':62s} {'SciFact nDCG@10':>15s} {'R@100':>6s} {'CMRC R@1':>9s} {'R@5':>6s}"
+    print(head)
+    print("-" * len(head))
+    for label, row in table.items():
+        print(f"{label:62s} {row['ndcg10']:15.3f} {row['r100']:6.3f} {row['r1']:9.3f} {row['r5']:6.3f}")
+    print("published (BASELINES.md): BM25 0.665-0.679 / 0.908-0.925; all-MiniLM-L6-v2 0.645 / 0.925; "
+          "BM25 + cross-encoder 0.688")
+    print(f"latency at {lat['chunks']:,} chunks ({lat['queries']} queries, 2-core box, {default.embedding_model} "
+          f"query embedding + dense + BM25 + fusion + access filter + fetch): p50 {lat['p50_ms']:.1f} ms, "
+          f"p95 {lat['p95_ms']:.1f} ms; with Chroma's $contains filter instead of the exact masked search: "
+          f"p50 {lat['chroma_filter_p50_ms']:.1f} ms, p95 {lat['chroma_filter_p95_ms']:.1f} ms; "
+          f"RSS {lat['rss_mb']:.0f} MB")
+    print(f"{'quick run (subsampled), ' if quick else ''}{seconds / 60:.1f} min")
+    perimeter = next(row for label, row in table.items() if label.startswith("Perimeter (default"))
+    print(f"RESULT scifact_ndcg10={perimeter['ndcg10']:.3f} scifact_r100={perimeter['r100']:.3f} "
+          f"cmrc_r1={perimeter['r1']:.3f} cmrc_r5={perimeter['r5']:.3f} p95_ms={lat['p95_ms']:.0f} "
+          f"rss_mb={lat['rss_mb']:.0f}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,116 @@
+"""Context assembly: from ranked hits to the numbered sources the model reads and the user sees.
+
+1. Near-identical chunks (the same text, or at least 90% of the same character 5-grams: a file copied into two
+   folders, a boilerplate paragraph) keep only their best-ranked copy.
+2. Chunks of one document that follow each other (positions n, n+1, …) become one source at the rank of the best of
+   them, with the splitter's overlap removed, so the model reads one passage instead of two broken halves.
+3. Sources are taken in rank order while they fit the token budget (the first always does) and up to `max_sources`.
+
+The returned order is the numbering: source [n] in the prompt is source n in the response, because both are built from
+this one list.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from ingestion.chunk import estimate_tokens
+from retrieval.hits import Hit
+
+SOURCE_OVERHEAD_TOKENS = 20  # the "[n] title (page)" line the prompt adds per source
+NEAR_DUPLICATE = 0.9
+_SPACE = re.compile(r"\s+")
+
+
+def _shingles(text: str, n: int = 5) -> frozenset[str]:
+    flat = _SPACE.sub(" ", text.lower()).strip()
+    return frozenset(flat[i:i + n] for i in range(max(1, len(flat) - n + 1)))
+
+
+def _near_duplicate(a: frozenset[str], b: frozenset[str]) -> bool:
+    if not a or not b:
+        return a == b
+    return len(a & b) / len(a | b) >= NEAR_DUPLICATE
+
+
+def drop_near_duplicates(hits: list[Hit]) -> list[Hit]:
+    kept: list[Hit] = []
+    seen: list[frozenset[str]] = []
+    for hit in hits:
+        shingles = _shingles(hit.text)
+        if any(_near_duplicate(shingles, other) for other in seen):
+            continue
+        kept.append(hit)
+        seen.append(shingles)
+    return kept
+
+
+def join_overlapping(first: str, second: str, min_overlap: int = 8) -> str:
+    """`first` + `second` without the text the splitter repeated at the start of `second`."""
+    longest = min(len(first), len(second))
+    for size in range(longest, min_overlap - 1, -1):
+        if first.endswith(second[:size]):
+            return first + second[size:]
+    return f"{first}\n{second}"
+
+
+def _position(hit: Hit) -> int | None:
+    position = hit.metadata.get("position")
+    return int(position) if position is not None else None
+
+
+def merge_adjacent(hits: list[Hit]) -> list[Hit]:
+    """Runs of consecutive chunks of one document become one hit, placed where the run's best chunk ranked."""
+    by_doc: dict[str, list[Hit]] = {}
+    for hit in hits:
+        if hit.metadata.get("doc_id") is not None and _position(hit) is not None:
+            by_doc.setdefault(str(hit.metadata["doc_id"]), []).append(hit)
+    run_of: dict[str, list[Hit]] = {}  # id of a run's best-ranked chunk -> the run in document order
+    absorbed: set[str] = set()
+    rank = {h.id: n for n, h in enumerate(hits)}
+    for doc_hits in by_doc.values():
+        doc_hits.sort(key=_position)
+        run: list[Hit] = []
+        for hit in doc_hits + [None]:
+            if hit is not None and run and _position(hit) == _position(run[-1]) + 1:
+                run.append(hit)
+                continue
+            if len(run) > 1:
+                best = min(run, key=lambda h: rank[h.id])
+                run_of[best.id] = run
+                absorbed.update(h.id for h in run if h.id != best.id)
+            run = [hit] if hit is not None else []
+    merged: list[Hit] = []
+    for hit in hits:
+        if hit.id in absorbed:
+            continue
+        run = run_of.get(hit.id)
+        if run is None:
+            merged.append(hit)
+            continue
+        text = run[0].text
+        for part in run[1:]:
+            text = join_overlapping(text, part.text)
+        metadata = {**run[0].metadata, "chunk_ids": [h.id for h in run],
+                    "positions": [_position(h) for h in run]}
+        merged.append(replace(hit, text=text, metadata=metadata))
+    return merged
+
+
+def within_budget(hits: list[Hit], budget_tokens: int, max_sources: int | None = None) -> list[Hit]:
+    """The best hits whose text fits the model's context budget (always at least one)."""
+    kept, used = [], 0
+    for hit in hits:
+        if max_sources is not None and len(kept) >= max_sources:
+            break
+        cost = estimate_tokens(hit.text) + SOURCE_OVERHEAD_TOKENS
+        if kept and used + cost > budget_tokens:
+            break
+        kept.append(hit)
+        used += cost
+    return kept
+
+
+def assemble_context(hits: list[Hit], budget_tokens: int, max_sources: int | None = None) -> list[Hit]:
+    """Ranked hits → the numbered sources (source n is element n-1): deduplicated, merged, within budget."""
+    return within_budget(merge_adjacent(drop_near_duplicates(hits)), budget_tokens, max_sources)

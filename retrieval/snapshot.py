@@ -1,0 +1,84 @@
+"""The search snapshot that ingestion publishes beside Chroma, read back: each chunk's id, groups and language, the
+BM25 index over title + text, and the chunk vectors, all from one versioned folder named by a `current` pointer.
+
+Readers reload when the pointer moves, so a search never mixes two versions. Access is a boolean row mask built from
+per-group row sets, so both the keyword and the dense search can apply it inside their scoring.
+"""
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+
+import bm25s
+import numpy as np
+
+from ingestion.keyword_index import VECTORS_FILE, keyword_dir
+
+
+class Snapshot:
+    def __init__(self, version: str | None, entries: list[dict], bm25: bm25s.BM25 | None,
+                 vectors: np.ndarray | None):
+        self.version = version
+        self.ids = [e["id"] for e in entries]
+        self.bm25 = bm25
+        self.vectors = vectors
+        rows: dict[str, list[int]] = {}
+        for row, entry in enumerate(entries):
+            for group in entry["groups"]:
+                rows.setdefault(group, []).append(row)
+        self._group_rows = {g: np.asarray(r, dtype=np.int64) for g, r in rows.items()}
+        self.languages = np.asarray([e.get("lang", "") for e in entries])
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def visible(self, groups: list[str]) -> np.ndarray:
+        """Rows the caller may see: a chunk is visible when its groups meet the caller's (same rule as may_see)."""
+        mask = np.zeros(len(self.ids), dtype=bool)
+        for group in set(groups):
+            rows = self._group_rows.get(group)
+            if rows is not None:
+                mask[rows] = True
+        return mask
+
+    def other_language(self, language: str, mask: np.ndarray) -> np.ndarray | None:
+        """Visible rows in another language than `language`, or None in a one-language index."""
+        if len(self.ids) == 0:
+            return None
+        other = mask & (self.languages != language)
+        return other if other.any() and (mask & (self.languages == language)).any() else None
+
+
+EMPTY = Snapshot(None, [], None, None)
+
+
+class SnapshotReader:
+    def __init__(self, data_dir: Path, collection: str):
+        self._root = keyword_dir(data_dir, collection)
+        self._lock = threading.Lock()
+        self._snapshot = EMPTY
+
+    def _pointer(self) -> str | None:
+        pointer = self._root / "current"
+        return pointer.read_text(encoding="utf-8").strip() if pointer.exists() else None
+
+    def current(self) -> Snapshot:
+        version = self._pointer()
+        if version == self._snapshot.version:
+            return self._snapshot
+        with self._lock:
+            if version != self._snapshot.version:
+                self._snapshot = _load(self._root, version)
+            return self._snapshot
+
+
+def _load(root: Path, version: str | None) -> Snapshot:
+    if version is None:
+        return EMPTY
+    folder = root / version
+    entries = json.loads((folder / "entries.json").read_text(encoding="utf-8"))
+    bm25 = bm25s.BM25.load(str(folder), show_progress=False) if entries else None
+    vectors_path = folder / VECTORS_FILE
+    vectors = np.load(vectors_path) if entries and vectors_path.exists() else None
+    return Snapshot(version, entries, bm25, vectors)

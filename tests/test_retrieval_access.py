@@ -1,0 +1,150 @@
+"""The access filter and index sync on the real search path (Chroma, the search snapshot, BM25, fusion), with a small
+word-hashing embedder instead of a model so each test takes well under a second."""
+from __future__ import annotations
+
+import zlib
+
+import numpy as np
+import pytest
+
+from ingestion.documents import Document, Section
+from ingestion.embedder import Embedder
+from ingestion.sync import DELETE, Operation
+from ingestion.tokenize import tokenize
+from services.components import build_indexer, build_retriever
+from tests.conftest import make_settings
+
+
+class WordHashEmbedder(Embedder):
+    """Bag of hashed keyword tokens: texts that share words get similar vectors. Deterministic, instant."""
+
+    model_id = "test-word-hash"
+    dimension = 64
+
+    def _vector(self, text: str) -> list[float]:
+        v = np.zeros(self.dimension, dtype=np.float32)
+        for token in tokenize(text):
+            v[zlib.crc32(token.encode()) % self.dimension] += 1.0
+        norm = np.linalg.norm(v)
+        return (v / norm if norm else v + 1 / np.sqrt(self.dimension)).tolist()
+
+    def embed_documents(self, texts):
+        return [self._vector(t) for t in texts]
+
+    def embed_query(self, text):
+        return self._vector(text)
+
+
+PUBLIC = Document("mem://canteen.md", "Canteen", "a" * 64,
+                  [Section("The canteen opens at 8am and serves breakfast until 10am.")])
+SALARIES = Document("mem://salaries.md", "Salary bands", "b" * 64,
+                    [Section("Salary bands for engineers: band E3 pays 90,000 a year, band E4 pays 110,000.")])
+BOARD = Document("mem://board.md", "Board minutes", "c" * 64,
+                 [Section("Board minutes: the salary budget for next year grows by four percent.")])
+CHINESE = Document("mem://leave-zh.md", "年假制度", "d" * 64,
+                   [Section("员工累计工作满十年的，每年可享受十五天带薪年假。")])
+
+
+@pytest.fixture()
+def index(tmp_path):
+    """(settings, indexer): four documents, one for HR only and one for the board only."""
+    settings = make_settings(tmp_path, embedding_model=WordHashEmbedder.model_id)
+    indexer = build_indexer(settings, embedder=WordHashEmbedder())
+    indexer.index_document(PUBLIC, ["all"])
+    indexer.index_document(SALARIES, ["hr"])
+    indexer.index_document(BOARD, ["board", "exec"])
+    indexer.index_document(CHINESE, ["all"])
+    indexer.publish()
+    return settings, indexer
+
+
+def _sources(retriever, ranked) -> set[str]:
+    return {h.metadata["source"] for h in retriever.hits(ranked, ["all", "hr", "board", "exec"])}
+
+
+@pytest.mark.parametrize("dense_search", ["exact", "chroma"])
+def test_restricted_chunks_never_reach_fusion(index, dense_search):
+    settings, _ = index
+    retriever = build_retriever(settings.model_copy(update={"dense_search": dense_search}), WordHashEmbedder())
+    query = "salary bands for engineers"
+    for groups, hidden in ((["all"], {SALARIES.source, BOARD.source}),
+                           (["hr"], {BOARD.source, PUBLIC.source}),
+                           (["exec"], {SALARIES.source})):
+        dense = retriever.dense(query, groups, 10)
+        keyword = retriever.keyword(query, groups, 10)
+        fused = retriever.fused(query, groups)
+        for ranked in (dense, keyword, fused):
+            assert not _sources(retriever, ranked) & hidden, (groups, ranked)
+        assert not {h.metadata["source"] for h in retriever.search(query, groups, 10)} & hidden
+    assert retriever.search(query, ["hr"], 1)[0].metadata["source"] == SALARIES.source
+    assert retriever.search(query, ["board"], 1)[0].metadata["source"] == BOARD.source
+    assert retriever.search(query, ["nobody"], 5) == []
+
+
+def test_chinese_query_finds_the_chinese_document(index):
+    settings, _ = index
+    retriever = build_retriever(settings, WordHashEmbedder())
+    assert _sources(retriever, retriever.keyword("工作十年有几天年假？", ["all"], 5)) == {CHINESE.source}
+    assert retriever.search("工作十年有几天年假？", ["all"], 1)[0].metadata["source"] == CHINESE.source
+
+
+def test_deleted_and_replaced_documents_disappear_from_bm25_and_vectors(index):
+    settings, indexer = index
+    retriever = build_retriever(settings, WordHashEmbedder())
+    assert _sources(retriever, retriever.keyword("canteen breakfast", ["all"], 5)) == {PUBLIC.source}
+
+    indexer.apply(Operation(DELETE, PUBLIC.source))
+    changed = Document(CHINESE.source, CHINESE.title, "e" * 64, [Section("员工每年可享受二十天带薪病假。")])
+    indexer.index_document(changed, ["all"], indexer.manifest.by_source(CHINESE.source))
+    indexer.publish()
+
+    assert retriever.keyword("canteen breakfast", ["all"], 5) == []
+    assert PUBLIC.source not in _sources(retriever, retriever.dense("canteen breakfast", ["all"], 5))
+    assert retriever.keyword("累计工作满十年", ["all"], 5) == []  # the old text of the replaced document is gone
+    assert _sources(retriever, retriever.keyword("病假", ["all"], 5)) == {CHINESE.source}
+    assert len(retriever.snapshots.current()) == 3
+
+
+@pytest.mark.parametrize("fusion", ["rrf", "convex"])
+def test_fusion_settings_and_weights_reach_the_search(index, fusion):
+    settings, _ = index
+    query = "canteen salary"
+    keyword_only = build_retriever(settings.model_copy(update={"fusion": fusion, "dense_weight": 0.0}),
+                                   WordHashEmbedder())
+    assert [i for i, _ in keyword_only.fused(query, ["all", "hr"])] == \
+           [i for i, _ in keyword_only.keyword(query, ["all", "hr"], 10)]
+    hits = build_retriever(settings.model_copy(update={"fusion": fusion}), WordHashEmbedder()).search(
+        query, ["all", "hr"], 5)
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+
+
+def test_prompt_and_response_number_the_same_merged_deduplicated_sources(tmp_path):
+    import re
+
+    from services.ask import AskPipeline
+    from services.identity import User
+    from tests.fakes import ScriptedModel, reply
+
+    settings = make_settings(tmp_path, embedding_model=WordHashEmbedder.model_id, chunk_tokens=60,
+                             chunk_overlap_tokens=10)
+    indexer = build_indexer(settings, embedder=WordHashEmbedder())
+    paragraphs = [f"Annual leave rule {n}: staff carry over at most {n} days of annual leave into the next year, "
+                  f"approved by their manager before the end of March." for n in range(1, 5)]
+    body = [Section("\n\n".join(paragraphs))]
+    indexer.index_document(Document("mem://leave.md", "Leave policy", "1" * 64, body), ["all"])
+    indexer.index_document(Document("mem://copy/leave.md", "Leave policy (copy)", "2" * 64, body), ["all"])
+    indexer.index_document(PUBLIC, ["all"])
+    indexer.publish()
+    assert len(indexer.manifest.by_source("mem://leave.md").chunk_ids) >= 3
+
+    model = ScriptedModel(reply(1))
+    pipeline = AskPipeline(settings, build_retriever(settings, WordHashEmbedder()), model)
+    response = pipeline.ask("How many days of annual leave can staff carry over?", User(name="u", groups=["all"]))
+    prompt = model.calls[0][-1]["content"]
+    numbered = re.findall(r'<source number="(\d+)" title="([^"]*)">\n(.*?)\n</source>', prompt, re.S)
+    assert [int(n) for n, _, _ in numbered] == [s.id for s in response.sources] == list(
+        range(1, len(response.sources) + 1))
+    assert [t for _, t, _ in numbered] == [s.title for s in response.sources]
+    texts = [text for _, _, text in numbered]
+    assert sum("Annual leave rule" in t for t in texts) == 1  # adjacent chunks merged, the copy dropped
+    assert all(f"rule {n}:" in texts[0] for n in range(1, 5)) and texts[0].count("rule 2:") == 1

@@ -1,0 +1,93 @@
+"""Fusion, context assembly and reranking, each on its own (no index, no model except where named)."""
+from __future__ import annotations
+
+import pytest
+
+from retrieval.context import assemble_context, drop_near_duplicates, join_overlapping, merge_adjacent, within_budget
+from retrieval.fuse import fuse_rankings, fuse_scores
+from retrieval.hits import Hit
+from retrieval.rerank import rerank
+
+
+def hit(id_, text, doc="d1", position=0, score=1.0, **meta) -> Hit:
+    return Hit(id=id_, text=text, metadata={"doc_id": doc, "position": position, "title": doc, **meta}, score=score)
+
+
+def test_rrf_weights_tilt_the_order():
+    dense, keyword = ["a", "b"], ["c", "b"]
+    assert [c for c, _ in fuse_rankings([dense, keyword])][0] == "b"  # in both lists
+    assert [c for c, _ in fuse_rankings([dense, keyword], weights=[1.0, 0.0])] == ["a", "b", "c"]
+    assert [c for c, _ in fuse_rankings([dense, ["c"]], weights=[1.0, 3.0])][0] == "c"
+
+
+def test_convex_fusion_normalises_each_list_and_keeps_score_gaps():
+    dense = [("a", 0.80), ("b", 0.79), ("c", 0.60)]
+    keyword = [("c", 30.0), ("a", 2.0), ("b", 1.0)]  # c is far ahead on BM25
+    fused = dict(fuse_scores([dense, keyword], [0.5, 0.5]))
+    assert fused["c"] == pytest.approx(0.5)  # dense min → 0, BM25 max → 1
+    assert fused["a"] == pytest.approx(0.5 + 0.5 * (1 / 29))
+    assert max(fused, key=fused.get) == "a"
+    assert [c for c, _ in fuse_scores([dense, []], [0.5, 0.5])] == ["a", "b", "c"]
+    assert fuse_scores([[("x", 2.0)], [("x", 5.0)]]) == [("x", 2.0)]  # a single candidate counts fully
+
+
+def test_near_duplicates_keep_the_best_ranked_copy():
+    text = "Visitors must wear an orange badge at all times and return it at reception when they leave."
+    hits = [hit("1", text), hit("2", "Something else entirely.", doc="d2"),
+            hit("3", text.replace("times", "times ") + " ", doc="copy")]
+    assert [h.id for h in drop_near_duplicates(hits)] == ["1", "2"]
+
+
+def test_adjacent_chunks_merge_without_their_overlap_at_the_best_rank():
+    first = "Annual leave is 25 days. Carry-over is limited to 5 days."
+    second = "Carry-over is limited to 5 days. Unused days lapse on 31 March."
+    hits = [hit("other", "A different document.", doc="d2", position=0, score=0.9),
+            hit("b", second, position=4, score=0.8), hit("a", first, position=3, score=0.7),
+            hit("far", "Far away in the same document.", position=9, score=0.6)]
+    merged = merge_adjacent(hits)
+    assert [h.id for h in merged] == ["other", "b", "far"]
+    assert merged[1].text == "Annual leave is 25 days. Carry-over is limited to 5 days. Unused days lapse on 31 March."
+    assert merged[1].metadata["chunk_ids"] == ["a", "b"] and merged[1].metadata["positions"] == [3, 4]
+    assert merged[1].score == 0.8
+    assert join_overlapping("第一句。第二句。", "第三句。") == "第一句。第二句。\n第三句。"
+
+
+def test_budget_and_numbering():
+    hits = [hit(str(n), f"word{n} " * 160, doc=f"d{n}", score=1 - n / 10) for n in range(6)]
+    kept = within_budget(hits, budget_tokens=600)
+    assert [h.id for h in kept] == ["0", "1"]  # 2 x (240 + 20) fit in 600, a third does not
+    assert [h.id for h in within_budget(hits, budget_tokens=50)] == ["0"]  # the best always goes in
+    assert [h.id for h in assemble_context(hits, 10_000, max_sources=3)] == ["0", "1", "2"]
+
+
+class LengthReranker:
+    """Prefers longer texts: enough to see the order change."""
+
+    def score(self, query, texts):
+        return [float(len(t)) for t in texts]
+
+
+def test_reranker_reorders_the_head_only():
+    hits = [hit("short", "ab", score=0.9), hit("long", "abcdef", score=0.8), hit("tail", "abcdefghij", score=0.1)]
+    ranked = rerank(LengthReranker(), "q", hits, top_n=2)
+    assert [h.id for h in ranked] == ["long", "short", "tail"]
+    assert ranked[0].score == len("d1\nabcdef")  # scored as title + text
+
+
+def test_a_cross_encoder_folder_loads_and_scores(tmp_path):
+    """A tiny random BERT cross-encoder saved to disk goes through the same loader a real one would."""
+    from transformers import BertConfig, BertForSequenceClassification, BertTokenizerFast
+
+    from retrieval.rerank import load_reranker
+
+    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "badge", "orange", "leave", "days", "the"]
+    (tmp_path / "vocab.txt").write_text("\n".join(vocab))
+    BertTokenizerFast(vocab_file=str(tmp_path / "vocab.txt")).save_pretrained(tmp_path)
+    config = BertConfig(vocab_size=len(vocab), hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+                        intermediate_size=32, num_labels=1)
+    BertForSequenceClassification(config).save_pretrained(tmp_path)
+    reranker = load_reranker(str(tmp_path))
+    scores = reranker.score("orange badge", ["the badge is orange", "leave days"])
+    assert len(scores) == 2 and all(isinstance(s, float) for s in scores)
+    with pytest.raises(ValueError, match="not a folder"):
+        load_reranker(str(tmp_path / "missing"))
