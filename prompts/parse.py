@@ -23,6 +23,49 @@ def _json_candidates(text: str):
         yield text[start : end + 1]
 
 
+def _closing(text: str) -> str | None:
+    """The brackets (and quote) that would close `text` as JSON, or None if it closes something never opened."""
+    stack, in_string, escaped = [], False, False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "{[":
+            stack.append("}" if ch == "{" else "]")
+        elif ch in "}]":
+            if not stack or stack.pop() != ch:
+                return None
+    return ('"' if in_string else "") + "".join(reversed(stack))
+
+
+def repair_truncated(text: str) -> dict | None:
+    """A reply cut off by the token limit: keep what was complete (whole points) and close the rest."""
+    start = text.find("{")
+    if start == -1:
+        return None
+    body = text[start:].rstrip()
+    # Cut back to each value boundary from the end (at most 60 tries): a half-written point is dropped.
+    cuts = [i + 1 for i in range(len(body) - 1, 0, -1) if body[i] in '}]",'][:60]
+    for cut in cuts:
+        head = body[:cut].rstrip().rstrip(",")
+        suffix = _closing(head)
+        if suffix is None:
+            continue
+        try:
+            data = json.loads(head + suffix)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(data, dict):
+            return data
+    return None
+
+
 def _coerce(data: dict) -> Answer:
     points = []
     for raw in data.get("points") or []:
@@ -64,6 +107,10 @@ def parse_answer(text: str) -> Answer:
             except (ValidationError, ValueError, TypeError):
                 continue
     stripped = text.strip()
+    if stripped.startswith("{") and (data := repair_truncated(stripped)) is not None:
+        answer = _coerce(data)
+        if answer.points or answer.conclusion:
+            return answer
     if not stripped or stripped.startswith("{"):
         raise AnswerParseError("the model's reply is not a readable answer")
     # Plain prose: keep it as the conclusion, with any inline [n] citations as one point.

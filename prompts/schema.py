@@ -26,6 +26,7 @@ SECTION_LABELS: dict[str, dict[str, str]] = {
         "no_citation": "None of these statements could be tied to a source document; treat them with caution.",
         "not_found": "I could not find this in the documents you can access.",
         "model_unavailable": "The model is unavailable right now; here are the most relevant documents.",
+        "unsupported": "not supported by the cited sources",
     },
     "zh": {
         "restatement": "问题",
@@ -36,6 +37,7 @@ SECTION_LABELS: dict[str, dict[str, str]] = {
         "no_citation": "以下内容均无法对应到来源文档，请谨慎参考。",
         "not_found": "在您有权访问的文档中没有找到相关内容。",
         "model_unavailable": "模型暂时不可用，以下是最相关的文档。",
+        "unsupported": "引用的来源不支持此要点",
     },
 }
 

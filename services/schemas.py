@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from prompts.schema import Answer
+from prompts.schema import Answer, Point
 
 
 class Source(BaseModel):
@@ -20,17 +20,43 @@ class Source(BaseModel):
 class Timings(BaseModel):
     retrieval_ms: float
     generation_ms: float = 0.0
+    first_token_ms: float | None = Field(None, description="from the request to the model's first answer token")
+    model_first_token_ms: float | None = Field(None, description="the model server's part of first_token_ms: from "
+                                                                 "sending it the prompt to its first token")
+
+
+class GroundedPoint(Point):
+    supported: bool = Field(True, description="the text of a cited source backs this point")
+    overlap: float = Field(0.0, description="best share of the point's terms found in a cited source")
+    similarity: float = Field(0.0, description="best embedding similarity to a cited source")
+
+
+class GroundedAnswer(Answer):
+    points: list[GroundedPoint] = Field(default_factory=list)
+
+
+class Grounding(BaseModel):
+    supported: int = Field(0, description="points backed by a source they cite")
+    total: int = Field(0, description="points the model wrote")
+    rate: float | None = Field(None, description="supported / total; null when there are no points")
+    dropped_citations: int = Field(0, description="citation numbers that referred to no source given to the model")
+    dropped_points: int = Field(0, description="unsupported points removed (PERIMETER_GROUNDING_DROP_UNSUPPORTED)")
 
 
 class AskResponse(BaseModel):
     question: str
     language: str
-    answer: Answer
+    answer: GroundedAnswer
     sources: list[Source]
     model: str | None
-    grounded: bool = Field(description="at least one point cites a source that was given to the model")
+    grounded: bool = Field(description="at least one point cites a source that was given to the model (whether "
+                                       "the source's text supports it: each point's `supported`, and `grounding`)")
     notice: str | None = None
     timings: Timings
+    grounding: Grounding = Field(default_factory=Grounding)
+    degraded: bool = Field(False, description="the model was unavailable: sources only, with a notice")
+    not_found: bool = Field(False, description="nothing relevant among the documents the user may see")
+    conversation_id: str | None = None
 
 
 class SearchResponse(BaseModel):

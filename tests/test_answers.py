@@ -12,6 +12,7 @@ from services.api.app import create_app
 from services.components import build_pipeline
 from services.llm.openai_chat import OpenAIChatModel
 from tests.conftest import MODELS_DIR, REPO, TEST_MODEL, load_questions
+from tests.fakes import served
 
 pytestmark = pytest.mark.integration
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -64,3 +65,17 @@ def test_cli_ask_json_against_a_running_server(api, llm_server):
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     _check_answer(json.loads(done.stdout), q)
+
+
+def test_openai_client_streams_a_real_cited_answer(api):
+    """The real `openai` package, streaming through /v1/chat/completions to the real llama.cpp stream."""
+    from openai import OpenAI
+
+    client, _ = api
+    q = _question("q01")
+    with served(client.app) as url:
+        chunks = list(OpenAI(base_url=url + "/v1", api_key="unused", max_retries=0, timeout=600).chat.completions
+                      .create(model="perimeter", stream=True, messages=[{"role": "user", "content": q["question"]}]))
+    text = "".join(c.choices[0].delta.content or "" for c in chunks)
+    assert "**Key points**" in text and "**Sources**" in text, text
+    assert re.search(r"\[\d\]", text.split("**Sources**")[0]), text

@@ -74,3 +74,11 @@ def test_chinese_prompt_is_chinese():
     messages = build_messages("年假有多少天？", [PromptSource(1, "休假制度", "每年15天")], "zh")
     assert "必须用中文回答" in messages[0]["content"]
     assert messages[1]["content"].endswith("问题：年假有多少天？")
+
+
+def test_reply_cut_off_by_the_token_limit_keeps_its_complete_points():
+    text = ('{"restatement": "R", "points": [{"text": "Leave is 25 days.", "citations": [1]}, '
+            '{"text": "Carry-over is limited to fi')
+    answer = parse_answer(text)
+    assert [(p.text, p.citations) for p in answer.points] == [("Leave is 25 days.", [1])]
+    assert answer.restatement == "R"

@@ -1,8 +1,17 @@
-"""The interface every model backend implements, and the errors it may raise."""
+"""The interface every model backend implements, the errors it may raise, and retries for the transient ones."""
 from __future__ import annotations
 
+import logging
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, TypeVar
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+# HTTP statuses worth a second try: the server is restarting, overloaded or behind a proxy that lost it.
+TRANSIENT_STATUSES = frozenset({408, 429, 502, 503, 504})
 
 
 class ModelError(RuntimeError):
@@ -11,6 +20,14 @@ class ModelError(RuntimeError):
 
 class ModelUnavailable(ModelError):
     """The model server is down, unreachable or answered with an error."""
+
+    def __init__(self, message: str, *, transient: bool = False):
+        super().__init__(message)
+        self.transient = transient
+
+
+class UnreadableReply(ModelError):
+    """The server answered, but not in the expected shape (e.g. a harmony completion with no final channel)."""
 
 
 class ModelTimeout(ModelError):
@@ -30,3 +47,24 @@ class ChatModel(Protocol):
              json_schema: dict | None = None) -> ChatReply: ...
 
     def ready(self) -> bool: ...
+
+
+class StreamingChatModel(ChatModel, Protocol):
+    def stream(self, messages: list[dict[str, str]], *, max_tokens: int, temperature: float,
+               json_schema: dict | None = None) -> Iterator[str]:
+        """The answer's text in pieces as the model writes it (never reasoning). Closing the iterator cancels."""
+        ...
+
+
+def with_retries(call: Callable[[], T], retries: int, backoff_s: float) -> T:
+    """Run `call`, retrying transient unavailability (not timeouts: the caller already waited) with doubling waits."""
+    for attempt in range(retries + 1):
+        try:
+            return call()
+        except ModelUnavailable as exc:
+            if not exc.transient or attempt == retries:
+                raise
+            wait = backoff_s * 2**attempt
+            log.warning("model server unavailable (%s); retry %d of %d in %.1f s", exc, attempt + 1, retries, wait)
+            time.sleep(wait)
+    raise AssertionError("unreachable")

@@ -1,4 +1,5 @@
-"""POST /v1/ask and POST /v1/search."""
+"""POST /v1/ask and POST /v1/search. A model that is down or slow degrades the answer (200, sources + notice,
+`degraded: true`) instead of failing the request."""
 from __future__ import annotations
 
 from typing import Annotated
@@ -10,7 +11,6 @@ from pydantic import BaseModel, Field, field_validator
 from services.api.deps import get_pipeline, get_user
 from services.ask import AskPipeline, QuestionError
 from services.identity import User
-from services.llm.base import ModelError, ModelTimeout
 from services.schemas import AskResponse, SearchResponse
 
 router = APIRouter(prefix="/v1", tags=["ask"])
@@ -27,17 +27,17 @@ class Question(BaseModel):
         return value.strip()
 
 
+class AskBody(Question):
+    conversation_id: str | None = Field(None, max_length=64, description="from an earlier answer: ask a follow-up")
+
+
 @router.post("/ask", response_model=AskResponse)
-async def ask(body: Question, pipeline: Annotated[AskPipeline, Depends(get_pipeline)],
+async def ask(body: AskBody, pipeline: Annotated[AskPipeline, Depends(get_pipeline)],
               user: Annotated[User, Depends(get_user)]) -> AskResponse:
     try:
-        return await run_in_threadpool(pipeline.ask, body.question, user)
+        return await run_in_threadpool(pipeline.ask, body.question, user, body.conversation_id)
     except QuestionError as exc:
         raise HTTPException(status_code=422, detail=str(exc)) from exc
-    except ModelTimeout as exc:
-        raise HTTPException(status_code=504, detail=f"The model did not answer in time: {exc}") from exc
-    except ModelError as exc:
-        raise HTTPException(status_code=502, detail=f"The model could not answer: {exc}") from exc
 
 
 @router.post("/search", response_model=SearchResponse)

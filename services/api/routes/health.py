@@ -33,4 +33,6 @@ def _checks(pipeline: AskPipeline) -> dict:
 async def readyz(pipeline: Annotated[AskPipeline, Depends(get_pipeline)]) -> JSONResponse:
     checks = await run_in_threadpool(_checks, pipeline)
     ready = all(c["ok"] for c in checks.values())
-    return JSONResponse({"ready": ready, "checks": checks}, status_code=200 if ready else 503)
+    # With the index up but the model down, answers still come (sources + notice): say that they are degraded.
+    degraded = checks["index"]["ok"] and not checks["model"]["ok"]
+    return JSONResponse({"ready": ready, "degraded": degraded, "checks": checks}, status_code=200 if ready else 503)

@@ -1,0 +1,112 @@
+"""The OpenAI-compatible front door: POST /v1/chat/completions (model `perimeter`, streaming too) and GET /v1/models,
+so Open WebUI, LibreChat, IDE plugins or the `openai` package can ask Perimeter. The reply is the cited answer as
+Markdown; earlier user/assistant messages are the conversation's history."""
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, Field
+
+from services.api.deps import get_pipeline, get_user
+from services.api.routes.stream import SSE_HEADERS, drive, first_event, sse
+from services.ask import AskPipeline, QuestionError
+from services.conversations import Turn
+from services.identity import User
+from services.render import render_markdown
+
+router = APIRouter(prefix="/v1", tags=["openai-compatible"])
+MODEL_ID = "perimeter"
+
+
+class ChatMessage(BaseModel):
+    role: str
+    content: str | list[dict[str, Any]] | None = None
+
+    @property
+    def text(self) -> str:
+        if isinstance(self.content, list):  # [{"type": "text", "text": ...}, ...]
+            return "".join(str(p.get("text", "")) for p in self.content if p.get("type") == "text")
+        return self.content or ""
+
+
+class ChatRequest(BaseModel):
+    model: str = MODEL_ID
+    messages: list[ChatMessage] = Field(min_length=1)
+    stream: bool = False
+    # Accepted and ignored: Perimeter's own settings decide generation.
+    temperature: float | None = None
+    max_tokens: int | None = None
+
+
+def _question_and_history(messages: list[ChatMessage]) -> tuple[str, list[Turn]]:
+    if messages[-1].role != "user" or not messages[-1].text.strip():
+        raise HTTPException(status_code=422, detail="the last message must be the user's question")
+    history, pending = [], None
+    for m in messages[:-1]:
+        if m.role == "user":
+            pending = m.text
+        elif m.role == "assistant" and pending is not None:
+            history.append(Turn(pending, m.text))
+            pending = None
+    return messages[-1].text, history
+
+
+def _envelope(kind: str, completion_id: str, created: int, choice: dict) -> dict:
+    return {"id": completion_id, "object": kind, "created": created, "model": MODEL_ID, "choices": [choice]}
+
+
+@router.get("/models")
+def models() -> dict:
+    return {"object": "list", "data": [{"id": MODEL_ID, "object": "model", "created": 0, "owned_by": "perimeter"}]}
+
+
+@router.post("/chat/completions")
+async def chat_completions(body: ChatRequest, request: Request,
+                           pipeline: Annotated[AskPipeline, Depends(get_pipeline)],
+                           user: Annotated[User, Depends(get_user)]):
+    question, history = _question_and_history(body.messages)
+    turns = pipeline.settings.conversation_turns
+    history = history[-turns:] if turns else []
+    completion_id, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
+    if not body.stream:
+        try:
+            response = await run_in_threadpool(pipeline.ask, question, user, None, history)
+        except QuestionError as exc:
+            raise HTTPException(status_code=422, detail=str(exc)) from exc
+        message = {"role": "assistant", "content": render_markdown(response)}
+        out = _envelope("chat.completion", completion_id, created,
+                        {"index": 0, "message": message, "finish_reason": "stop"})
+        out["usage"] = {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0}
+        return out
+
+    cancel = threading.Event()
+    events = pipeline.ask_stream(question, user, None, history, cancel)
+    await first_event(events)
+
+    def chunk(delta: dict, finish: Literal["stop"] | None = None) -> str:
+        return sse(_envelope("chat.completion.chunk", completion_id, created,
+                             {"index": 0, "delta": delta, "finish_reason": finish}))
+
+    async def body_chunks():
+        yield chunk({"role": "assistant", "content": ""})
+        last_beat = time.monotonic()
+        async for name, data in drive(request, events, cancel):
+            if name == "token" and time.monotonic() - last_beat > 1.0:
+                # An SSE comment while the model writes: keeps proxies and client read timeouts from giving up.
+                last_beat = time.monotonic()
+                yield ": generating\n\n"
+            elif name == "answer":
+                # The model writes JSON; clients want the rendered answer, so it is sent once it is checked.
+                markdown = render_markdown(data)
+                for at in range(0, len(markdown), 200):
+                    yield chunk({"content": markdown[at:at + 200]})
+        yield chunk({}, "stop")
+        yield sse("[DONE]")
+
+    return StreamingResponse(body_chunks(), media_type="text/event-stream", headers=SSE_HEADERS)

@@ -1,0 +1,81 @@
+"""The deploy files: each compose profile validates, the services' environment names only settings the code reads,
+nothing but the API is published (and that on loopback), models are read-only, the offline variables are set."""
+import shutil
+import subprocess
+
+import pytest
+import yaml
+
+from services.settings import Settings
+from tests.conftest import REPO
+
+COMPOSE = REPO / "docker-compose.yml"
+PROFILES = {"vllm": "vllm", "tgi": "tgi", "llamacpp": "llamacpp"}
+PERIMETER_SERVICES = ("api", "worker", "beat")
+OFFLINE = {"HF_HUB_OFFLINE": "1", "HF_HUB_DISABLE_TELEMETRY": "1", "DO_NOT_TRACK": "1"}
+# Variables that are not Perimeter settings but that the code or its libraries read.
+OTHER_KNOWN = {"HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_HUB_DISABLE_TELEMETRY", "DO_NOT_TRACK",
+               "ANONYMIZED_TELEMETRY", "TIKTOKEN_ENCODINGS_BASE", "UNSTRUCTURED_DISABLE_NOTICE",
+               "TOKENIZERS_PARALLELISM"}
+
+
+def compose() -> dict:
+    return yaml.safe_load(COMPOSE.read_text())
+
+
+def setting_variables() -> set[str]:
+    names = set()
+    for name, field in Settings.model_fields.items():
+        names.add(field.alias if field.alias else f"PERIMETER_{name.upper()}")
+    return names
+
+
+@pytest.mark.parametrize("profile", sorted(PROFILES))
+def test_docker_compose_config_validates_each_profile(profile):
+    if shutil.which("docker-compose") is None:
+        pytest.skip("docker-compose is not installed (apt-get install docker-compose; .ci/run installs it)")
+    env_file = REPO / "deploy" / "profiles" / f"{profile}.env"
+    base = ["docker-compose", "-f", str(COMPOSE), "--env-file", str(env_file), "--profile", profile]
+    done = subprocess.run(base + ["config", "-q"], capture_output=True, text=True, cwd=REPO, timeout=60)
+    assert done.returncode == 0, done.stderr
+    resolved = yaml.safe_load(subprocess.run(base + ["config"], capture_output=True, text=True, cwd=REPO,
+                                             timeout=60, check=True).stdout)
+    api_env = resolved["services"]["api"]["environment"]
+    assert api_env["PERIMETER_LLM_URL"] == "http://llm:8000"
+    assert api_env["PERIMETER_LLM_RESPONSE_FORMAT"] == {"vllm": "openai", "tgi": "tgi", "llamacpp": "llamacpp"}[profile]
+    server = resolved["services"][PROFILES[profile]]
+    assert "llm" in server["networks"]["internal"]["aliases"]
+
+
+def test_perimeter_services_environment_is_settings_the_code_reads():
+    services = compose()["services"]
+    known = setting_variables()
+    for name in PERIMETER_SERVICES:
+        env = services[name]["environment"]
+        unknown = {k for k in env if k.startswith("PERIMETER_") and k not in known}
+        assert not unknown, f"{name}: {sorted(unknown)} are not fields of services/settings.py"
+        foreign = {k for k in env if not k.startswith("PERIMETER_") and k not in OTHER_KNOWN}
+        assert not foreign, f"{name}: unexpected variables {sorted(foreign)}"
+        assert env["PERIMETER_CHROMA_URL"] == "http://chroma:8000"
+        assert env["PERIMETER_REDIS_URL"] == "redis://redis:6379/0"
+    assert services["worker"]["command"][:3] == ["celery", "-A", "services.worker.celery_app:app"]
+    assert services["beat"]["command"][-1] == "beat"
+    assert services["api"]["command"][:2] == ["perimeter", "serve"]
+
+
+def test_profiles_are_offline_private_and_read_only():
+    data = compose()
+    services = data["services"]
+    assert data["networks"]["internal"]["internal"] is True
+    for name, service in services.items():
+        ports = service.get("ports", [])
+        assert name == "api" or not ports, f"{name} publishes {ports}"
+        assert all(str(p).startswith("127.0.0.1:") for p in ports)
+        if name in PROFILES.values() or name in PERIMETER_SERVICES:
+            env = service["environment"]
+            assert all(env.get(k) == v for k, v in OFFLINE.items()), name
+            assert "TIKTOKEN_ENCODINGS_BASE" in env, name
+            assert any(v.endswith(":/models:ro") for v in service["volumes"]), name
+        if name in PROFILES.values():
+            assert service["profiles"] == [name]
+    assert "--quantize" in services["tgi"]["command"] and "--n-cpu-moe" in services["llamacpp"]["command"]
