@@ -1,0 +1,1 @@
+"""The Slack bot: one more front door over the same ask pipeline (Events API, /ask, answers in threads)."""

@@ -1,0 +1,55 @@
+"""An AskResponse as Slack Block Kit: the answer's sections, the citations as context blocks, a feedback pair."""
+from __future__ import annotations
+
+from prompts.schema import SECTION_LABELS
+from services.schemas import AskResponse
+
+MAX_TEXT = 2900  # Slack refuses section text over 3000 characters
+
+
+def _section(text: str) -> dict:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text[:MAX_TEXT]}}
+
+
+def answer_blocks(response: AskResponse, answer_id: str) -> list[dict]:
+    labels = SECTION_LABELS[response.language]
+    a = response.answer
+    blocks: list[dict] = []
+    if response.notice:
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": f":warning: {response.notice}"}]})
+    if a.restatement:
+        blocks.append(_section(f"*{labels['restatement']}:* {a.restatement}"))
+    if a.points:
+        lines = [f"*{labels['points']}*"]
+        for i, p in enumerate(a.points, start=1):
+            cites = "".join(f"[{n}]" for n in p.citations)
+            unsupported = "" if getattr(p, "supported", True) else f" _({labels.get('unsupported', '?')})_"
+            lines.append(f"{i}. {p.text} {cites}{unsupported}".rstrip())
+        blocks.append(_section("\n".join(lines)))
+    if a.conclusion:
+        blocks.append(_section(f"*{labels['conclusion']}:* {a.conclusion}"))
+    if a.suggestions:
+        blocks.append(_section(f"*{labels['suggestions']}*\n" + "\n".join(f"• {s}" for s in a.suggestions)))
+    if response.sources:
+        blocks.append({"type": "divider"})
+        for s in response.sources[:10]:
+            page = f", p. {s.page}" if s.page else ""
+            link = f"<{s.uri}|{s.title}>" if s.uri.startswith(("http://", "https://")) else f"*{s.title}*"
+            blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": f"[{s.id}] {link}{page}"}]})
+    blocks.append({
+        "type": "actions",
+        "block_id": f"feedback:{answer_id}",
+        "elements": [
+            {"type": "button", "action_id": "feedback_up", "value": answer_id, "text": {"type": "plain_text",
+                                                                                          "text": "👍"}},
+            {"type": "button", "action_id": "feedback_down", "value": answer_id, "text": {"type": "plain_text",
+                                                                                            "text": "👎"}},
+        ],
+    })
+    return blocks
+
+
+def fallback_text(response: AskResponse) -> str:
+    """The plain text Slack shows in notifications."""
+    a = response.answer
+    return (a.conclusion or a.restatement or response.notice or "")[:300]

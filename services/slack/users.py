@@ -1,0 +1,23 @@
+"""Slack users → Perimeter identities: the same access groups hold in Slack as on the web."""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from services.identity import User
+
+
+@lru_cache(maxsize=4)
+def _mapping(path: str, mtime: float) -> dict[str, list[str]]:
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    return {str(k): sorted({str(g) for g in (v or [])}) for k, v in (data.get("users") or {}).items()}
+
+
+def slack_user(user_id: str, mapping_file: Path | None, default_groups: list[str]) -> User:
+    """Groups from the mapping file (`users: {U123: [hr, all]}`), else the default groups for Slack users."""
+    groups = default_groups
+    if mapping_file and mapping_file.exists():
+        groups = _mapping(str(mapping_file), mapping_file.stat().st_mtime).get(user_id) or default_groups
+    return User(name=f"slack:{user_id}", groups=list(groups))

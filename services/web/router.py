@@ -1,0 +1,46 @@
+"""Serves the chat page at "/", the admin page at "/admin", their static files under /web/, and the section labels
+the answers use (prompts.schema.SECTION_LABELS) so the page and the other front doors name sections alike."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter, HTTPException
+from fastapi.responses import FileResponse
+
+from prompts.schema import SECTION_LABELS
+
+STATIC = Path(__file__).resolve().parent / "static"
+TYPES = {".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8",
+         ".js": "text/javascript; charset=utf-8", ".svg": "image/svg+xml", ".png": "image/png"}
+# No caching of the page itself, so a deploy shows at once; the static files are small.
+NO_CACHE = {"Cache-Control": "no-cache"}
+
+router = APIRouter(tags=["web"], include_in_schema=False)
+
+
+def _file(name: str) -> FileResponse:
+    path = STATIC / name
+    # Only plain files directly in static/ with a known type: no path tricks, no directory listing.
+    if "/" in name or "\\" in name or name.startswith(".") or path.suffix not in TYPES or not path.is_file():
+        raise HTTPException(404, "not found")
+    return FileResponse(path, media_type=TYPES[path.suffix], headers=NO_CACHE)
+
+
+@router.get("/")
+def chat_page() -> FileResponse:
+    return _file("index.html")
+
+
+@router.get("/admin")
+def admin_page() -> FileResponse:
+    return _file("admin.html")
+
+
+@router.get("/web/labels.json")
+def labels() -> dict:
+    return SECTION_LABELS
+
+
+@router.get("/web/{name}")
+def static_file(name: str) -> FileResponse:
+    return _file(name)

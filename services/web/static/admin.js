@@ -1,0 +1,110 @@
+// The admin page: sources, re-index, live job progress and per-file errors. The token lives in sessionStorage.
+"use strict";
+const $ = (id) => document.getElementById(id);
+const TOKEN = "perimeter.adminToken";
+const ACTIVE = new Set(["queued", "pending", "planning", "running", "started"]);
+let watching = null, timer = null;
+
+function say(text, isError) {
+  const s = $("admin-status");
+  s.textContent = text;
+  s.className = isError ? "notice error" : text ? "notice info" : "";
+}
+
+async function api(path, options = {}) {
+  const token = sessionStorage.getItem(TOKEN);
+  if (!token) { say(I18N.t("needToken"), true); throw new Error("no token"); }
+  const r = await fetch(path, { ...options, headers: { ...(options.headers || {}), Authorization: `Bearer ${token}`,
+    "Content-Type": "application/json" } });
+  if (r.status === 401) { say(I18N.t("unauthorized"), true); throw new Error("401"); }
+  if (r.status === 503) { say(I18N.t("disabled"), true); throw new Error("503"); }
+  if (!r.ok) {
+    const body = await r.json().catch(() => ({}));
+    say(I18N.t("error", { msg: body.detail || r.status }), true);
+    throw new Error(String(r.status));
+  }
+  return r.headers.get("content-type")?.includes("json") ? r.json() : r.text();
+}
+
+async function loadSources() {
+  const sources = await api("/v1/admin/sources");
+  const rows = sources.map((s) => el("tr", {}, el("td", { text: s.name }), el("td", { text: s.path }),
+    el("td", { text: s.collection }), el("td", { text: (s.groups || []).join(", ") }),
+    el("td", {}, el("button", { type: "button", "data-i18n": "reindex", "data-source": s.name, text: I18N.t("reindex"),
+      onclick: () => reindex(s.name).catch(() => {}) }))));
+  $("source-rows").replaceChildren(...rows);
+  if (!rows.length) $("source-rows").append(el("tr", {}, el("td", { colspan: 5, text: I18N.t("noSources") })));
+}
+
+function progressText(j) {
+  const total = j.files_total ?? "?";
+  const failed = j.files_failed ? `, ${j.files_failed} ${I18N.t("failed")}` : "";
+  return `${j.files_done}/${total} ${I18N.t("files")}${failed}`;
+}
+
+async function loadJobs() {
+  const jobs = await api("/v1/admin/jobs");
+  const rows = jobs.map((j) => el("tr", {}, el("td", {}, el("button", { type: "button", class: "job-link", text: j.id,
+    onclick: () => watch(j.id) })), el("td", { text: j.source }), el("td", { text: j.state }),
+    el("td", { text: progressText(j) }), el("td", { text: new Date(j.created_at * 1000).toLocaleString() })));
+  $("job-rows").replaceChildren(...rows);
+  if (!rows.length) $("job-rows").append(el("tr", {}, el("td", { colspan: 5, text: I18N.t("noJobs") })));
+}
+
+async function reindex(source) {
+  const body = await api("/v1/admin/reindex", { method: "POST", body: JSON.stringify(source ? { source } : {}) });
+  say(I18N.t("jobStarted", { id: body.job_id }));
+  await loadJobs();
+  watch(body.job_id);
+}
+
+async function watch(jobId) {
+  watching = jobId;
+  clearTimeout(timer);
+  let job;
+  try { job = await api(`/v1/admin/jobs/${encodeURIComponent(jobId)}`); } catch (e) { return; }
+  if (watching !== jobId) return;
+  $("job-detail").hidden = false;
+  $("job-title").textContent = `${job.id} · ${job.source} · ${job.state}`;
+  const bar = $("job-progress");
+  bar.max = job.files_total || 1;
+  bar.value = job.files_total ? job.files_done : 0;
+  bar.setAttribute("aria-label", progressText(job));
+  $("job-summary").textContent = `${progressText(job)} · ` + I18N.t("chunks", { a: job.chunks_added,
+    u: job.chunks_updated, r: job.chunks_removed, s: job.chunks_unchanged }) + (job.error ? ` · ${job.error}` : "");
+  const errors = (job.errors || []).map((e) => el("tr", {}, el("td", { text: e.source }),
+    el("td", { text: e.reason })));
+  $("error-rows").replaceChildren(...errors);
+  if (!errors.length) $("error-rows").append(el("tr", {}, el("td", { colspan: 2, text: I18N.t("noErrors") })));
+  if (ACTIVE.has(job.state)) timer = setTimeout(() => watch(jobId), 1000);
+  else loadJobs().catch(() => {});
+}
+
+async function exportFeedback(ev) {
+  ev.preventDefault();
+  const text = await api("/v1/admin/feedback");
+  const url = URL.createObjectURL(new Blob([text], { type: "application/x-ndjson" }));
+  el("a", { href: url, download: "feedback.jsonl" }).click();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+function refresh() {
+  say("");
+  return Promise.all([loadSources(), loadJobs()]).catch(() => {});
+}
+
+document.addEventListener("DOMContentLoaded", async () => {
+  await I18N.init();
+  $("token-form").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    sessionStorage.setItem(TOKEN, $("token").value.trim());
+    $("token").value = "";
+    refresh();
+  });
+  $("forget").addEventListener("click", () => { sessionStorage.removeItem(TOKEN); say(I18N.t("needToken")); });
+  $("reindex-all").addEventListener("click", () => reindex(null).catch(() => {}));
+  $("refresh").addEventListener("click", refresh);
+  $("export").addEventListener("click", (ev) => exportFeedback(ev).catch(() => {}));
+  if (sessionStorage.getItem(TOKEN)) refresh(); else say(I18N.t("needToken"));
+  document.body.dataset.ready = "true";
+});

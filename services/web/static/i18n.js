@@ -1,0 +1,82 @@
+// UI strings in English and Chinese. Answer section names come from the server (prompts/schema.py SECTION_LABELS).
+"use strict";
+const STRINGS = {
+  en: {
+    skip: "Skip to the question", newChat: "New conversation", admin: "Admin", language: "Language",
+    recent: "Recent conversations", question: "Your question", placeholder: "Ask about your company's documents…",
+    ask: "Ask", sources: "Sources", close: "Close sources", searching: "Searching the documents…",
+    writing: "Writing the answer…", done: "Answer ready.", openDoc: "Open document", page: "page {p}",
+    cite: "Show source {n}", helpful: "Helpful", notHelpful: "Not helpful", comment: "Optional comment",
+    send: "Send", thanks: "Thanks for the feedback.", feedbackFailed: "Feedback could not be sent.",
+    error: "Something went wrong: {msg}", network: "The server could not be reached.",
+    noConversations: "No conversations yet.", untitled: "Untitled", stopped: "Stopped.",
+    // admin
+    adminTitle: "Perimeter admin", token: "Admin token", saveToken: "Use token", forget: "Forget token",
+    tokenHint: "Kept in this tab only (sessionStorage).", sourcesTitle: "Sources", reindex: "Re-index",
+    reindexAll: "Re-index all", jobs: "Jobs", refresh: "Refresh", name: "Name", path: "Path",
+    collection: "Collection", groups: "Groups", state: "State", progress: "Progress", started: "Started",
+    failed: "failed", files: "files", chunks: "Chunks: +{a} ~{u} −{r} ={s}", errors: "Errors", reason: "Reason",
+    noErrors: "No per-file errors.", needToken: "Enter the admin token to continue.", jobStarted: "Job {id} started.",
+    unauthorized: "The token was refused.", disabled: "The admin API is disabled (PERIMETER_ADMIN_TOKEN unset).",
+    noSources: "No sources configured (sources.yaml).", noJobs: "No jobs yet.", back: "Back to chat",
+    feedbackExport: "Export feedback (JSON lines)", cancel: "Cancel",
+  },
+  zh: {
+    skip: "跳到提问框", newChat: "新对话", admin: "管理", language: "语言",
+    recent: "最近的对话", question: "您的问题", placeholder: "请输入关于公司文档的问题…",
+    ask: "提问", sources: "来源", close: "关闭来源", searching: "正在检索文档…",
+    writing: "正在生成回答…", done: "回答已完成。", openDoc: "打开原文", page: "第 {p} 页",
+    cite: "查看来源 {n}", helpful: "有帮助", notHelpful: "没有帮助", comment: "补充意见（可选）",
+    send: "提交", thanks: "感谢您的反馈。", feedbackFailed: "反馈提交失败。",
+    error: "出错了：{msg}", network: "无法连接服务器。",
+    noConversations: "暂无对话。", untitled: "未命名", stopped: "已停止。",
+    adminTitle: "Perimeter 管理", token: "管理员令牌", saveToken: "使用令牌", forget: "清除令牌",
+    tokenHint: "仅保存在当前标签页（sessionStorage）。", sourcesTitle: "数据源", reindex: "重建索引",
+    reindexAll: "全部重建索引", jobs: "任务", refresh: "刷新", name: "名称", path: "路径",
+    collection: "集合", groups: "权限组", state: "状态", progress: "进度", started: "开始时间",
+    failed: "失败", files: "个文件", chunks: "分块：+{a} ~{u} −{r} ={s}", errors: "错误", reason: "原因",
+    noErrors: "没有文件出错。", needToken: "请输入管理员令牌。", jobStarted: "任务 {id} 已开始。",
+    unauthorized: "令牌无效。", disabled: "管理接口未启用（未设置 PERIMETER_ADMIN_TOKEN）。",
+    noSources: "未配置数据源（sources.yaml）。", noJobs: "暂无任务。", back: "返回对话",
+    feedbackExport: "导出反馈（JSON lines）", cancel: "取消",
+  },
+};
+
+const I18N = {
+  lang: "en",
+  labels: {},
+  init() {
+    const saved = localStorage.getItem("perimeter.lang");
+    const browser = (navigator.language || "en").toLowerCase().startsWith("zh") ? "zh" : "en";
+    this.set(saved === "en" || saved === "zh" ? saved : browser, false);
+    const select = document.getElementById("lang");
+    if (select) {
+      select.value = this.lang;
+      select.addEventListener("change", () => this.set(select.value, true));
+    }
+    return fetch("/web/labels.json").then((r) => r.json()).then((l) => { this.labels = l; }).catch(() => {});
+  },
+  set(lang, remember) {
+    this.lang = lang;
+    if (remember) localStorage.setItem("perimeter.lang", lang);
+    document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
+    document.querySelectorAll("[data-i18n]").forEach((el) => { el.textContent = this.t(el.dataset.i18n); });
+    document.querySelectorAll("[data-i18n-placeholder]").forEach((el) => {
+      el.placeholder = this.t(el.dataset.i18nPlaceholder);
+    });
+    document.querySelectorAll("[data-i18n-label]").forEach((el) => {
+      el.setAttribute("aria-label", this.t(el.dataset.i18nLabel));
+    });
+    document.dispatchEvent(new CustomEvent("langchange"));
+  },
+  t(key, vars) {
+    let text = (STRINGS[this.lang] || STRINGS.en)[key] ?? STRINGS.en[key] ?? key;
+    for (const [k, v] of Object.entries(vars || {})) text = text.replace(`{${k}}`, v);
+    return text;
+  },
+  // Section names follow the answer's own language, like every other front door.
+  section(language, key) {
+    const l = this.labels[language] || this.labels.en || {};
+    return l[key] || key;
+  },
+};

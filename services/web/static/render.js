@@ -1,0 +1,119 @@
+// Builds the DOM for answers and sources. Text from the server is only ever set as textContent (never HTML).
+"use strict";
+function el(tag, attrs, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k === "class") node.className = v;
+    else if (k === "text") node.textContent = v;
+    else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
+    else node.setAttribute(k, v === true ? "" : v);
+  }
+  for (const c of children) if (c !== null && c !== undefined) node.append(c);
+  return node;
+}
+
+// Words of the question worth highlighting: Latin words of 3+ letters, and CJK runs as overlapping pairs.
+const STOP = new Set(("the and for are how what when where which who why does can with from that this have you your "
+  + "about into").split(" "));
+function queryTerms(question) {
+  const terms = new Set();
+  for (const w of (question.toLowerCase().match(/[a-z0-9][a-z0-9'-]{2,}/g) || [])) if (!STOP.has(w)) terms.add(w);
+  for (const run of (question.match(/[\u3400-\u9fff]+/g) || [])) {
+    if (run.length === 1) terms.add(run);
+    for (let i = 0; i + 1 < run.length; i++) terms.add(run.slice(i, i + 2));
+  }
+  return [...terms].sort((a, b) => b.length - a.length);
+}
+
+function highlighted(text, terms) {
+  const frag = document.createDocumentFragment();
+  if (!terms.length) { frag.append(text); return frag; }
+  const escaped = terms.map((t) => t.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
+  const re = new RegExp(escaped.join("|"), "gi");
+  let at = 0;
+  for (const m of text.matchAll(re)) {
+    frag.append(text.slice(at, m.index), el("mark", { text: m[0] }));
+    at = m.index + m[0].length;
+  }
+  frag.append(text.slice(at));
+  return frag;
+}
+
+// While the model writes its JSON answer, show the finished and half-written strings as a readable draft.
+function draftFromTokens(raw) {
+  const out = [];
+  const re = /"(restatement|text|conclusion)"\s*:\s*"((?:[^"\\]|\\.)*)("?)/g;
+  for (const m of raw.matchAll(re)) {
+    let value = m[2];
+    try { value = JSON.parse(`"${value.replace(/\\$/, "")}"`); } catch (e) { /* half an escape: keep raw */ }
+    if (value) out.push((m[1] === "text" ? "• " : "") + value);
+  }
+  const plain = raw.trim().startsWith("{") ? "" : raw;  // a backend that streams prose, not JSON
+  return out.length ? out.join("\n") : plain;
+}
+
+function renderAnswer(resp, onCite) {
+  const lang = resp.language || "en";
+  const label = (k) => I18N.section(lang, k);
+  const a = resp.answer || {};
+  const box = el("div", { class: "answer", lang: lang === "zh" ? "zh-CN" : "en" });
+  if (resp.notice) {
+    const kind = resp.degraded ? "notice" : resp.not_found ? "notice info" : "notice";
+    box.append(el("p", { class: kind, role: "note", "data-state": resp.degraded ? "degraded" :
+      resp.not_found ? "not-found" : "notice", text: resp.notice }));
+  }
+  if (a.restatement) box.append(el("h3", { text: label("restatement") }), el("p", { text: a.restatement }));
+  if ((a.points || []).length) {
+    const list = el("ol", { class: "points" });
+    for (const p of a.points) {
+      const supported = p.supported !== false;
+      const li = el("li", { class: supported ? "" : "unsupported" }, p.text);
+      for (const n of p.citations || []) {
+        li.append(el("button", { type: "button", class: "chip", "data-cite": n, "aria-pressed": "false",
+          "aria-label": I18N.t("cite", { n }), text: `[${n}]`, onclick: () => onCite(n) }));
+      }
+      if (!supported) li.append(el("span", { class: "unsupported-tag", text: label("unsupported") }));
+      list.append(li);
+    }
+    box.append(el("h3", { text: label("points") }), list);
+  }
+  if (a.conclusion && a.conclusion !== resp.notice) {  // degraded / not found: the notice already says it
+    box.append(el("h3", { text: label("conclusion") }), el("p", { text: a.conclusion }));
+  }
+  if ((a.suggestions || []).length) {
+    box.append(el("h3", { text: label("suggestions") }),
+      el("ul", {}, ...a.suggestions.map((s) => el("li", { text: s }))));
+  }
+  if ((resp.sources || []).length) {
+    const row = el("p", { class: "meta" }, `${label("sources")}: `);
+    for (const s of resp.sources) {
+      row.append(el("button", { type: "button", class: "chip", "data-cite": s.id,
+        "aria-label": I18N.t("cite", { n: s.id }),
+        text: `[${s.id}]`, onclick: () => onCite(s.id) }));
+    }
+    box.append(row);
+  }
+  if (resp.model || resp.timings) {
+    const ms = resp.timings ? Math.round((resp.timings.retrieval_ms || 0) + (resp.timings.generation_ms || 0)) : null;
+    const meta = [resp.model, ms !== null ? `${ms} ms` : null].filter(Boolean).join(" · ");
+    box.append(el("p", { class: "meta", text: meta }));
+  }
+  return box;
+}
+
+function renderSources(list, sources, question, selected) {
+  const terms = queryTerms(question || "");
+  list.replaceChildren();
+  for (const s of sources || []) {
+    const where = [s.page ? I18N.t("page", { p: s.page }) : null, s.heading].filter(Boolean).join(" · ");
+    const href = `/v1/documents/${encodeURIComponent(s.doc_id)}${s.page ? `#page=${s.page}` : ""}`;
+    const item = el("li", { id: `source-${s.id}`, tabindex: "-1", "data-doc-id": s.doc_id,
+      class: s.id === selected ? "selected" : "" },
+      el("div", { class: "title" }, `[${s.id}] `, s.title),
+      where ? el("div", { class: "meta", text: where }) : null,
+      el("p", { class: "snippet" }, highlighted(s.snippet || "", terms)),
+      el("a", { href, target: "_blank", rel: "noopener", class: "open-doc", text: I18N.t("openDoc") }));
+    list.append(item);
+  }
+}

@@ -1,0 +1,160 @@
+"""The Slack bot against the running app and a real worker; Slack's Web API is a local server that records calls."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlencode
+
+import pytest
+import redis
+from fastapi.testclient import TestClient
+
+from services.api.app import create_app
+from services.components import run_ingest
+from tests.conftest import MODELS_DIR, make_settings
+from tests.processes import Worker, wait_for
+
+pytestmark = pytest.mark.integration
+SECRET = "slack-signing-secret-for-tests"
+CANARY = "ZX-7781"
+
+
+class SlackRecorder(ThreadingHTTPServer):
+    """Stands in for https://slack.com/api/: records every Web API call and answers ok."""
+
+    def __init__(self):
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.calls: list[tuple[str, dict]] = []
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_port}/api/"
+
+    def posts(self) -> list[dict]:
+        return [body for path, body in self.calls if path.endswith("chat.postMessage")]
+
+
+class _Handler(BaseHTTPRequestHandler):
+    def do_POST(self):
+        raw = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode("utf-8")
+        if "json" in (self.headers.get("Content-Type") or ""):
+            body = json.loads(raw)
+        else:
+            body = {k: v[0] for k, v in parse_qs(raw).items()}
+            if "blocks" in body:
+                body["blocks"] = json.loads(body["blocks"])
+        self.server.calls.append((self.path, body))
+        reply = json.dumps({"ok": True, "ts": f"{time.time():.6f}", "channel": body.get("channel")}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(reply)
+
+    def log_message(self, *args):
+        pass
+
+
+def signed(body: str, secret: str = SECRET, age_s: float = 0) -> dict[str, str]:
+    ts = str(int(time.time() - age_s))
+    digest = hmac.new(secret.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()
+    return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": f"v0={digest}"}
+
+
+def mention(event_id: str, user: str, text: str, ts: str) -> str:
+    return json.dumps({"type": "event_callback", "event_id": event_id, "team_id": "T1", "event": {
+        "type": "app_mention", "user": user, "text": f"<@UBOT> {text}", "channel": "C1", "ts": ts}})
+
+
+@pytest.fixture(scope="module")
+def slack(tmp_path_factory, embedder, llm_server, redis_url):
+    tmp = tmp_path_factory.mktemp("slack")
+    docs = tmp / "hr"
+    docs.mkdir()
+    (docs / "salaries.md").write_text(f"# Salary bands\n\nThe canteen manager salary band is {CANARY}.\n")
+    users = tmp / "slack-users.yaml"
+    users.write_text("users:\n  U_HR: [hr]\n")
+    recorder = SlackRecorder()
+    threading.Thread(target=recorder.serve_forever, daemon=True).start()
+    settings = make_settings(tmp / "data", redis_url=redis_url, slack_signing_secret=SECRET, slack_bot_token="xoxb-test",
+                             slack_api_url=recorder.url, slack_users_file=users, llm_url=llm_server.url,
+                             llm_temperature=0.0, llm_max_tokens=300)
+    run_ingest(settings, [docs], groups=["hr"], embedder=embedder)
+    redis.Redis.from_url(redis_url).flushdb()
+    env = {"PERIMETER_DATA_DIR": str(settings.data_dir), "PERIMETER_MODELS_DIR": str(MODELS_DIR),
+           "PERIMETER_REDIS_URL": redis_url, "PERIMETER_SLACK_SIGNING_SECRET": SECRET,
+           "PERIMETER_SLACK_BOT_TOKEN": "xoxb-test", "PERIMETER_SLACK_API_URL": recorder.url,
+           "PERIMETER_SLACK_USERS_FILE": str(users), "PERIMETER_LLM_URL": llm_server.url,
+           "PERIMETER_LLM_TEMPERATURE": "0", "PERIMETER_LLM_MAX_TOKENS": "300"}
+    client = TestClient(create_app(settings))
+    worker = Worker(env, tmp / "worker.log", "slack")
+    try:
+        worker.start()
+        yield client, recorder
+    finally:
+        worker.stop()
+        recorder.shutdown()
+
+
+def _post(client, path: str, body: str, headers: dict, content_type="application/json"):
+    start = time.monotonic()
+    response = client.post(path, content=body, headers={**headers, "Content-Type": content_type})
+    assert time.monotonic() - start < 3, "Slack needs an answer within 3 seconds"
+    return response
+
+
+def test_url_verification_and_signatures(slack):
+    client, _ = slack
+    body = json.dumps({"type": "url_verification", "challenge": "abc123"})
+    assert _post(client, "/slack/events", body, signed(body)).json() == {"challenge": "abc123"}
+    assert _post(client, "/slack/events", body, signed(body, secret="wrong")).status_code == 401
+    assert _post(client, "/slack/events", body, signed(body, age_s=6 * 60)).status_code == 401
+    assert _post(client, "/slack/events", body, {}).status_code == 401
+
+
+def test_user_outside_the_group_gets_no_trace_of_the_document(slack):
+    client, recorder = slack
+    body = mention("Ev-outsider", "U_OTHER", "What is the canteen manager salary band?", "1700000000.000100")
+    assert _post(client, "/slack/events", body, signed(body)).status_code == 200
+    wait_for(lambda: any(p.get("thread_ts") == "1700000000.000100" for p in recorder.posts()), 120, "a reply")
+    (post,) = [p for p in recorder.posts() if p.get("thread_ts") == "1700000000.000100"]
+    dumped = json.dumps(post)
+    assert CANARY not in dumped and "Salary bands" not in dumped and "salaries" not in dumped
+    assert "could not find" in dumped
+
+
+def test_answer_in_thread_with_citations_and_retries_never_answer_twice(slack):
+    client, recorder = slack
+    ts = "1700000000.000200"
+    body = mention("Ev-hr", "U_HR", "What is the canteen manager salary band?", ts)
+    assert _post(client, "/slack/events", body, signed(body)).status_code == 200
+    for attempt in (1, 2):  # Slack's retries: same event_id
+        retry = _post(client, "/slack/events", body, {**signed(body), "X-Slack-Retry-Num": str(attempt),
+                                                        "X-Slack-Retry-Reason": "http_timeout"})
+        assert retry.status_code == 200
+    wait_for(lambda: any(p.get("thread_ts") == ts for p in recorder.posts()), 240, "the answer")
+    time.sleep(3)
+    posts = [p for p in recorder.posts() if p.get("thread_ts") == ts]
+    assert len(posts) == 1
+    blocks = posts[0]["blocks"]
+    assert posts[0]["channel"] == "C1"
+    kinds = [b["type"] for b in blocks]
+    assert "section" in kinds and kinds[-1] == "actions"
+    contexts = [e["text"] for b in blocks if b["type"] == "context" for e in b["elements"]]
+    assert any(c.startswith("[1]") and "Salary bands" in c for c in contexts), contexts
+    points = " ".join(b["text"]["text"] for b in blocks if b["type"] == "section")
+    assert "[1]" in points, points
+
+
+def test_slash_command_acknowledges_at_once_and_posts(slack):
+    client, recorder = slack
+    before = len(recorder.posts())
+    form = urlencode({"command": "/ask", "text": "What is the canteen manager salary band?", "user_id": "U_OTHER",
+                      "channel_id": "C2", "trigger_id": "trig-1"})
+    response = _post(client, "/slack/commands", form, signed(form), "application/x-www-form-urlencoded")
+    assert response.json()["response_type"] == "ephemeral"
+    wait_for(lambda: len(recorder.posts()) > before, 120, "the answer")
+    assert recorder.posts()[-1]["channel"] == "C2" and CANARY not in json.dumps(recorder.posts()[-1])
