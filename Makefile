@@ -33,7 +33,7 @@ test-unit: install
 	$(BIN)/python -m pytest -ra -m "not integration"
 
 compose-check:
-	for p in vllm tgi llamacpp; do docker-compose --profile $$p config -q || exit 1; done
+	for p in vllm tgi llamacpp; do docker-compose --env-file deploy/profiles/$$p.env --profile $$p config -q || exit 1; done
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

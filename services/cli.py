@@ -40,7 +40,8 @@ def _ingest(args, settings: Settings) -> int:
         rate = added / report.seconds if report.seconds and added else 0
         print(
             f"files ok: {summary['files_ok']}, failed: {summary['files_failed']} | chunks added: {added}, "
-            f"removed: {summary['chunks_removed']}, unchanged: {summary['chunks_unchanged']} | "
+            f"updated: {summary['chunks_updated']}, removed: {summary['chunks_removed']}, "
+            f"unchanged: {summary['chunks_unchanged']} | "
             f"{report.seconds:.1f} s ({rate:.1f} chunks/s)"
         )
         for failure in summary["failures"]:
@@ -48,29 +49,67 @@ def _ingest(args, settings: Settings) -> int:
     return 0 if summary["files_ok"] or not summary["files_failed"] else 1
 
 
-def _print_answer(response) -> None:
-    from prompts.schema import SECTION_LABELS
+def _reindex(args, settings: Settings) -> int:
+    if args.local:
+        return _reindex_here(args, settings)
+    import time
 
-    labels = SECTION_LABELS[response.language]
-    a = response.answer
-    if a.restatement:
-        print(f"{labels['restatement']}: {a.restatement}\n")
-    if a.points:
-        print(f"{labels['points']}:")
-        for i, p in enumerate(a.points, start=1):
-            cites = "".join(f"[{n}]" for n in p.citations)
-            print(f"  {i}. {p.text} {cites}")
-        print()
-    if a.conclusion:
-        print(f"{labels['conclusion']}: {a.conclusion}\n")
-    if a.suggestions:
-        print(f"{labels['suggestions']}:")
-        for s in a.suggestions:
-            print(f"  - {s}")
-        print()
-    if response.notice:
-        print(f"({response.notice})\n")
-    _print_sources(response.sources, labels["sources"])
+    from tqdm import tqdm
+
+    from services.worker.jobs import JobStore
+    from services.worker.submit import submit_reindex
+
+    store = JobStore.from_url(settings.redis_url, stall_timeout_s=settings.job_stall_timeout_s, keep=settings.jobs_kept)
+    started = submit_reindex(settings, store, args.source, args.collection, requested_by="cli")
+    for job in started:
+        print(f"job {job['id']}: re-index of source '{job['source']}' into '{job['collection']}' queued")
+    if not args.watch:
+        return 0
+    worst = 0
+    for job in started:
+        bar = tqdm(unit="file", desc=job["source"])
+        while True:
+            view = store.view(job["id"], with_files=False)
+            if view["files_total"] is not None:
+                bar.total = view["files_total"]
+            bar.n = view["files_done"]
+            bar.set_postfix(state=view["state"], failed=view["files_failed"], added=view["chunks_added"])
+            bar.refresh()
+            if view["state"] not in ("queued", "planning", "running"):
+                break
+            time.sleep(0.5)
+        bar.close()
+        _print_job(view)
+        worst = max(worst, 0 if view["state"] == "finished" else 1)
+    return worst
+
+
+def _print_job(view: dict) -> None:
+    print(f"{view['state']}: files {view['files_done']}/{view['files_total']}, failed {view['files_failed']} | chunks "
+          f"added {view['chunks_added']}, updated {view['chunks_updated']}, removed {view['chunks_removed']}, "
+          f"unchanged {view['chunks_unchanged']}" + (f" | {view['error']}" if view["error"] else ""))
+    for e in view["errors"]:
+        print(f"  FAILED {e['source']}: {e['reason']}")
+
+
+def _reindex_here(args, settings: Settings) -> int:
+    """Without a worker: the same sync, in this process."""
+    from services.components import sync_source
+    from services.worker.submit import select_sources
+
+    for source in select_sources(settings, args.source, args.collection):
+        report = sync_source(settings, source)
+        summary = report.to_dict()
+        print(f"{source.name}: {json.dumps({k: v for k, v in summary.items() if k != 'failures'})}")
+        for failure in summary["failures"]:
+            print(f"  FAILED {failure['source']}: {failure['reason']}")
+    return 0
+
+
+def _print_answer(response) -> None:
+    from services.render import render_markdown
+
+    print(render_markdown(response))
 
 
 def _print_sources(sources, heading: str = "Sources") -> None:
@@ -154,6 +193,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--groups", help="comma-separated access groups (default: all)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_ingest)
+
+    p = sub.add_parser("reindex", help="start re-index jobs for configured sources (see PERIMETER_SOURCES_FILE)")
+    p.add_argument("--source", help="one source by name (default: every source)")
+    p.add_argument("--collection", help="every source of this collection")
+    p.add_argument("--watch", action="store_true", help="follow the job with a progress bar until it ends")
+    p.add_argument("--local", action="store_true", help="run the sync in this process, without a worker")
+    p.set_defaults(func=_reindex)
 
     p = sub.add_parser("search", help="ranked sources for a question, no model")
     p.add_argument("question")

@@ -17,16 +17,41 @@ def build_embedder(settings: Settings) -> Embedder:
 def build_retriever(settings: Settings, embedder: Embedder | None = None) -> Retriever:
     return Retriever(
         chroma_dir=settings.chroma_dir,
+        chroma_url=settings.chroma_url,
         data_dir=settings.data_dir,
         collection=settings.collection,
         embedder=embedder or build_embedder(settings),
         candidates=settings.candidates,
         rrf_k=settings.rrf_k,
+        fusion=settings.fusion,
+        dense_weight=settings.dense_weight,
+        keyword_weight=settings.keyword_weight,
+        cross_language_weight=settings.cross_language_weight,
+        dense_search=settings.dense_search,
+        reranker=build_reranker(settings),
+        rerank_top_n=settings.rerank_top_n,
     )
+
+
+def build_reranker(settings: Settings):
+    """The optional cross-encoder (a local folder); None when unset, and then the search is unchanged."""
+    if not settings.reranker_model:
+        return None
+    from retrieval.rerank import load_reranker
+
+    return load_reranker(settings.reranker_model)
 
 
 def build_model(settings: Settings) -> ChatModel:
     """The configured OpenAI-compatible server, or the embedded llama.cpp server's address when none is set."""
+    if settings.llm_backend == "harmony":
+        from services.llm.harmony_completion import HarmonyCompletionModel
+
+        return HarmonyCompletionModel(settings.effective_llm_url, model=settings.llm_model,
+                                      api_key=settings.llm_api_key, timeout_s=settings.llm_timeout_s,
+                                      reasoning_effort=settings.llm_reasoning_effort)
+    if settings.llm_backend != "chat":
+        raise ValueError(f"unknown PERIMETER_LLM_BACKEND '{settings.llm_backend}' (chat or harmony)")
     return OpenAIChatModel(
         settings.effective_llm_url,
         model=settings.llm_model,
@@ -40,22 +65,59 @@ def build_pipeline(settings: Settings, model: ChatModel | None = None) -> AskPip
     return AskPipeline(settings, build_retriever(settings), model if model is not None else build_model(settings))
 
 
-def run_ingest(settings: Settings, paths, *, groups: list[str] | None = None, collection: str | None = None,
-               embedder: Embedder | None = None, progress=None):
-    """Ingest files or folders with the settings' chunking and limits; the CLI, the worker and tests call this."""
-    from pathlib import Path
+def open_index_client(settings: Settings):
+    from ingestion.index import open_client
 
-    from ingestion.pipeline import ingest_paths
+    return open_client(settings.chroma_dir, settings.chroma_url)
 
-    return ingest_paths(
-        [Path(p) for p in paths],
-        chroma_dir=settings.chroma_dir,
+
+def build_indexer(settings: Settings, *, collection: str | None = None, embedder: Embedder | None = None,
+                  source_name: str = ""):
+    from ingestion.pipeline import Indexer
+
+    return Indexer(
+        open_index_client(settings),
+        collection or settings.collection,
+        embedder or build_embedder(settings),
         data_dir=settings.data_dir,
-        collection_name=collection or settings.collection,
-        embedder=embedder or build_embedder(settings),
-        groups=groups or settings.default_groups,
         chunk_tokens=settings.chunk_tokens,
         overlap_tokens=settings.chunk_overlap_tokens,
         max_bytes=int(settings.max_file_mb * 1e6),
-        progress=progress,
+        source_name=source_name,
+        file_time_limit_s=settings.file_time_limit_s,
     )
+
+
+def run_ingest(settings: Settings, paths, *, groups: list[str] | None = None, collection: str | None = None,
+               embedder: Embedder | None = None, progress=None):
+    """Ingest named files or folders (add/replace, never delete); the CLI and tests call this."""
+    from pathlib import Path
+
+    from ingestion.pipeline import plan_paths, run_plan
+
+    indexer = build_indexer(settings, collection=collection, embedder=embedder)
+    plan = plan_paths(indexer, [Path(p) for p in paths], sorted(set(groups or settings.default_groups)))
+    return run_plan(indexer, plan, progress, batch_files=settings.worker_batch_files)
+
+
+def load_sources(settings: Settings):
+    from ingestion.sources import load_sources as load
+
+    return load(settings.sources_file)
+
+
+def plan_source(settings: Settings, source, indexer):
+    """What a re-index of one configured source would do (add / replace / move / regroup / delete / skip)."""
+    from ingestion.sources import connector_for
+    from ingestion.sync import plan_sync
+
+    items = list(connector_for(source).items())
+    return plan_sync(items, indexer.manifest.all(source_name=source.name))
+
+
+def sync_source(settings: Settings, source, *, embedder: Embedder | None = None, progress=None):
+    """Re-index one configured source in this process: the same operations the worker runs as tasks."""
+    from ingestion.pipeline import run_plan
+
+    indexer = build_indexer(settings, collection=source.collection, embedder=embedder, source_name=source.name)
+    return run_plan(indexer, plan_source(settings, source, indexer), progress, batch_files=settings.worker_batch_files)

@@ -3,9 +3,12 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from ingestion.embedder import similarity_thresholds
 
 
 class Settings(BaseSettings):
@@ -23,13 +26,48 @@ class Settings(BaseSettings):
     max_file_mb: float = Field(25.0, gt=0, description="files larger than this fail with a clear reason")
     default_groups: list[str] = ["all"]
 
-    # Embeddings: a sentence-transformers model folder, or the name of a packaged model.
-    embedding_model: str = "all-MiniLM-L6-v2"
+    # Index location: embedded Chroma under data_dir, or a Chroma server (`chroma run`) when chroma_url is set.
+    chroma_url: str | None = None
+    # Sources that re-index jobs sync (YAML: sources: [{name, path, collection, groups, interval_minutes}]).
+    sources_file: Path = Path("sources.yaml")
+
+    # Worker and admin jobs (Celery on Redis)
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    admin_token: str | None = Field(None, description="bearer token for /v1/admin/*; unset = admin API disabled")
+    file_time_limit_s: float = Field(120.0, gt=0, description="a file whose parsing/indexing takes longer fails alone")
+    task_max_retries: int = Field(3, ge=0)
+    worker_batch_files: int = Field(32, ge=1, description="files per task: their new chunks are embedded together")
+    worker_visibility_timeout_s: int = Field(3600, ge=5, description="unacknowledged tasks are redelivered after this")
+    job_stall_timeout_s: float = Field(900.0, gt=0, description="a running job with no progress this long is failed")
+    jobs_kept: int = Field(50, ge=1)
+
+    # Slack bot (Events API webhook + /ask). Secrets only from the environment.
+    slack_signing_secret: str | None = None
+    slack_bot_token: str | None = None
+    slack_api_url: str = "https://slack.com/api/"
+    slack_users_file: Path | None = Field(None, description="YAML users: {SLACK_USER_ID: [groups]}")
+    slack_default_groups: list[str] = ["all"]
+    slack_dedupe_ttl_s: int = 3600
+
+    # Embeddings: a packaged model (multilingual-e5-small: English and Chinese; all-MiniLM-L6-v2: English only, 5x
+    # faster to ingest, as good on English) or a sentence-transformers model folder. See README, "Retrieval quality".
+    embedding_model: str = "multilingual-e5-small"
 
     # Retrieval
     top_k: int = Field(5, ge=1, le=50)
-    candidates: int = Field(30, ge=1, description="results taken from each of dense and keyword before fusion")
+    candidates: int = Field(100, ge=1, description="results taken from each of dense and keyword before fusion")
+    fusion: Literal["rrf", "convex"] = Field("convex", description="rrf: reciprocal rank fusion; convex: weighted "
+                                             "sum of min-max normalised scores (better on SciFact train, see README)")
+    dense_weight: float = Field(0.5, ge=0, description="weight of the dense ranking in fusion (0 = keyword only)")
+    keyword_weight: float = Field(0.5, ge=0, description="weight of the BM25 ranking in fusion (0 = dense only)")
     rrf_k: int = 60
+    cross_language_weight: float = Field(0.0, ge=0, description="weight of a dense list of the best chunks in the "
+                                                                "other language (mixed Chinese/English indexes only)")
+    dense_search: Literal["exact", "chroma"] = Field("exact", description="exact: masked dot product over the "
+                                                     "snapshot's vectors; chroma: HNSW with a $contains filter")
+    reranker_model: str | None = Field(None, description="folder of a sentence-transformers cross-encoder; unset = "
+                                                         "no reranking")
+    rerank_top_n: int = Field(30, ge=1, description="fused hits the reranker rescores")
     snippet_chars: int = 320
     context_tokens: int = Field(2000, ge=200, description="budget for the sources given to the model")
 
@@ -44,6 +82,25 @@ class Settings(BaseSettings):
     # tgi (json grammar), or none (schema in the prompt only).
     llm_response_format: str = "llamacpp"
 
+    # Generation and answers
+    llm_backend: str = Field("chat", description="chat: OpenAI-compatible /v1/chat/completions; harmony: gpt-oss "
+                                                 "rendered with openai-harmony and sent to /v1/completions")
+    llm_reasoning_effort: str = Field("low", pattern="^(low|medium|high)$", description="harmony backend only")
+    llm_retries: int = Field(2, ge=0, le=5, description="retries for transient model-server errors (not timeouts)")
+    llm_retry_backoff_s: float = Field(0.5, ge=0, description="first wait between retries; doubles each time")
+    grounding_min_overlap: float = Field(0.5, ge=0, le=1, description="share of a point's terms found in a cited "
+                                                                       "source that makes it supported")
+    grounding_min_similarity: float | None = Field(None, ge=-1, le=1, description="embedding similarity to a cited "
+                                                   "source that makes a point supported; unset = the embedding "
+                                                   "model's own (0.6 for MiniLM, 0.92 for e5)")
+    grounding_drop_unsupported: bool = Field(False, description="drop unsupported points instead of marking them")
+    not_found_min_overlap: float = Field(0.15, ge=0, le=1, description="below this question-term overlap AND the "
+                                                                        "similarity below, nothing retrieved is relevant")
+    not_found_min_similarity: float | None = Field(None, ge=-1, le=1, description="unset = the embedding model's "
+                                                   "own (0.35 for MiniLM, 0.84 for e5)")
+    conversation_turns: int = Field(3, ge=0, le=20, description="earlier turns a follow-up question sees")
+    conversation_ttl_s: float = Field(3600.0, gt=0)
+
     # Embedded model server
     embedded_model: str = "qwen2.5-coder-1.5b"
     embedded_host: str = "127.0.0.1"
@@ -54,6 +111,19 @@ class Settings(BaseSettings):
 
     # HTTP
     max_question_chars: int = 2000
+
+    # Web UI
+    feedback_file: Path | None = Field(None, description="JSON lines of 👍/👎 feedback (default DATA_DIR/feedback.jsonl)")
+
+    @model_validator(mode="after")
+    def _similarity_scale_of_the_model(self) -> Settings:
+        # Cosine similarities mean different things per model (e5 puts unrelated texts near 0.75, MiniLM near 0.1).
+        scale = similarity_thresholds(self.embedding_model)
+        if self.grounding_min_similarity is None:
+            self.grounding_min_similarity = scale["supported"]
+        if self.not_found_min_similarity is None:
+            self.not_found_min_similarity = scale["on_topic"]
+        return self
 
     @property
     def chroma_dir(self) -> Path:

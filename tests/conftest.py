@@ -39,7 +39,7 @@ def make_settings(data_dir: Path, **overrides) -> Settings:
 def embedder():
     from ingestion.embedder import load_embedder
 
-    return load_embedder("all-MiniLM-L6-v2")
+    return load_embedder(Settings().embedding_model)
 
 
 @pytest.fixture(scope="session")
@@ -63,3 +63,13 @@ def llm_server(tmp_path_factory):
     server = EmbeddedLlamaServer(path, port=free_port(), n_ctx=4096, n_threads=2, log_path=log)
     with server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory):
+    """A private Redis for this test session: no state shared with the machine's Redis or another run."""
+    from tests.processes import RedisServer
+
+    server = RedisServer(tmp_path_factory.mktemp("redis")).start()
+    yield server.url
+    server.stop()

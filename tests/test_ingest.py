@@ -84,8 +84,8 @@ def test_access_groups_filter_dense_and_keyword(tmp_path, embedder):
         assert seen_by_all and all("ZX-7781" not in h.text for h in seen_by_all)
         # Each side on its own never returns the hidden chunk either.
         assert hidden.isdisjoint(i for i, _ in retriever.dense(query, ["all"], 5))
-        assert hidden.isdisjoint(i for i, _ in retriever._keyword.search(query, ["all"], 5))
-        assert hidden & {i for i, _ in retriever._keyword.search(query, ["hr"], 5)}
+        assert hidden.isdisjoint(i for i, _ in retriever.keyword(query, ["all"], 5))
+        assert hidden & {i for i, _ in retriever.keyword(query, ["hr"], 5)}
         assert any("ZX-7781" in h.text for h in retriever.search(query, ["hr"], 5))
 
 

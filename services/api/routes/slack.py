@@ -1,0 +1,82 @@
+"""Slack webhooks: Events API (url_verification, app_mention, direct messages) and the /ask slash command.
+
+Every request's signature is checked with slack_sdk's SignatureVerifier (bad or older than 5 minutes → 401). Slack
+wants an answer within 3 seconds, so the question goes to a Celery task and the webhook returns at once; Slack's
+retries of the same event are recognised by event_id (in Redis) and never produce a second answer.
+"""
+from __future__ import annotations
+
+import json
+import re
+from typing import Annotated
+from urllib.parse import parse_qs
+
+import redis
+from fastapi import APIRouter, Depends, HTTPException, Request
+from slack_sdk.signature import SignatureVerifier
+
+from services.api.deps import get_settings
+from services.settings import Settings
+
+router = APIRouter(prefix="/slack", tags=["slack"])
+_MENTION = re.compile(r"<@[A-Z0-9]+>")
+
+
+async def verified_body(request: Request, settings: Annotated[Settings, Depends(get_settings)]) -> bytes:
+    if not settings.slack_signing_secret:
+        raise HTTPException(503, "the Slack bot is not configured: set PERIMETER_SLACK_SIGNING_SECRET")
+    body = await request.body()
+    timestamp = request.headers.get("X-Slack-Request-Timestamp")
+    signature = request.headers.get("X-Slack-Signature")
+    valid = (timestamp or "").isdigit() and SignatureVerifier(settings.slack_signing_secret).is_valid(
+        body, timestamp, signature)
+    if not valid:
+        raise HTTPException(401, "invalid or expired Slack signature")
+    return body
+
+
+def first_delivery(settings: Settings, event_id: str) -> bool:
+    """True the first time an event id is seen; Slack's retries of it return False."""
+    client = redis.Redis.from_url(settings.redis_url, socket_timeout=2)
+    return bool(client.set(f"perimeter:slack:event:{event_id}", 1, nx=True, ex=settings.slack_dedupe_ttl_s))
+
+
+def enqueue(settings: Settings, channel: str, thread_ts: str | None, user: str, question: str) -> None:
+    from services.worker.celery_app import app
+    from services.worker.slack_tasks import slack_answer
+
+    with app.connection_for_write(settings.redis_url) as connection:
+        slack_answer.apply_async((channel, thread_ts, user, question), connection=connection)
+
+
+@router.post("/events")
+def events(body: Annotated[bytes, Depends(verified_body)], settings: Annotated[Settings, Depends(get_settings)]):
+    payload = json.loads(body)
+    if payload.get("type") == "url_verification":
+        return {"challenge": payload.get("challenge")}
+    if payload.get("type") != "event_callback":
+        return {"ok": True}
+    event = payload.get("event") or {}
+    is_question = event.get("type") == "app_mention" or (
+        event.get("type") == "message" and event.get("channel_type") == "im")
+    # Our own posts, edits and other subtypes are not questions.
+    if not is_question or event.get("bot_id") or event.get("subtype"):
+        return {"ok": True}
+    if not first_delivery(settings, payload.get("event_id") or f"{event.get('channel')}:{event.get('ts')}"):
+        return {"ok": True, "duplicate": True}
+    question = _MENTION.sub("", event.get("text") or "").strip()
+    if question:
+        enqueue(settings, event["channel"], event.get("thread_ts") or event.get("ts"), event.get("user", ""), question)
+    return {"ok": True}
+
+
+@router.post("/commands")
+def commands(body: Annotated[bytes, Depends(verified_body)], settings: Annotated[Settings, Depends(get_settings)]):
+    form = {k: v[0] for k, v in parse_qs(body.decode("utf-8")).items()}
+    question = (form.get("text") or "").strip()
+    if not question:
+        return {"response_type": "ephemeral", "text": "Usage: /ask <your question>"}
+    trigger = form.get("trigger_id") or f"{form.get('channel_id')}:{question}"
+    if first_delivery(settings, f"command:{trigger}"):
+        enqueue(settings, form["channel_id"], None, form.get("user_id", ""), question)
+    return {"response_type": "ephemeral", "text": f"Looking that up: {question[:200]}"}
