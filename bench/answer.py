@@ -107,7 +107,7 @@ def main() -> None:
                 out = http.post(api + "/v1/ask", json={"question": q["question"]}).json()
                 g = out["grounding"]
                 supported, total = supported + g["supported"], total + g["total"]
-                answered += bool(out["grounded"])
+                answered += g["supported"] > 0
                 print(f"{q['id']} [{q['lang']}]: {g['supported']}/{g['total']} points supported"
                       f"{' (degraded)' if out['degraded'] else ''}{' (not found)' if out['not_found'] else ''}",
                       flush=True)
