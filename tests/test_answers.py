@@ -60,9 +60,10 @@ def test_cli_ask_json_against_a_running_server(api, llm_server):
     q = _question("q01")
     env = {**os.environ, "PERIMETER_DATA_DIR": str(settings.data_dir), "PERIMETER_LLM_URL": llm_server.url,
            "PERIMETER_LLM_TEMPERATURE": "0", "PERIMETER_LLM_MAX_TOKENS": "400", "PERIMETER_MODELS_DIR": str(MODELS_DIR),
-           "PERIMETER_EMBEDDED_MODEL": TEST_MODEL, "PERIMETER_LLM_RESPONSE_FORMAT": "llamacpp"}
+           "PERIMETER_EMBEDDED_MODEL": TEST_MODEL, "PERIMETER_LLM_RESPONSE_FORMAT": "llamacpp",
+           "PERIMETER_LLM_TIMEOUT_S": "400"}
     done = subprocess.run([sys.executable, "-m", "services.cli", "ask", q["question"], "--json"], cwd=REPO, env=env,
-                          capture_output=True, text=True, timeout=300)
+                          capture_output=True, text=True, timeout=500)
     assert done.returncode == 0, done.stderr[-2000:]
     _check_answer(json.loads(done.stdout), q)
 
