@@ -12,15 +12,20 @@ from retrieval.access import chroma_where
 from retrieval.snapshot import Snapshot
 
 
-def exact_search(snapshot: Snapshot, vector: np.ndarray, mask: np.ndarray, k: int) -> list[tuple[str, float]]:
-    if snapshot.vectors is None or not mask.any():
+def similarities(snapshot: Snapshot, vector: np.ndarray) -> np.ndarray | None:
+    """Cosine similarity of the query to every chunk of the snapshot (vectors are normalised)."""
+    return None if snapshot.vectors is None else snapshot.vectors @ vector
+
+
+def best_visible(snapshot: Snapshot, scores: np.ndarray | None, mask: np.ndarray, k: int) -> list[tuple[str, float]]:
+    """The k best rows among the visible ones; hidden rows never compete."""
+    if scores is None or not mask.any():
         return []
-    scores = snapshot.vectors @ vector
-    scores[~mask] = -np.inf
+    masked = np.where(mask, scores, -np.inf)
     k = min(k, int(mask.sum()))
-    top = np.argpartition(-scores, k - 1)[:k]
-    top = top[np.argsort(-scores[top], kind="stable")]
-    return [(snapshot.ids[int(i)], float(scores[i])) for i in top]
+    top = np.argpartition(-masked, k - 1)[:k]
+    top = top[np.argsort(-masked[top], kind="stable")]
+    return [(snapshot.ids[int(i)], float(masked[i])) for i in top]
 
 
 def chroma_search(collection, vector: np.ndarray, groups: list[str], k: int) -> list[tuple[str, float]]:

@@ -11,7 +11,7 @@ from ingestion.embedder import Embedder
 from ingestion.index import open_client, open_collection
 from prompts.language import detect_language
 from retrieval.access import may_see
-from retrieval.dense import chroma_search, exact_search
+from retrieval.dense import best_visible, chroma_search, similarities
 from retrieval.fuse import fuse_rankings, fuse_scores
 from retrieval.hits import Hit
 from retrieval.keyword import keyword_search
@@ -53,16 +53,21 @@ class Retriever:
 
     def dense(self, query: str, groups: list[str], k: int) -> list[tuple[str, float]]:
         snapshot = self.snapshots.current()
-        return self._dense(snapshot, self._vector(query), snapshot.visible(groups), groups, k)
+        vector = self._vector(query)
+        return self._dense(snapshot, vector, snapshot.visible(groups), groups, k, self._exact_scores(snapshot, vector))
 
     def _vector(self, query: str) -> np.ndarray:
         return np.asarray(self.embedder.embed_query(query), dtype=np.float32)
 
-    def _dense(self, snapshot, vector: np.ndarray, mask: np.ndarray, groups: list[str],
-               k: int) -> list[tuple[str, float]]:
-        if self.dense_search == "exact" and snapshot.vectors is not None:
-            return exact_search(snapshot, vector, mask, k)
-        return chroma_search(self.collection, vector, groups, k)
+    def _dense(self, snapshot, vector: np.ndarray, mask: np.ndarray, groups: list[str], k: int,
+               scores: np.ndarray | None) -> list[tuple[str, float]]:
+        if self.dense_search == "exact" and scores is not None:
+            return best_visible(snapshot, scores, mask, k)
+        return chroma_search(self.collection, vector, groups, k)  # also an old snapshot without vectors
+
+    def _exact_scores(self, snapshot, vector: np.ndarray) -> np.ndarray | None:
+        """Similarities to every chunk, when the exact search or the other-language list will read them."""
+        return similarities(snapshot, vector) if self.dense_search == "exact" or self.cross_language_weight else None
 
     def keyword(self, query: str, groups: list[str], k: int) -> list[tuple[str, float]]:
         snapshot = self.snapshots.current()
@@ -75,13 +80,14 @@ class Retriever:
         rankings, weights = [], []
         if self.weights[0]:
             vector = self._vector(query)
-            rankings.append(self._dense(snapshot, vector, mask, groups, self.candidates))
+            scores = self._exact_scores(snapshot, vector)  # computed once for both dense lists
+            rankings.append(self._dense(snapshot, vector, mask, groups, self.candidates, scores))
             weights.append(self.weights[0])
             other = snapshot.other_language(detect_language(query), mask) if self.cross_language_weight else None
-            if other is not None and snapshot.vectors is not None:
+            if other is not None and scores is not None:
                 # Embedding models favour the query's language; the best chunks in the other language get a list
                 # of their own, so an answer that only exists in the other language can still surface.
-                rankings.append(exact_search(snapshot, vector, other, self.candidates))
+                rankings.append(best_visible(snapshot, scores, other, self.candidates))
                 weights.append(self.cross_language_weight)
         if self.weights[1]:
             rankings.append(keyword_search(snapshot, query, mask, self.candidates))

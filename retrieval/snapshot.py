@@ -28,7 +28,8 @@ class Snapshot:
             for group in entry["groups"]:
                 rows.setdefault(group, []).append(row)
         self._group_rows = {g: np.asarray(r, dtype=np.int64) for g, r in rows.items()}
-        self.languages = np.asarray([e.get("lang", "") for e in entries])
+        languages = np.asarray([e.get("lang", "") for e in entries])
+        self._language_rows = {lang: languages == lang for lang in set(languages.tolist())}
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -44,10 +45,11 @@ class Snapshot:
 
     def other_language(self, language: str, mask: np.ndarray) -> np.ndarray | None:
         """Visible rows in another language than `language`, or None in a one-language index."""
-        if len(self.ids) == 0:
+        same = self._language_rows.get(language)
+        if same is None or len(self._language_rows) < 2:
             return None
-        other = mask & (self.languages != language)
-        return other if other.any() and (mask & (self.languages == language)).any() else None
+        other = mask & ~same
+        return other if other.any() and (mask & same).any() else None
 
 
 EMPTY = Snapshot(None, [], None, None)

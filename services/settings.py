@@ -61,7 +61,7 @@ class Settings(BaseSettings):
     dense_weight: float = Field(0.5, ge=0, description="weight of the dense ranking in fusion (0 = keyword only)")
     keyword_weight: float = Field(0.5, ge=0, description="weight of the BM25 ranking in fusion (0 = dense only)")
     rrf_k: int = 60
-    cross_language_weight: float = Field(0.0, ge=0, description="weight of a dense list of the best chunks in the "
+    cross_language_weight: float = Field(0.5, ge=0, description="weight of a dense list of the best chunks in the "
                                                                 "other language (mixed Chinese/English indexes only)")
     dense_search: Literal["exact", "chroma"] = Field("exact", description="exact: masked dot product over the "
                                                      "snapshot's vectors; chroma: HNSW with a $contains filter")

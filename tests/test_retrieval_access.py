@@ -118,6 +118,22 @@ def test_fusion_settings_and_weights_reach_the_search(index, fusion):
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
 
 
+def test_a_configured_reranker_rescores_the_fused_hits_and_none_leaves_them(index, tmp_path):
+    from tests.test_retrieval_parts import make_tiny_cross_encoder
+
+    settings, _ = index
+    query = "salary canteen board"
+    plain = build_retriever(settings, WordHashEmbedder())
+    assert plain.reranker is None
+    fused = [h.id for h in plain.search(query, ["all", "hr", "board"], 3)]
+    reranking = settings.model_copy(update={"reranker_model": str(make_tiny_cross_encoder(tmp_path / "ce")),
+                                            "rerank_top_n": 3})
+    reranked = build_retriever(reranking, WordHashEmbedder()).search(query, ["all", "hr", "board"], 3)
+    assert sorted(h.id for h in reranked) == sorted(fused)
+    assert [h.score for h in reranked] == sorted((h.score for h in reranked), reverse=True)
+    assert {h.score for h in reranked}.isdisjoint(h.score for h in plain.search(query, ["all", "hr", "board"], 3))
+
+
 def test_prompt_and_response_number_the_same_merged_deduplicated_sources(tmp_path):
     import re
 

@@ -74,19 +74,24 @@ def test_reranker_reorders_the_head_only():
     assert ranked[0].score == len("d1\nabcdef")  # scored as title + text
 
 
-def test_a_cross_encoder_folder_loads_and_scores(tmp_path):
-    """A tiny random BERT cross-encoder saved to disk goes through the same loader a real one would."""
+def make_tiny_cross_encoder(folder):
+    """A tiny random BERT cross-encoder saved to disk: it loads the way a real one would (no weights ship here)."""
     from transformers import BertConfig, BertForSequenceClassification, BertTokenizerFast
 
-    from retrieval.rerank import load_reranker
-
     vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "badge", "orange", "leave", "days", "the"]
-    (tmp_path / "vocab.txt").write_text("\n".join(vocab))
-    BertTokenizerFast(vocab_file=str(tmp_path / "vocab.txt")).save_pretrained(tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "vocab.txt").write_text("\n".join(vocab))
+    BertTokenizerFast(vocab_file=str(folder / "vocab.txt")).save_pretrained(folder)
     config = BertConfig(vocab_size=len(vocab), hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
                         intermediate_size=32, num_labels=1)
-    BertForSequenceClassification(config).save_pretrained(tmp_path)
-    reranker = load_reranker(str(tmp_path))
+    BertForSequenceClassification(config).save_pretrained(folder)
+    return folder
+
+
+def test_a_cross_encoder_folder_loads_and_scores(tmp_path):
+    from retrieval.rerank import load_reranker
+
+    reranker = load_reranker(str(make_tiny_cross_encoder(tmp_path)))
     scores = reranker.score("orange badge", ["the badge is orange", "leave days"])
     assert len(scores) == 2 and all(isinstance(s, float) for s in scores)
     with pytest.raises(ValueError, match="not a folder"):
