@@ -6,6 +6,7 @@ import logging
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -65,7 +66,8 @@ class Indexer:
     """Writes one collection: chunks (with their embeddings) and the file manifest that makes them answerable."""
 
     def __init__(self, client, collection_name: str, embedder: Embedder, *, data_dir: Path, chunk_tokens: int,
-                 overlap_tokens: int, max_bytes: int, source_name: str = "", file_time_limit_s: float | None = None):
+                 overlap_tokens: int, max_bytes: int, source_name: str = "", file_time_limit_s: float | None = None,
+                 embed_group: int = 64):
         self.client = client
         self.data_dir = data_dir
         self.collection = open_collection(client, collection_name, embedder.model_id, embedder.dimension)
@@ -75,6 +77,7 @@ class Indexer:
         self.max_bytes = max_bytes
         self.source_name = source_name
         self.file_time_limit_s = file_time_limit_s
+        self.embed_group = embed_group  # new chunks embedded together while the next files are read
 
     def apply(self, op: Operation) -> FileResult:
         """Carry out one operation. Idempotent: applying it again (a redelivered task) changes nothing more."""
@@ -82,32 +85,50 @@ class Indexer:
 
     def apply_many(self, ops: list[Operation], on_result: Callable[[FileResult], None] | None = None
                    ) -> list[FileResult]:
-        """Carry out several operations, embedding all their new chunks in one batch (small files embedded one by one
-        would run the model at half speed). Each file still fails alone; `on_result` hears of each file when done."""
+        """Carry out several operations, embedding their new chunks in groups of about `embed_group` chunks (small
+        files embedded one by one would run the model at half speed). The model encodes one group in a thread while
+        this thread reads the next files (parsing stays off the critical path; it stays here because the per-file
+        time limit needs the main thread's signals). Each file still fails alone; `on_result` hears of each file."""
         results: dict[int, FileResult] = {}
-        pending: list[tuple[int, _Pending]] = []
+        group: list[tuple[int, _Pending]] = []
+        in_flight: tuple[list[tuple[int, _Pending]], Future] | None = None
 
         def done(n: int, result: FileResult) -> None:
             results[n] = result
             if on_result:
                 on_result(result)
 
-        records = self.manifest.get([doc_id(op.uri) for op in ops])
-        for n, op in enumerate(ops):
-            outcome = _isolated(op.uri, lambda: self._start(op, records.get(doc_id(op.uri))))
-            if isinstance(outcome, FileResult):
-                done(n, outcome)
-            else:
-                pending.append((n, outcome))
-        if pending:
-            texts = [embedding_text(p.doc.title, c.text) for _, p in pending for c in p.new]
-            vectors = _isolated("batch", lambda: self.embedder.embed_documents(texts))
-            if isinstance(vectors, FileResult):  # the model failed on the batch: each of its files fails with it
-                for n, p in pending:
+        def finish(flight: tuple[list[tuple[int, _Pending]], Future]) -> None:
+            members, future = flight
+            vectors = _isolated("batch", future.result)
+            if isinstance(vectors, FileResult):  # the model failed on the group: each of its files fails with it
+                for n, p in members:
                     done(n, FileResult(p.doc.source, "failed", reason=f"embedding failed: {vectors.reason}"))
-            else:
-                for (n, _), result in zip(pending, self._commit([p for _, p in pending], vectors)):
-                    done(n, result)
+                return
+            for (n, _), result in zip(members, self._commit([p for _, p in members], vectors)):
+                done(n, result)
+
+        def launch(members: list[tuple[int, _Pending]], flight) -> tuple[list[tuple[int, _Pending]], Future]:
+            texts = [embedding_text(p.doc.title, c.text) for _, p in members for c in p.new]
+            future = encoder.submit(self.embedder.embed_documents, texts)  # queued behind the group in flight
+            if flight:
+                finish(flight)  # the previous group is stored while the model works on this one
+            return members, future
+
+        records = self.manifest.get([doc_id(op.uri) for op in ops])
+        with ThreadPoolExecutor(1, thread_name_prefix="embed") as encoder:
+            for position, op in enumerate(ops):
+                outcome = _isolated(op.uri, lambda: self._start(op, records.get(doc_id(op.uri))))
+                if isinstance(outcome, FileResult):
+                    done(position, outcome)
+                    continue
+                group.append((position, outcome))
+                if sum(len(p.new) for _, p in group) >= self.embed_group:
+                    in_flight, group = launch(group, in_flight), []
+            if group:
+                in_flight = launch(group, in_flight)
+            if in_flight:
+                finish(in_flight)
         return [results[n] for n in range(len(ops))]
 
     def _start(self, op: Operation, record: FileRecord | None) -> "FileResult | _Pending":
