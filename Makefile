@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test test-unit compose-check clean
+.PHONY: install run test test-unit airgap-check compose-check clean
 
 install: $(STAMP)
 
@@ -23,14 +23,19 @@ run: install
 	$(BIN)/perimeter models prepare
 	@echo "==> ingesting the sample corpus (samples/acme)"
 	$(BIN)/perimeter ingest samples/acme
-	@echo "==> serving on http://127.0.0.1:8000 (docs at /docs); Ctrl-C stops"
-	$(BIN)/perimeter serve
+	@echo "==> serving on http://127.0.0.1:8000 (docs at /docs) in DEMO MODE (no sign-in); Ctrl-C stops"
+	PERIMETER_DEMO_MODE=1 $(BIN)/perimeter serve
 
 test: install
 	$(BIN)/python -m pytest -ra --durations=10
 
 test-unit: install
 	$(BIN)/python -m pytest -ra -m "not integration"
+
+# The air-gap proof (also in `make test`): the whole stack in a network namespace with only loopback, under strace;
+# fails on any non-loopback connect or DNS query. Needs root, strace and iproute2 (see README, "Air-gap proof").
+airgap-check: install
+	$(BIN)/python -m deploy.airgap.check
 
 compose-check:
 	for p in vllm tgi llamacpp; do docker-compose --env-file deploy/profiles/$$p.env --profile $$p config -q || exit 1; done

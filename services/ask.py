@@ -7,6 +7,7 @@ import logging
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +23,8 @@ from services.conversations import ConversationStore, Turn
 from services.grounding import Thresholds, ground_answer, relevance
 from services.identity import User
 from services.llm.base import ChatModel, ChatReply, ModelError, UnreadableReply, with_retries
+from services.observability.answers import AnswerRecorder, observe_retrieval
+from services.observability.audit import audit_path
 from services.schemas import AskResponse, GroundedAnswer, SearchResponse, Source, Timings
 from services.settings import Settings
 
@@ -73,6 +76,7 @@ class Prepared:
     messages: list[dict[str, str]] = field(default_factory=list)
     schema: dict = field(default_factory=dict)
     source_vectors: list | None = None
+    recorded: bool = False  # metrics and the audit record written (services/observability)
 
     @property
     def labels(self) -> dict[str, str]:
@@ -92,6 +96,7 @@ class AskPipeline:
         self.model = model
         self.conversations = conversations or ConversationStore(settings.conversation_turns,
                                                                 settings.conversation_ttl_s)
+        self.recorder = AnswerRecorder(audit_path(settings))
 
     def check_question(self, question: str) -> str:
         question = question.strip()
@@ -107,12 +112,15 @@ class AskPipeline:
         # Twice top_k: duplicates are dropped and neighbouring chunks merged before top_k sources are kept.
         hits = self.retriever.search(question, user.groups, 2 * self.settings.top_k)
         hits = assemble_context(hits, self.settings.context_tokens, max_sources=self.settings.top_k)
-        return hits, (time.perf_counter() - start) * 1000
+        elapsed_ms = (time.perf_counter() - start) * 1000
+        observe_retrieval(elapsed_ms)
+        return hits, elapsed_ms
 
     def search(self, question: str, user: User) -> SearchResponse:
         question = self.check_question(question)
         hits, retrieval_ms = self._retrieve(question, user)
         sources = [to_source(n, h, self.settings.snippet_chars) for n, h in enumerate(hits, start=1)]
+        self.recorder.searched(user=user, question=question, sources=sources)
         return SearchResponse(question=question, sources=sources, timings=Timings(retrieval_ms=round(retrieval_ms, 1)))
 
     def _embed(self, texts: list[str]) -> list | None:
@@ -161,7 +169,7 @@ class AskPipeline:
         language = detect_language(question)
         conversation_id = conversation_id or self.conversations.new_id()
         if history is None:
-            history = self.conversations.history(user.name, conversation_id)
+            history = self.conversations.history(_owner(user), conversation_id)
         # A follow-up ("and for contractors?") is searched together with the question it follows.
         query = f"{history[-1].question} {question}" if history else question
         hits, retrieval_ms = self._retrieve(query, user)
@@ -172,8 +180,8 @@ class AskPipeline:
             # Nothing the user may see is about this: say so rather than let the model improvise.
             notice = prep.labels["not_found"]
             prep.sources = []
-            return prep, prep.response(GroundedAnswer(conclusion=notice), model=None, grounded=False,
-                                       notice=notice, not_found=True)
+            return prep, self._done(prep, prep.response(GroundedAnswer(conclusion=notice), model=None,
+                                                        grounded=False, notice=notice, not_found=True))
         prompt_sources = [
             PromptSource(number=n, title=str(h.metadata.get("title", "")), text=h.text, page=h.metadata.get("page"))
             for n, h in enumerate(hits, start=1)
@@ -215,8 +223,8 @@ class AskPipeline:
         notice = prep.labels["model_unavailable"]
         timings = Timings(retrieval_ms=round(prep.retrieval_ms, 1),
                           generation_ms=round((time.perf_counter() - prep.started) * 1000 - prep.retrieval_ms, 1))
-        return prep.response(GroundedAnswer(conclusion=notice), model=None, grounded=False, notice=notice,
-                             degraded=True, timings=timings)
+        return self._done(prep, prep.response(GroundedAnswer(conclusion=notice), model=None, grounded=False,
+                                              notice=notice, degraded=True, timings=timings), exc)
 
     def finish(self, prep: Prepared, answer: Answer, model_name: str, generation_ms: float,
                first_token: dict | None = None) -> AskResponse:
@@ -232,12 +240,36 @@ class AskPipeline:
         grounding.dropped_citations = dropped
         grounded = any(p.citations for p in grounded_answer.points)
         supported = any(p.supported for p in grounded_answer.points)
-        self.conversations.add(prep.user.name, prep.conversation_id,
+        self.conversations.add(_owner(prep.user), prep.conversation_id,
                                Turn(prep.question, answer.model_dump_json(exclude_none=True)))
-        return prep.response(grounded_answer, model=model_name, grounded=grounded, grounding=grounding,
-                             notice=None if supported else prep.labels["no_citation"],
-                             timings=Timings(retrieval_ms=round(prep.retrieval_ms, 1),
-                                             generation_ms=round(generation_ms, 1), **(first_token or {})))
+        return self._done(prep, prep.response(
+            grounded_answer, model=model_name, grounded=grounded, grounding=grounding,
+            notice=None if supported else prep.labels["no_citation"],
+            timings=Timings(retrieval_ms=round(prep.retrieval_ms, 1), generation_ms=round(generation_ms, 1),
+                            **(first_token or {}))))
+
+    def _done(self, prep: Prepared, response: AskResponse, error: ModelError | None = None) -> AskResponse:
+        """Every answer passes here once: metrics and the audit record (services/observability)."""
+        prep.recorded = True
+        self.recorder.answered(user=prep.user, question=prep.question, conversation_id=prep.conversation_id,
+                               sources=prep.sources, response=response, error=error)
+        return response
+
+    @contextmanager
+    def _recorded_even_if_unfinished(self, prep: Prepared):
+        """A question whose answer never came (client gone, error) is still audited, with the sources it was shown."""
+        outcome = "failed"
+        try:
+            yield
+            outcome = "cancelled"  # left without an answer: only a cancelled stream does
+        except GeneratorExit:  # the stream was closed (the client went away)
+            outcome = "cancelled"
+            raise
+        finally:
+            if not prep.recorded:
+                prep.recorded = True
+                self.recorder.answered(user=prep.user, question=prep.question, conversation_id=prep.conversation_id,
+                                       sources=prep.sources, outcome=outcome)
 
     def ask(self, question: str, user: User, conversation_id: str | None = None,
             history: list[Turn] | None = None) -> AskResponse:
@@ -245,12 +277,13 @@ class AskPipeline:
         if early is not None:
             return early
         start = time.perf_counter()
-        try:
-            reply = self._chat(prep, self.settings.llm_temperature)
-            answer, model_name = self.read_reply(prep, reply.text, reply.model)
-        except ModelError as exc:
-            return self.degraded(prep, exc)
-        return self.finish(prep, answer, model_name, (time.perf_counter() - start) * 1000)
+        with self._recorded_even_if_unfinished(prep):
+            try:
+                reply = self._chat(prep, self.settings.llm_temperature)
+                answer, model_name = self.read_reply(prep, reply.text, reply.model)
+            except ModelError as exc:
+                return self.degraded(prep, exc)
+            return self.finish(prep, answer, model_name, (time.perf_counter() - start) * 1000)
 
     def ask_stream(self, question: str, user: User, conversation_id: str | None = None,
                    history: list[Turn] | None = None,
@@ -258,23 +291,29 @@ class AskPipeline:
         """("sources", [Source]), then ("token", text) as the model writes, then ("answer", AskResponse).
         Setting `cancel` (or closing this iterator) stops generation: the model stream is closed."""
         prep, early = self.prepare(question, user, conversation_id, history)
-        yield "sources", prep
-        if early is not None:
-            yield "answer", early
-            return
-        from services.streaming import stream_reply
-
-        start = time.perf_counter()
-        try:
-            try:
-                text, model_name, first_token = yield from stream_reply(self, prep, cancel)
-            except UnreadableReply as exc:  # read_reply asks once more
-                log.warning("unreadable streamed reply from the model server: %s", exc)
-                text, model_name, first_token = "", self.model.name, {}
-            if cancel is not None and cancel.is_set():
+        with self._recorded_even_if_unfinished(prep):
+            yield "sources", prep
+            if early is not None:
+                yield "answer", early
                 return
-            answer, model_name = self.read_reply(prep, text, model_name)
-        except ModelError as exc:
-            yield "answer", self.degraded(prep, exc)
-            return
-        yield "answer", self.finish(prep, answer, model_name, (time.perf_counter() - start) * 1000, first_token)
+            from services.streaming import stream_reply
+
+            start = time.perf_counter()
+            try:
+                try:
+                    text, model_name, first_token = yield from stream_reply(self, prep, cancel)
+                except UnreadableReply as exc:  # read_reply asks once more
+                    log.warning("unreadable streamed reply from the model server: %s", exc)
+                    text, model_name, first_token = "", self.model.name, {}
+                if cancel is not None and cancel.is_set():
+                    return
+                answer, model_name = self.read_reply(prep, text, model_name)
+            except ModelError as exc:
+                yield "answer", self.degraded(prep, exc)
+                return
+            yield "answer", self.finish(prep, answer, model_name, (time.perf_counter() - start) * 1000, first_token)
+
+
+def _owner(user: User) -> str:
+    """Whose a conversation is: the name as signed in through one method (an API key named like a person is not them)."""
+    return f"{user.via}:{user.name}"

@@ -18,7 +18,8 @@ def _ingest(args, settings: Settings) -> int:
     from services.components import build_embedder, run_ingest
 
     paths = [Path(p) for p in args.paths]
-    groups = [g.strip() for g in args.groups.split(",") if g.strip()] if args.groups else settings.default_groups
+    # No --groups: new files get the default groups, files already indexed keep theirs (run_ingest).
+    groups = [g.strip() for g in args.groups.split(",") if g.strip()] if args.groups else None
     collection = args.collection or settings.collection
     total = sum(1 for _ in discover_files(paths))
     print(f"Loading embedding model {settings.embedding_model}…", flush=True)
@@ -155,17 +156,32 @@ def _ask(args, settings: Settings) -> int:
     return 0
 
 
-def _serve(args, settings: Settings) -> int:
+def api_server(app, host: str, port: int):
+    """The uvicorn server `perimeter serve` runs. proxy_headers=False: identity headers are trusted from the real TCP
+    peer (PERIMETER_AUTH_TRUSTED_PROXIES), never from an address rewritten out of a client's X-Forwarded-For."""
     import uvicorn
 
+    return uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="info", proxy_headers=False))
+
+
+def _serve(args, settings: Settings) -> int:
     from services.api.app import create_app
+    from services.auth import InsecureSettings, auth_summary, check_security
     from services.llm.embedded import is_up
     from services.modelserver import embedded_server
 
+    try:
+        check_security(settings)  # before the embedded model server starts, so a refusal is quick and clear
+    except InsecureSettings as exc:
+        print(f"perimeter: {exc}", file=sys.stderr)
+        return 2
+
     def run_api():
-        print(f"Perimeter API on http://{args.host}:{args.port} (docs at /docs). Demo identity: user 'demo', "
-              "group 'all' — no sign-in.", flush=True)
-        uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+        app = create_app(settings)
+        banner = "=" * 78
+        print(f"Perimeter API on http://{args.host}:{args.port} (docs at /docs)", flush=True)
+        print(f"{banner}\n{auth_summary(settings)}\n{banner}", flush=True)
+        api_server(app, args.host, args.port).run()
 
     if settings.llm_url is None and not is_up(settings.embedded_url):
         with embedded_server(settings):
@@ -190,7 +206,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ingest", help="add documents (files or folders) to the index")
     p.add_argument("paths", nargs="+")
     p.add_argument("--collection")
-    p.add_argument("--groups", help="comma-separated access groups (default: all)")
+    p.add_argument("--groups", help="comma-separated access groups (default: all for new files; files "
+                                    "already indexed keep theirs)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_ingest)
 

@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from ingestion.embedder import similarity_thresholds
+from ingestion.embedder import is_multilingual, similarity_thresholds
 
 
 class Settings(BaseSettings):
@@ -49,6 +49,24 @@ class Settings(BaseSettings):
     slack_default_groups: list[str] = ["all"]
     slack_dedupe_ttl_s: int = 3600
 
+    # Authentication (README, "Sign-in"). Nobody is anonymous unless demo_mode is on. Lists come as JSON from the
+    # environment, e.g. PERIMETER_AUTH_TRUSTED_PROXIES='["10.0.0.5/32"]'.
+    demo_mode: bool = Field(False, description="anonymous callers become user 'demo' of group 'all' (make run)")
+    auth_trusted_proxies: list[str] = Field(default_factory=list, description="IPs/CIDRs (or literal peer names) "
+                                            "whose user/groups headers are trusted; any other peer's are ignored")
+    auth_user_header: str = "X-Forwarded-User"
+    auth_groups_header: str = Field("X-Forwarded-Groups", description="comma-separated groups")
+    auth_oidc_jwks: str | None = Field(None, description="JWKS of the OIDC provider: a JSON file or an http(s) URL")
+    auth_oidc_issuer: str | None = None
+    auth_oidc_audience: str | None = None
+    auth_oidc_user_claim: str = "preferred_username"
+    auth_oidc_groups_claim: str = Field("groups", description="a list (or comma/space separated string); a dotted "
+                                                              "path reaches into objects, e.g. realm_access.roles")
+    auth_oidc_algorithms: list[str] = ["RS256", "ES256"]
+    auth_oidc_leeway_s: float = Field(30.0, ge=0, description="clock skew allowed on exp/nbf/iat")
+    auth_api_keys_file: Path | None = Field(None, description="YAML keys: [{name, sha256, groups, role}] (digests only)")
+    auth_admin_groups: list[str] = Field(["perimeter-admins"], description="proxy/OIDC groups that make a user admin")
+
     # Embeddings: a packaged model (multilingual-e5-small: English and Chinese; all-MiniLM-L6-v2: English only, 5x
     # faster to ingest, as good on English) or a sentence-transformers model folder. See README, "Retrieval quality".
     embedding_model: str = "multilingual-e5-small"
@@ -61,8 +79,9 @@ class Settings(BaseSettings):
     dense_weight: float = Field(0.5, ge=0, description="weight of the dense ranking in fusion (0 = keyword only)")
     keyword_weight: float = Field(0.5, ge=0, description="weight of the BM25 ranking in fusion (0 = dense only)")
     rrf_k: int = 60
-    cross_language_weight: float = Field(0.5, ge=0, description="weight of a dense list of the best chunks in the "
-                                                                "other language (mixed Chinese/English indexes only)")
+    cross_language_weight: float | None = Field(None, ge=0, description="weight of a dense list of the best chunks "
+                                                "in the other language (mixed Chinese/English indexes only); unset = "
+                                                "0.5 for a multilingual embedding model, 0 for an English-only one")
     dense_search: Literal["exact", "chroma"] = Field("exact", description="exact: masked dot product over the "
                                                      "snapshot's vectors; chroma: HNSW with a $contains filter")
     reranker_model: str | None = Field(None, description="folder of a sentence-transformers cross-encoder; unset = "
@@ -100,6 +119,8 @@ class Settings(BaseSettings):
                                                    "own (0.35 for MiniLM, 0.84 for e5)")
     conversation_turns: int = Field(3, ge=0, le=20, description="earlier turns a follow-up question sees")
     conversation_ttl_s: float = Field(3600.0, gt=0)
+    conversation_store: Literal["memory", "redis"] = Field("memory", description="memory: this process only (the "
+                                                           "demo); redis: shared by all API and worker processes")
 
     # Embedded model server
     embedded_model: str = "qwen2.5-coder-1.5b"
@@ -115,6 +136,16 @@ class Settings(BaseSettings):
     # Web UI
     feedback_file: Path | None = Field(None, description="JSON lines of 👍/👎 feedback (default DATA_DIR/feedback.jsonl)")
 
+    # Operations: logs, audit, metrics, abuse limits (README, "Operations")
+    log_format: Literal["json", "text"] = Field("json", description="json: one JSON object a line, with request_id")
+    log_level: str = Field("INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
+    audit_file: Path | None = Field(None, description="append-only JSON lines of who asked what and which sources "
+                                                      "were cited (default DATA_DIR/audit.jsonl)")
+    metrics_enabled: bool = Field(True, description="serve Prometheus metrics at /metrics")
+    rate_limit_per_minute: int = Field(30, ge=0, description="questions a user may ask per minute (0 = no limit)")
+    rate_limit_redis_url: str | None = Field(None, description="Redis for the rate limit counters (default redis_url)")
+    max_body_bytes: int = Field(1_000_000, ge=1024, description="larger request bodies get 413")
+
     @model_validator(mode="after")
     def _similarity_scale_of_the_model(self) -> Settings:
         # Cosine similarities mean different things per model (e5 puts unrelated texts near 0.75, MiniLM near 0.1).
@@ -123,6 +154,8 @@ class Settings(BaseSettings):
             self.grounding_min_similarity = scale["supported"]
         if self.not_found_min_similarity is None:
             self.not_found_min_similarity = scale["on_topic"]
+        if self.cross_language_weight is None:
+            self.cross_language_weight = 0.5 if is_multilingual(self.embedding_model) else 0.0
         return self
 
     @property

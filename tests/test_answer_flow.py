@@ -20,7 +20,8 @@ pytestmark = pytest.mark.integration
 
 def client_for(settings, model) -> tuple[TestClient, AskPipeline]:
     pipeline = AskPipeline(settings, build_retriever(settings), model)
-    return TestClient(create_app(settings, pipeline)), pipeline
+    # Anonymous callers are the demo user: these tests are about answers, not sign-in (tests/test_auth.py).
+    return TestClient(create_app(settings.model_copy(update={"demo_mode": True}), pipeline)), pipeline
 
 
 def test_each_point_is_marked_supported_or_not(sample_index):

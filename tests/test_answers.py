@@ -23,7 +23,8 @@ def api(sample_index, llm_server):
     settings, _ = sample_index
     settings = settings.model_copy(update={"llm_url": llm_server.url, "llm_temperature": 0.0, "llm_max_tokens": 400})
     model = OpenAIChatModel(llm_server.url, timeout_s=240, response_format_style="llamacpp")
-    return TestClient(create_app(settings, build_pipeline(settings, model))), settings
+    app = create_app(settings.model_copy(update={"demo_mode": True}), build_pipeline(settings, model))
+    return TestClient(app), settings
 
 
 def _question(qid: str) -> dict:

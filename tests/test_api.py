@@ -17,7 +17,7 @@ pytestmark = pytest.mark.integration
 
 def client_for(settings, model) -> TestClient:
     pipeline = AskPipeline(settings, build_retriever(settings), model)
-    return TestClient(create_app(settings, pipeline))
+    return TestClient(create_app(settings.model_copy(update={"demo_mode": True}), pipeline))  # anonymous = demo user
 
 
 def test_ask_returns_the_documented_shape_and_drops_invalid_citations(sample_index):

@@ -25,7 +25,8 @@ def test_killed_model_server_gives_sources_with_a_notice_and_readyz_503(sample_i
                                  log_path=tmp_path / "llama.log")
     with server:
         model = OpenAIChatModel(server.url, timeout_s=30)
-        client = TestClient(create_app(settings, AskPipeline(settings, build_retriever(settings), model)))
+        client = TestClient(create_app(settings.model_copy(update={"demo_mode": True}),
+                                       AskPipeline(settings, build_retriever(settings), model)))
         assert client.get("/readyz").json()["ready"] is True
         # The harmony backend's request is accepted by a real /v1/completions (llama.cpp); Qwen does not speak
         # harmony, so its reply has no final channel: an unreadable answer, not an unavailable server.

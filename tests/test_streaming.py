@@ -15,7 +15,8 @@ pytestmark = pytest.mark.integration
 
 
 def app_for(settings, model):
-    return create_app(settings, AskPipeline(settings, build_retriever(settings), model))
+    pipeline = AskPipeline(settings, build_retriever(settings), model)
+    return create_app(settings.model_copy(update={"demo_mode": True}), pipeline)  # anonymous = demo user
 
 
 def events(text: str) -> list[tuple[str, dict]]:

@@ -63,7 +63,7 @@ def site(sample_index, tmp_path_factory):
     data = tmp_path_factory.mktemp("web")
     (data / "sources.yaml").write_text("sources:\n  - name: acme\n    path: samples/acme\n", encoding="utf-8")
     settings = settings.model_copy(update={"admin_token": TOKEN, "feedback_file": data / "feedback.jsonl",
-                                           "sources_file": data / "sources.yaml"})
+                                           "sources_file": data / "sources.yaml", "demo_mode": True})
     model = PageModel(delay=0.01, piece=12)
     app = create_app(settings, AskPipeline(settings, build_retriever(settings), model))
     from services.api.routes import admin
@@ -198,7 +198,7 @@ def test_documents_are_served_only_to_callers_who_may_see_them(tmp_path, embedde
     from services.components import run_ingest
     from tests.conftest import make_settings
 
-    settings = make_settings(tmp_path / "data")
+    settings = make_settings(tmp_path / "data", demo_mode=True)  # anonymous = the demo user of group "all"
     (tmp_path / "hr").mkdir()
     (tmp_path / "hr" / "pay.md").write_text("# Pay\n\nPay day is the 25th.\n")
     (tmp_path / "pub").mkdir()

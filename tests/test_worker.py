@@ -31,7 +31,8 @@ class Stack:
         self.docs.mkdir(parents=True, exist_ok=True)
         self.sources_file = tmp / "sources.yaml"
         self.sources_file.write_text(f"sources:\n  - {{name: docs, path: {self.docs}, groups: [all]}}\n")
-        values = dict(redis_url=redis_url, admin_token=TOKEN, sources_file=self.sources_file,
+        # demo_mode: anonymous searches are the demo user's (these tests are about jobs; admin still needs TOKEN).
+        values = dict(redis_url=redis_url, admin_token=TOKEN, sources_file=self.sources_file, demo_mode=True,
                       worker_visibility_timeout_s=10, task_max_retries=1, file_time_limit_s=60,
                       job_stall_timeout_s=120, worker_batch_files=4,
                       # These tests are about jobs, not retrieval quality: the fast English model keeps them quick.

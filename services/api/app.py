@@ -1,17 +1,21 @@
 """The FastAPI application: one pipeline built at start-up, routers per resource."""
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
+from services.api.limits import rate_limit
+from services.api.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from services.api.routes import admin, ask, health, openai_compat, slack, stream
 from services.api.routes import documents, feedback
 from services.ask import AskPipeline
+from services.auth import check_security
 from services.settings import Settings, get_settings
 from services.web.router import router as web_router
 
 
 def create_app(settings: Settings | None = None, pipeline: AskPipeline | None = None) -> FastAPI:
     settings = settings or get_settings()
+    check_security(settings)  # weak secrets or no sign-in outside demo mode: refuse to start (services/auth)
     app = FastAPI(
         title="Perimeter",
         version="0.1.0",
@@ -24,11 +28,18 @@ def create_app(settings: Settings | None = None, pipeline: AskPipeline | None = 
     app.state.settings = settings
     app.state.pipeline = pipeline
     app.include_router(health.router)
-    app.include_router(ask.router)
-    app.include_router(stream.router)
-    app.include_router(openai_compat.router)
+    # Question-answering doors: per-user rate limit (services/api/limits.py; fails open when Redis is down).
+    for router in (ask.router, stream.router, openai_compat.router):
+        app.include_router(router, dependencies=[Depends(rate_limit)])
     app.include_router(admin.router)
     for router in (documents.router, feedback.router, web_router):  # web page at "/" (services/web)
         app.include_router(router)
     app.include_router(slack.router)
+    if settings.metrics_enabled:
+        from services.observability.http import router as metrics_router
+
+        app.include_router(metrics_router)
+    # The last added runs first: request id, logs and latency around everything, then the body size cap.
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestContextMiddleware, log_format=settings.log_format, log_level=settings.log_level)
     return app

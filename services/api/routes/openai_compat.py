@@ -62,7 +62,7 @@ def _envelope(kind: str, completion_id: str, created: int, choice: dict) -> dict
 
 
 @router.get("/models")
-def models() -> dict:
+def models(_: Annotated[User, Depends(get_user)]) -> dict:
     return {"object": "list", "data": [{"id": MODEL_ID, "object": "model", "created": 0, "owned_by": "perimeter"}]}
 
 
@@ -73,6 +73,9 @@ async def chat_completions(body: ChatRequest, request: Request,
     question, history = _question_and_history(body.messages)
     turns = pipeline.settings.conversation_turns
     history = history[-turns:] if turns else []
+    limit = pipeline.settings.max_question_chars
+    if any(len(t.question.strip()) > limit for t in history):  # the last one is searched with the new question
+        raise HTTPException(422, f"an earlier question is longer than {limit} characters")
     completion_id, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
     if not body.stream:
         try:

@@ -1,0 +1,72 @@
+"""The append-only audit log: one JSON line per question — who asked (name, groups, how they signed in), through which
+front door, when, the question, and which numbered sources were shown and cited (doc ids and paths). Never the answer's
+text, the sources' text or snippets, nor anything of the model's analysis channel.
+
+Each record is one os.write on a file descriptor opened with O_APPEND, so lines from the API and the Celery worker
+(Slack answers) interleave whole; the file is created 0600 because questions can be sensitive.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+from services.observability import context
+from services.observability.metrics import AUDIT_FAILURES
+
+log = logging.getLogger(__name__)
+
+
+def audit_path(settings) -> Path:
+    return settings.audit_file or settings.data_dir / "audit.jsonl"
+
+
+class AuditLog:
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self._lock = threading.Lock()
+
+    def append(self, record: dict) -> bool:
+        """Write one record; a failure is logged and counted (perimeter_audit_write_failures_total) but does not
+        fail the answer."""
+        line = (json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+        try:
+            with self._lock:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+                try:
+                    written = 0
+                    while written < len(line):
+                        written += os.write(fd, line[written:])
+                finally:
+                    os.close(fd)
+            return True
+        except OSError as exc:
+            AUDIT_FAILURES.inc()
+            log.error("audit record not written to %s: %s", self.path, exc)
+            return False
+
+
+def audit_record(*, user, question: str, conversation_id: str | None, outcome: str, sources: list,
+                 cited: list[int], model: str | None = None) -> dict:
+    """The record for one question. `sources` are the numbered sources the user was shown (services.schemas.Source);
+    only their number, doc id and path are kept."""
+    return {
+        "time": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
+        "ts": round(time.time(), 3),
+        "request_id": context.request_id.get(),
+        "user": user.name,
+        "groups": list(user.groups),
+        "auth": getattr(user, "via", None),
+        "door": context.door_of(user.name),
+        "question": question,
+        "conversation_id": conversation_id,
+        "outcome": outcome,
+        "model": model,
+        "sources": [{"n": s.id, "doc_id": s.doc_id, "uri": s.uri} for s in sources],
+        "cited": cited,
+    }

@@ -1,0 +1,19 @@
+"""GET /metrics: Prometheus text exposition of this process's metrics and the re-index jobs kept in Redis."""
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+from fastapi.concurrency import run_in_threadpool
+
+from services.observability.metrics import exposition, job_registry
+
+router = APIRouter(tags=["operations"], include_in_schema=False)
+
+
+@router.get("/metrics")
+async def metrics(request: Request) -> Response:
+    state = request.app.state
+    if getattr(state, "job_metrics", None) is None:
+        settings = state.settings
+        state.job_metrics = job_registry(settings.redis_url, settings.job_stall_timeout_s, settings.jobs_kept)
+    body, content_type = await run_in_threadpool(exposition, state.job_metrics)
+    return Response(body, media_type=content_type)
