@@ -20,7 +20,7 @@ def build_retriever(settings: Settings, embedder: Embedder | None = None) -> Ret
         chroma_url=settings.chroma_url,
         data_dir=settings.data_dir,
         collection=settings.collection,
-        embedder=embedder or build_embedder(settings),
+        embedder=embedder if embedder is not None else build_embedder(settings),
         candidates=settings.candidates,
         rrf_k=settings.rrf_k,
         fusion=settings.fusion,
@@ -62,7 +62,10 @@ def build_model(settings: Settings) -> ChatModel:
 
 
 def build_pipeline(settings: Settings, model: ChatModel | None = None) -> AskPipeline:
-    return AskPipeline(settings, build_retriever(settings), model if model is not None else build_model(settings))
+    from services.conversations import conversation_store
+
+    return AskPipeline(settings, build_retriever(settings), model if model is not None else build_model(settings),
+                       conversation_store(settings))
 
 
 def open_index_client(settings: Settings):
@@ -78,7 +81,7 @@ def build_indexer(settings: Settings, *, collection: str | None = None, embedder
     return Indexer(
         open_index_client(settings),
         collection or settings.collection,
-        embedder or build_embedder(settings),
+        embedder if embedder is not None else build_embedder(settings),  # an empty cache wrapper is falsy
         data_dir=settings.data_dir,
         chunk_tokens=settings.chunk_tokens,
         overlap_tokens=settings.chunk_overlap_tokens,
@@ -90,13 +93,15 @@ def build_indexer(settings: Settings, *, collection: str | None = None, embedder
 
 def run_ingest(settings: Settings, paths, *, groups: list[str] | None = None, collection: str | None = None,
                embedder: Embedder | None = None, progress=None):
-    """Ingest named files or folders (add/replace, never delete); the CLI and tests call this."""
+    """Ingest named files or folders (add/replace, never delete); the CLI and tests call this. Without `groups`, new
+    files get the default groups and files already indexed keep theirs (widening access is always explicit)."""
     from pathlib import Path
 
     from ingestion.pipeline import plan_paths, run_plan
 
     indexer = build_indexer(settings, collection=collection, embedder=embedder)
-    plan = plan_paths(indexer, [Path(p) for p in paths], sorted(set(groups or settings.default_groups)))
+    plan = plan_paths(indexer, [Path(p) for p in paths], sorted(set(groups or settings.default_groups)),
+                      keep_known_groups=not groups)
     return run_plan(indexer, plan, progress, batch_files=settings.worker_batch_files)
 
 

@@ -2,6 +2,8 @@
 reasoning, never the sources), kept in this process for a while. Keyed by user too, so an id cannot be borrowed."""
 from __future__ import annotations
 
+import hashlib
+import json
 import threading
 import time
 import uuid
@@ -45,3 +47,43 @@ class ConversationStore:
             self._items[key] = (time.monotonic(), (turns + [turn])[-self.max_turns:])
             while len(self._items) > self.max_conversations:
                 self._items.popitem(last=False)
+
+
+class RedisConversationStore(ConversationStore):
+    """The same memory in Redis, shared by every API and worker process (a Slack thread's follow-up may be answered
+    by another worker than its first question) and kept across restarts until the TTL."""
+
+    def __init__(self, redis_url: str, max_turns: int = 3, ttl_s: float = 3600.0):
+        import redis
+
+        super().__init__(max_turns, ttl_s)
+        self._redis = redis.Redis.from_url(redis_url, socket_timeout=5)
+
+    @staticmethod
+    def _key(user: str, conversation_id: str) -> str:
+        # The user as a fixed-length digest: joined raw, user "slack" + id "U1:slack:C1:ts" would be the same key as
+        # Slack user "slack:U1" + id "slack:C1:ts" (a borrowed conversation; tests/test_leaks.py tries it).
+        return f"perimeter:conversation:{hashlib.sha256(user.encode('utf-8')).hexdigest()[:32]}:{conversation_id}"
+
+    def history(self, user: str, conversation_id: str | None) -> list[Turn]:
+        if not conversation_id or self.max_turns == 0:
+            return []
+        raw = self._redis.lrange(self._key(user, conversation_id), -self.max_turns, -1)
+        return [Turn(**json.loads(item)) for item in raw]
+
+    def add(self, user: str, conversation_id: str, turn: Turn) -> None:
+        if self.max_turns == 0:
+            return
+        key = self._key(user, conversation_id)
+        pipe = self._redis.pipeline()
+        pipe.rpush(key, json.dumps({"question": turn.question, "answer": turn.answer}, ensure_ascii=False))
+        pipe.ltrim(key, -self.max_turns, -1)
+        pipe.expire(key, max(1, int(self.ttl_s)))
+        pipe.execute()
+
+
+def conversation_store(settings) -> ConversationStore:
+    """The store the settings ask for: this process's memory, or Redis (shared by all processes)."""
+    if settings.conversation_store == "redis":
+        return RedisConversationStore(settings.redis_url, settings.conversation_turns, settings.conversation_ttl_s)
+    return ConversationStore(settings.conversation_turns, settings.conversation_ttl_s)

@@ -160,3 +160,35 @@ def test_slash_command_acknowledges_at_once_and_posts(slack):
     assert response.json()["response_type"] == "ephemeral"
     wait_for(lambda: len(recorder.posts()) > before, 120, "the answer")
     assert recorder.posts()[-1]["channel"] == "C2" and CANARY not in json.dumps(recorder.posts()[-1])
+
+
+def _answer_id(recorder, ts: str) -> str:
+    (post,) = [p for p in recorder.posts() if p.get("thread_ts") == ts]
+    (actions,) = [b for b in post["blocks"] if b["type"] == "actions"]
+    return actions["elements"][0]["value"]
+
+
+def test_feedback_buttons_are_stored_once_with_the_question_and_thanked(slack, redis_url):
+    client, recorder = slack
+    ts = "1700000000.000200"  # the answer of the test above
+    wait_for(lambda: any(p.get("thread_ts") == ts for p in recorder.posts()), 450, "the answer")
+    answer_id = _answer_id(recorder, ts)
+    payload = {"type": "block_actions", "user": {"id": "U_HR"}, "channel": {"id": "C1"},
+               "container": {"type": "message", "message_ts": ts, "channel_id": "C1"},
+               "actions": [{"action_id": "feedback_down", "block_id": f"feedback:{answer_id}", "value": answer_id}]}
+    form = urlencode({"payload": json.dumps(payload)})
+    for _ in range(2):  # Slack may deliver the same click twice
+        assert _post(client, "/slack/interactions", form, signed(form), "application/x-www-form-urlencoded").json()["ok"]
+    assert _post(client, "/slack/interactions", form, signed(form, secret="wrong"),
+                 "application/x-www-form-urlencoded").status_code == 401
+    data_dir = client.app.state.settings.data_dir
+    records = [json.loads(line) for line in (data_dir / "feedback.jsonl").read_text().splitlines()]
+    mine = [r for r in records if r.get("answer_id") == answer_id]
+    assert len(mine) == 1
+    assert mine[0]["rating"] == "down" and mine[0]["user"] == "slack:U_HR" and mine[0]["via"] == "slack"
+    assert mine[0]["question"] == "What is the canteen manager salary band?" and mine[0]["sources"]
+    wait_for(lambda: any(p.endswith("chat.postEphemeral") and b.get("user") == "U_HR" for p, b in recorder.calls),
+             60, "the ephemeral thanks")
+    # The thread is a conversation kept in Redis, so a follow-up answered by any worker process sees this turn.
+    keys = redis.Redis.from_url(redis_url).keys(f"perimeter:conversation:*:slack:C1:{ts}")
+    assert len(keys) == 1 and redis.Redis.from_url(redis_url).llen(keys[0]) == 1

@@ -20,4 +20,4 @@ def slack_user(user_id: str, mapping_file: Path | None, default_groups: list[str
     groups = default_groups
     if mapping_file and mapping_file.exists():
         groups = _mapping(str(mapping_file), mapping_file.stat().st_mtime).get(user_id) or default_groups
-    return User(name=f"slack:{user_id}", groups=list(groups))
+    return User(name=f"slack:{user_id}", groups=list(groups), via="slack")

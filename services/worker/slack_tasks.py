@@ -6,6 +6,7 @@ import uuid
 from slack_sdk import WebClient
 
 from services.settings import get_settings
+from services.slack.answers import remember_answer
 from services.slack.blocks import answer_blocks, fallback_text
 from services.slack.users import slack_user
 from services.worker.celery_app import app
@@ -19,7 +20,8 @@ def pipeline():
     if _pipeline is None:
         from services.components import build_pipeline
 
-        _pipeline = build_pipeline(settings)
+        # Thread follow-ups may reach another worker process than the thread's first question: memory in Redis.
+        _pipeline = build_pipeline(settings.model_copy(update={"conversation_store": "redis"}))
     return _pipeline
 
 
@@ -34,6 +36,17 @@ def slack_answer(channel: str, thread_ts: str, user_id: str, question: str) -> s
     user = slack_user(user_id, settings.slack_users_file, settings.slack_default_groups)
     response = pipeline().ask(question, user, conversation_id=f"slack:{channel}:{thread_ts}")
     answer_id = uuid.uuid4().hex
+    remember_answer(settings.redis_url, answer_id, {
+        "question": question, "conversation_id": response.conversation_id, "model": response.model,
+        "sources": [s.doc_id for s in response.sources], "slack_user": user_id})
     slack_client().chat_postMessage(channel=channel, thread_ts=thread_ts, text=fallback_text(response),
                                     blocks=answer_blocks(response, answer_id), unfurl_links=False)
     return answer_id
+
+
+@app.task(name="perimeter.slack_feedback_thanks", acks_late=True, autoretry_for=(ConnectionError,),
+          retry_backoff=True, max_retries=3)
+def slack_feedback_thanks(channel: str, user_id: str, rating: str) -> None:
+    """Tell the clicker (only them) that their rating was stored."""
+    slack_client().chat_postEphemeral(channel=channel, user=user_id,
+                                      text=f"Thanks, your {'👍' if rating == 'up' else '👎'} was recorded.")

@@ -1,11 +1,8 @@
 """POST /v1/feedback: 👍/👎 and an optional comment per answer, appended to a JSON-lines file under the data dir.
-GET /v1/admin/feedback exports it (admin token)."""
+GET /v1/admin/feedback exports it (admins only)."""
 from __future__ import annotations
 
-import json
-import threading
 import time
-from pathlib import Path
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends
@@ -15,11 +12,11 @@ from pydantic import BaseModel, Field
 
 from services.api.deps import get_settings, get_user
 from services.api.routes.admin import Admin
+from services.feedback_log import append_feedback, feedback_path
 from services.identity import User
 from services.settings import Settings
 
 router = APIRouter(tags=["feedback"])
-_lock = threading.Lock()
 
 
 class FeedbackBody(BaseModel):
@@ -31,22 +28,11 @@ class FeedbackBody(BaseModel):
     sources: list[str] = Field(default_factory=list, max_length=50, description="doc_ids of the answer's sources")
 
 
-def feedback_path(settings: Settings) -> Path:
-    return settings.feedback_file or settings.data_dir / "feedback.jsonl"
-
-
-def _append(path: Path, record: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    line = json.dumps(record, ensure_ascii=False) + "\n"
-    with _lock, path.open("a", encoding="utf-8") as f:
-        f.write(line)
-
-
 @router.post("/v1/feedback", status_code=201)
 async def give_feedback(body: FeedbackBody, settings: Annotated[Settings, Depends(get_settings)],
                         user: Annotated[User, Depends(get_user)]) -> dict:
     record = {"at": round(time.time(), 3), "user": user.name, **body.model_dump()}
-    await run_in_threadpool(_append, feedback_path(settings), record)
+    await run_in_threadpool(append_feedback, settings, record)
     return {"stored": True}
 
 

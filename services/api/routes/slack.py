@@ -1,4 +1,5 @@
-"""Slack webhooks: Events API (url_verification, app_mention, direct messages) and the /ask slash command.
+"""Slack webhooks: Events API (url_verification, app_mention, direct messages), the /ask slash command, and
+interactions (the 👍/👎 buttons under each answer, stored with the web page's feedback).
 
 Every request's signature is checked with slack_sdk's SignatureVerifier (bad or older than 5 minutes → 401). Slack
 wants an answer within 3 seconds, so the question goes to a Celery task and the webhook returns at once; Slack's
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from typing import Annotated
 from urllib.parse import parse_qs
 
@@ -80,3 +82,42 @@ def commands(body: Annotated[bytes, Depends(verified_body)], settings: Annotated
     if first_delivery(settings, f"command:{trigger}"):
         enqueue(settings, form["channel_id"], None, form.get("user_id", ""), question)
     return {"response_type": "ephemeral", "text": f"Looking that up: {question[:200]}"}
+
+
+@router.post("/interactions")
+def interactions(body: Annotated[bytes, Depends(verified_body)], settings: Annotated[Settings, Depends(get_settings)]):
+    """Block actions: a 👍/👎 click is stored once per (answer, user) — Slack may deliver a click twice."""
+    from services.feedback_log import append_feedback
+    from services.slack.answers import recall_answer
+
+    form = {k: v[0] for k, v in parse_qs(body.decode("utf-8")).items()}
+    try:
+        payload = json.loads(form.get("payload") or "")
+    except ValueError:
+        raise HTTPException(400, "expected a form field 'payload' holding Slack's JSON") from None
+    if not isinstance(payload, dict) or payload.get("type") != "block_actions":
+        return {"ok": True}
+    user_id = str((payload.get("user") or {}).get("id", ""))
+    channel = str((payload.get("channel") or {}).get("id") or (payload.get("container") or {}).get("channel_id", ""))
+    for action in payload.get("actions") or []:
+        rating = {"feedback_up": "up", "feedback_down": "down"}.get(action.get("action_id"))
+        answer_id = str(action.get("value") or "")[:64]
+        if not rating or not answer_id or not first_delivery(settings, f"feedback:{answer_id}:{user_id}:{rating}"):
+            continue
+        about = recall_answer(settings.redis_url, answer_id)
+        append_feedback(settings, {"at": round(time.time(), 3), "user": f"slack:{user_id}", "via": "slack",
+                                   "rating": rating, "comment": "", "answer_id": answer_id,
+                                   "question": about.get("question", ""),
+                                   "conversation_id": about.get("conversation_id"), "model": about.get("model"),
+                                   "sources": about.get("sources", [])})
+        if channel and user_id:
+            _thank(settings, channel, user_id, rating)
+    return {"ok": True}
+
+
+def _thank(settings: Settings, channel: str, user_id: str, rating: str) -> None:
+    from services.worker.celery_app import app
+    from services.worker.slack_tasks import slack_feedback_thanks
+
+    with app.connection_for_write(settings.redis_url) as connection:
+        slack_feedback_thanks.apply_async((channel, user_id, rating), connection=connection)
