@@ -266,11 +266,16 @@ def batches(operations: list[Operation], size: int) -> list[list[Operation]]:
     return [operations[i : i + size] for i in range(0, len(operations), max(1, size))]
 
 
-def plan_paths(indexer: Indexer, paths: Iterable[Path], groups: list[str]) -> SyncPlan:
-    """Plan for explicitly named files/folders: add or replace, never delete what was not named."""
-    items = [SourceItem(uri=source_uri(p), path=p, groups=tuple(groups)) for p in discover_files(paths)]
-    known = indexer.manifest.get([doc_id(i.uri) for i in items])
+def plan_paths(indexer: Indexer, paths: Iterable[Path], groups: list[str], *,
+               keep_known_groups: bool = False) -> SyncPlan:
+    """Plan for explicitly named files/folders: add or replace, never delete what was not named. With
+    `keep_known_groups` (no groups were named), files already indexed keep their groups and only new files get
+    `groups`: re-ingesting an edited HR file must not make it readable by everyone."""
+    files = list(discover_files(paths))
+    known = indexer.manifest.get([doc_id(source_uri(p)) for p in files])
     indexed = {r.source: r for r in known.values()}
+    items = [SourceItem(uri=source_uri(p), path=p, groups=tuple(
+        indexed[source_uri(p)].groups if keep_known_groups and source_uri(p) in indexed else groups)) for p in files]
     plan = plan_sync(items, indexed)
     for item in items:  # a named file that is missing gets a clear reason, not silence
         if item.uri in plan.errors and not item.path.exists():
