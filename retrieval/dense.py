@@ -29,7 +29,7 @@ def best_visible(snapshot: Snapshot, scores: np.ndarray | None, mask: np.ndarray
 
 
 def chroma_search(collection, vector: np.ndarray, groups: list[str], k: int) -> list[tuple[str, float]]:
-    if collection.count() == 0:
+    if not groups or collection.count() == 0:  # a caller in no group sees nothing
         return []
     result = collection.query(query_embeddings=[vector.tolist()], n_results=k, where=chroma_where(groups),
                               include=["distances"])
