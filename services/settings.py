@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     slack_api_url: str = "https://slack.com/api/"
     slack_users_file: Path | None = Field(None, description="YAML users: {SLACK_USER_ID: [groups]}")
     slack_default_groups: list[str] = ["all"]
+    slack_channel_groups: list[str] = Field(["all"], description="groups whose documents may be answered where a "
+                                            "whole channel reads the answer; direct messages use the asker's own groups")
     slack_dedupe_ttl_s: int = 3600
 
     # Authentication (README, "Sign-in"). Nobody is anonymous unless demo_mode is on. Lists come as JSON from the

@@ -69,6 +69,11 @@ def mention(event_id: str, user: str, text: str, ts: str) -> str:
         "type": "app_mention", "user": user, "text": f"<@UBOT> {text}", "channel": "C1", "ts": ts}})
 
 
+def direct_message(event_id: str, user: str, text: str, ts: str, channel: str = "D1") -> str:
+    return json.dumps({"type": "event_callback", "event_id": event_id, "team_id": "T1", "event": {
+        "type": "message", "channel_type": "im", "user": user, "text": text, "channel": channel, "ts": ts}})
+
+
 @pytest.fixture(scope="module")
 def slack(tmp_path_factory, embedder, llm_server, redis_url):
     tmp = tmp_path_factory.mktemp("slack")
@@ -126,12 +131,46 @@ def test_user_outside_the_group_gets_no_trace_of_the_document(slack):
     dumped = json.dumps(post)
     assert CANARY not in dumped and "Salary bands" not in dumped and "salaries" not in dumped
     assert "could not find" in dumped
+    assert "direct message" not in dumped  # the channel may read all this user may: nothing is kept for a DM
+
+
+def test_insider_asking_in_a_channel_gets_only_what_the_channel_may_read(slack):
+    """Everyone in the channel reads the answer: U_HR's HR documents stay out of it (PERIMETER_SLACK_CHANNEL_GROUPS
+    is "all"), by mention and by slash command, even in a channel that is named "directmessage"; a hint says where
+    to ask instead."""
+    client, recorder = slack
+    ts = "1700000000.000150"
+    body = mention("Ev-hr-in-channel", "U_HR", "What is the canteen manager salary band?", ts)
+    assert _post(client, "/slack/events", body, signed(body)).status_code == 200
+    form = urlencode({"command": "/ask", "text": "What is the canteen manager salary band?", "user_id": "U_HR",
+                      "channel_id": "C3", "channel_name": "directmessage", "trigger_id": "trig-hr-in-channel"})
+    assert _post(client, "/slack/commands", form, signed(form), "application/x-www-form-urlencoded").status_code == 200
+    # A task queued by an API from before `direct` was passed (four arguments): judged by the channel id.
+    from services.worker.celery_app import app
+    from services.worker.slack_tasks import slack_answer
+
+    with app.connection_for_write(client.app.state.settings.redis_url) as connection:
+        slack_answer.apply_async(("C4", "1700000000.000160", "U_HR", "What is the canteen manager salary band?"),
+                                 connection=connection)
+    wait_for(lambda: {(ts, "C1"), (None, "C3"), ("1700000000.000160", "C4")} <= {
+        (p.get("thread_ts"), p.get("channel")) for p in recorder.posts()}, 120, "three replies")
+    (in_thread,) = [p for p in recorder.posts() if p.get("thread_ts") == ts]
+    (in_c3,) = [p for p in recorder.posts() if p.get("channel") == "C3"]
+    (in_c4,) = [p for p in recorder.posts() if p.get("channel") == "C4"]
+    assert in_thread["channel"] == "C1"
+    for post in (in_thread, in_c3, in_c4):
+        dumped = json.dumps(post)
+        assert CANARY not in dumped and "Salary bands" not in dumped and "salaries" not in dumped
+        assert "could not find" in dumped
+        contexts = [e["text"] for b in post["blocks"] if b["type"] == "context" for e in b["elements"]]
+        assert any("only answered in a direct message with me" in c for c in contexts), contexts
 
 
 def test_answer_in_thread_with_citations_and_retries_never_answer_twice(slack):
+    """In a direct message the asker's own groups hold: U_HR gets the HR document, cited."""
     client, recorder = slack
     ts = "1700000000.000200"
-    body = mention("Ev-hr", "U_HR", "What is the canteen manager salary band?", ts)
+    body = direct_message("Ev-hr", "U_HR", "What is the canteen manager salary band?", ts)
     assert _post(client, "/slack/events", body, signed(body)).status_code == 200
     for attempt in (1, 2):  # Slack's retries: same event_id
         retry = _post(client, "/slack/events", body, {**signed(body), "X-Slack-Retry-Num": str(attempt),
@@ -142,13 +181,14 @@ def test_answer_in_thread_with_citations_and_retries_never_answer_twice(slack):
     posts = [p for p in recorder.posts() if p.get("thread_ts") == ts]
     assert len(posts) == 1
     blocks = posts[0]["blocks"]
-    assert posts[0]["channel"] == "C1"
+    assert posts[0]["channel"] == "D1"
     kinds = [b["type"] for b in blocks]
     assert "section" in kinds and kinds[-1] == "actions"
     contexts = [e["text"] for b in blocks if b["type"] == "context" for e in b["elements"]]
     assert any(c.startswith("[1]") and "Salary bands" in c for c in contexts), contexts
     points = " ".join(b["text"]["text"] for b in blocks if b["type"] == "section")
     assert "[1]" in points, points
+    assert "direct message" not in json.dumps(posts[0])
 
 
 def test_slash_command_acknowledges_at_once_and_posts(slack):
@@ -170,11 +210,11 @@ def _answer_id(recorder, ts: str) -> str:
 
 def test_feedback_buttons_are_stored_once_with_the_question_and_thanked(slack, redis_url):
     client, recorder = slack
-    ts = "1700000000.000200"  # the answer of the test above
+    ts = "1700000000.000200"  # the answer of the direct message above
     wait_for(lambda: any(p.get("thread_ts") == ts for p in recorder.posts()), 450, "the answer")
     answer_id = _answer_id(recorder, ts)
-    payload = {"type": "block_actions", "user": {"id": "U_HR"}, "channel": {"id": "C1"},
-               "container": {"type": "message", "message_ts": ts, "channel_id": "C1"},
+    payload = {"type": "block_actions", "user": {"id": "U_HR"}, "channel": {"id": "D1"},
+               "container": {"type": "message", "message_ts": ts, "channel_id": "D1"},
                "actions": [{"action_id": "feedback_down", "block_id": f"feedback:{answer_id}", "value": answer_id}]}
     form = urlencode({"payload": json.dumps(payload)})
     for _ in range(2):  # Slack may deliver the same click twice
@@ -190,5 +230,5 @@ def test_feedback_buttons_are_stored_once_with_the_question_and_thanked(slack, r
     wait_for(lambda: any(p.endswith("chat.postEphemeral") and b.get("user") == "U_HR" for p, b in recorder.calls),
              60, "the ephemeral thanks")
     # The thread is a conversation kept in Redis, so a follow-up answered by any worker process sees this turn.
-    keys = redis.Redis.from_url(redis_url).keys(f"perimeter:conversation:*:slack:C1:{ts}")
+    keys = redis.Redis.from_url(redis_url).keys(f"perimeter:conversation:*:slack:D1:{ts}")
     assert len(keys) == 1 and redis.Redis.from_url(redis_url).llen(keys[0]) == 1

@@ -5,13 +5,18 @@ from prompts.schema import SECTION_LABELS
 from services.schemas import AskResponse
 
 MAX_TEXT = 2900  # Slack refuses section text over 3000 characters
+# Shown in a channel under an answer that found nothing, when the asker may read more than the channel may.
+DIRECT_MESSAGE_HINT = {"en": "Some documents are only answered in a direct message with me.",
+                       "zh": "有些文档只在与我的私信中回答。"}
 
 
 def _section(text: str) -> dict:
     return {"type": "section", "text": {"type": "mrkdwn", "text": text[:MAX_TEXT]}}
 
 
-def answer_blocks(response: AskResponse, answer_id: str) -> list[dict]:
+def answer_blocks(response: AskResponse, answer_id: str, direct_message_hint: bool = False) -> list[dict]:
+    """`direct_message_hint`: add DIRECT_MESSAGE_HINT when the answer has no sources (a channel answer for someone
+    whose own groups might have found more)."""
     labels = SECTION_LABELS[response.language]
     a = response.answer
     blocks: list[dict] = []
@@ -36,6 +41,9 @@ def answer_blocks(response: AskResponse, answer_id: str) -> list[dict]:
             page = f", p. {s.page}" if s.page else ""
             link = f"<{s.uri}|{s.title}>" if s.uri.startswith(("http://", "https://")) else f"*{s.title}*"
             blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": f"[{s.id}] {link}{page}"}]})
+    if direct_message_hint and (response.not_found or not response.sources):
+        hint = DIRECT_MESSAGE_HINT.get(response.language, DIRECT_MESSAGE_HINT["en"])
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": f":lock: {hint}"}]})
     blocks.append({
         "type": "actions",
         "block_id": f"feedback:{answer_id}",

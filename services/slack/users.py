@@ -1,6 +1,8 @@
-"""Slack users → Perimeter identities: the same access groups hold in Slack as on the web."""
+"""Slack users → Perimeter identities: the same access groups hold in Slack as on the web, except where a whole
+channel reads the answer."""
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -21,3 +23,14 @@ def slack_user(user_id: str, mapping_file: Path | None, default_groups: list[str
     if mapping_file and mapping_file.exists():
         groups = _mapping(str(mapping_file), mapping_file.stat().st_mtime).get(user_id) or default_groups
     return User(name=f"slack:{user_id}", groups=list(groups), via="slack")
+
+
+def is_direct_message(channel_id: str) -> bool:
+    """Slack's conversation ids: D… is a direct message with the bot; C… and G… are channels and group chats."""
+    return channel_id.startswith("D")
+
+
+def reading_in_channel(user: User, channel_groups: list[str]) -> User:
+    """The asker as seen where every member of a channel reads the answer: only their groups that the channel may
+    read (PERIMETER_SLACK_CHANNEL_GROUPS), never more than their own. Same name, so the thread stays theirs."""
+    return replace(user, groups=[g for g in user.groups if g in set(channel_groups)])

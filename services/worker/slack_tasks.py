@@ -8,7 +8,7 @@ from slack_sdk import WebClient
 from services.settings import get_settings
 from services.slack.answers import remember_answer
 from services.slack.blocks import answer_blocks, fallback_text
-from services.slack.users import slack_user
+from services.slack.users import is_direct_message, reading_in_channel, slack_user
 from services.worker.celery_app import app
 
 settings = get_settings()
@@ -31,16 +31,25 @@ def slack_client() -> WebClient:
 
 @app.task(name="perimeter.slack_answer", acks_late=True, autoretry_for=(ConnectionError,), retry_backoff=True,
           max_retries=3)
-def slack_answer(channel: str, thread_ts: str, user_id: str, question: str) -> str:
-    """Answer in the thread; the thread is the conversation, so follow-ups there see its earlier turns."""
-    user = slack_user(user_id, settings.slack_users_file, settings.slack_default_groups)
+def slack_answer(channel: str, thread_ts: str, user_id: str, question: str, direct: bool | None = None) -> str:
+    """Answer in the thread; the thread is the conversation, so follow-ups there see its earlier turns.
+
+    Everyone in a channel reads the answer, so there it uses only the asker's groups that channels may read
+    (slack_channel_groups); the asker's own groups only in a direct message with the bot. `direct` is what the
+    webhook saw; tasks queued without it (by an older API) go by the channel id. Either way a channel id that is not
+    a direct message's is answered for the channel."""
+    direct = is_direct_message(channel) and (direct is None or bool(direct))
+    asker = slack_user(user_id, settings.slack_users_file, settings.slack_default_groups)
+    user = asker if direct else reading_in_channel(asker, settings.slack_channel_groups)
     response = pipeline().ask(question, user, conversation_id=f"slack:{channel}:{thread_ts}")
+    withheld = set(asker.groups) - set(user.groups)  # the asker might find more in a direct message
     answer_id = uuid.uuid4().hex
     remember_answer(settings.redis_url, answer_id, {
         "question": question, "conversation_id": response.conversation_id, "model": response.model,
         "sources": [s.doc_id for s in response.sources], "slack_user": user_id})
     slack_client().chat_postMessage(channel=channel, thread_ts=thread_ts, text=fallback_text(response),
-                                    blocks=answer_blocks(response, answer_id), unfurl_links=False)
+                                    blocks=answer_blocks(response, answer_id, direct_message_hint=bool(withheld)),
+                                    unfurl_links=False)
     return answer_id
 
 

@@ -3,7 +3,9 @@ interactions (the 👍/👎 buttons under each answer, stored with the web page'
 
 Every request's signature is checked with slack_sdk's SignatureVerifier (bad or older than 5 minutes → 401). Slack
 wants an answer within 3 seconds, so the question goes to a Celery task and the webhook returns at once; Slack's
-retries of the same event are recognised by event_id (in Redis) and never produce a second answer.
+retries of the same event are recognised by event_id (in Redis) and never produce a second answer. Whether the
+question came from a direct message goes with it: in a channel everyone reads the answer, so the worker answers there
+only from the asker's groups that PERIMETER_SLACK_CHANNEL_GROUPS lets a channel read.
 """
 from __future__ import annotations
 
@@ -43,12 +45,13 @@ def first_delivery(settings: Settings, event_id: str) -> bool:
     return bool(client.set(f"perimeter:slack:event:{event_id}", 1, nx=True, ex=settings.slack_dedupe_ttl_s))
 
 
-def enqueue(settings: Settings, channel: str, thread_ts: str | None, user: str, question: str) -> None:
+def enqueue(settings: Settings, channel: str, thread_ts: str | None, user: str, question: str, direct: bool) -> None:
+    """`direct`: a direct message with the bot (the asker's own groups); anything else is read by a channel."""
     from services.worker.celery_app import app
     from services.worker.slack_tasks import slack_answer
 
     with app.connection_for_write(settings.redis_url) as connection:
-        slack_answer.apply_async((channel, thread_ts, user, question), connection=connection)
+        slack_answer.apply_async((channel, thread_ts, user, question), {"direct": direct}, connection=connection)
 
 
 @router.post("/events")
@@ -68,7 +71,8 @@ def events(body: Annotated[bytes, Depends(verified_body)], settings: Annotated[S
         return {"ok": True, "duplicate": True}
     question = _MENTION.sub("", event.get("text") or "").strip()
     if question:
-        enqueue(settings, event["channel"], event.get("thread_ts") or event.get("ts"), event.get("user", ""), question)
+        enqueue(settings, event["channel"], event.get("thread_ts") or event.get("ts"), event.get("user", ""), question,
+                direct=event.get("channel_type") == "im")
     return {"ok": True}
 
 
@@ -80,7 +84,9 @@ def commands(body: Annotated[bytes, Depends(verified_body)], settings: Annotated
         return {"response_type": "ephemeral", "text": "Usage: /ask <your question>"}
     trigger = form.get("trigger_id") or f"{form.get('channel_id')}:{question}"
     if first_delivery(settings, f"command:{trigger}"):
-        enqueue(settings, form["channel_id"], None, form.get("user_id", ""), question)
+        # Slack names a direct message "directmessage"; a channel may be named so too, but its id is not a D….
+        direct = form.get("channel_name") == "directmessage" and form["channel_id"].startswith("D")
+        enqueue(settings, form["channel_id"], None, form.get("user_id", ""), question, direct=direct)
     return {"response_type": "ephemeral", "text": f"Looking that up: {question[:200]}"}
 
 
