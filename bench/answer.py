@@ -75,7 +75,8 @@ def main() -> None:
     data_dir = Path(tempfile.mkdtemp(prefix="bench-answer-"))
     models_dir = REPO / "var" / "models"
     settings = Settings(data_dir=data_dir, PERIMETER_MODELS_DIR=models_dir, embedded_model=args.model,
-                        llm_temperature=0.0, llm_max_tokens=args.max_tokens, llm_timeout_s=600)
+                        llm_temperature=0.0, llm_max_tokens=args.max_tokens, llm_timeout_s=600,
+                        demo_mode=True, rate_limit_per_minute=0)  # the benchmark asks as the demo user, unthrottled
     embedder = build_embedder(settings)
     run_ingest(settings, [SAMPLES], embedder=embedder)
     port = free_port()
