@@ -76,7 +76,8 @@ def main() -> None:
     models_dir = REPO / "var" / "models"
     settings = Settings(data_dir=data_dir, PERIMETER_MODELS_DIR=models_dir, embedded_model=args.model,
                         llm_temperature=0.0, llm_max_tokens=args.max_tokens, llm_timeout_s=600,
-                        demo_mode=True, rate_limit_per_minute=0, log_level="WARNING")  # as the demo user, unthrottled, quiet
+                        # Asks as the demo user, unthrottled; request logs off so the table stays readable.
+                        demo_mode=True, rate_limit_per_minute=0, log_level="WARNING")
     embedder = build_embedder(settings)
     run_ingest(settings, [SAMPLES], embedder=embedder)
     port = free_port()
