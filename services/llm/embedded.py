@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -59,7 +60,7 @@ class EmbeddedLlamaServer:
         env = {**os.environ, "HF_HUB_OFFLINE": "1"}
         self._proc = subprocess.Popen(
             server_command(self.model_path, self.host, self.port, self.n_ctx, self.n_threads),
-            stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True,
+            stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True, preexec_fn=_die_with_parent,
         )
         deadline = time.monotonic() + self.start_timeout_s
         while time.monotonic() < deadline:
@@ -88,3 +89,12 @@ class EmbeddedLlamaServer:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+def _die_with_parent() -> None:
+    """In the llama.cpp child before exec: the kernel sends it SIGTERM when `perimeter serve` dies, however it dies
+    (uvicorn re-raises SIGTERM after its shutdown, which ends the process before any `finally` runs; or kill -9)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
