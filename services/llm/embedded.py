@@ -93,8 +93,18 @@ class EmbeddedLlamaServer:
 
 def _die_with_parent() -> None:
     """In the llama.cpp child before exec: the kernel sends it SIGTERM when `perimeter serve` dies, however it dies
-    (uvicorn re-raises SIGTERM after its shutdown, which ends the process before any `finally` runs; or kill -9)."""
-    if sys.platform.startswith("linux"):
-        import ctypes
+    (uvicorn re-raises SIGTERM after its shutdown, which ends the process before any `finally` runs; or kill -9).
+    prctl is looked up in the parent (below): a dlopen in a child forked from a threaded parent could deadlock."""
+    if _PRCTL is not None:
+        _PRCTL(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
 
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
+
+def _find_prctl():
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
+
+    return ctypes.CDLL(None, use_errno=True).prctl
+
+
+_PRCTL = _find_prctl()
