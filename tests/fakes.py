@@ -57,14 +57,19 @@ def reply(*citations, text="Report it with the Report Phish button.", more=()) -
 
 
 @contextmanager
-def served(app):
-    """The app on a real uvicorn server in this process; yields its base URL."""
+def served(app, server_for=None):
+    """The app on a real uvicorn server in this process; yields its base URL. `server_for(app, host, port)` builds
+    another uvicorn.Server than the default one (e.g. services.cli.api_server, the one `perimeter serve` runs)."""
     import uvicorn
 
     from tests.conftest import free_port
 
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    if server_for is None:
+        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    else:
+        server = server_for(app, "127.0.0.1", port)
+        server.config.log_level = "warning"
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
