@@ -45,13 +45,18 @@ def first_delivery(settings: Settings, event_id: str) -> bool:
     return bool(client.set(f"perimeter:slack:event:{event_id}", 1, nx=True, ex=settings.slack_dedupe_ttl_s))
 
 
-def enqueue(settings: Settings, channel: str, thread_ts: str | None, user: str, question: str, direct: bool) -> None:
-    """`direct`: a direct message with the bot (the asker's own groups); anything else is read by a channel."""
+def _send(settings: Settings, task_name: str, args: tuple, kwargs: dict | None = None) -> None:
+    """Queue one of services.worker.slack_tasks on this deployment's Redis; the worker does the Slack API calls."""
+    from services.worker import slack_tasks
     from services.worker.celery_app import app
-    from services.worker.slack_tasks import slack_answer
 
     with app.connection_for_write(settings.redis_url) as connection:
-        slack_answer.apply_async((channel, thread_ts, user, question), {"direct": direct}, connection=connection)
+        getattr(slack_tasks, task_name).apply_async(args, kwargs or {}, connection=connection)
+
+
+def enqueue(settings: Settings, channel: str, thread_ts: str | None, user: str, question: str, direct: bool) -> None:
+    """`direct`: a direct message with the bot (the asker's own groups); anything else is read by a channel."""
+    _send(settings, "slack_answer", (channel, thread_ts, user, question), {"direct": direct})
 
 
 @router.post("/events")
@@ -117,13 +122,5 @@ def interactions(body: Annotated[bytes, Depends(verified_body)], settings: Annot
                                    "conversation_id": about.get("conversation_id"), "model": about.get("model"),
                                    "sources": about.get("sources", [])})
         if channel and user_id:
-            _thank(settings, channel, user_id, rating)
+            _send(settings, "slack_feedback_thanks", (channel, user_id, rating))
     return {"ok": True}
-
-
-def _thank(settings: Settings, channel: str, user_id: str, rating: str) -> None:
-    from services.worker.celery_app import app
-    from services.worker.slack_tasks import slack_feedback_thanks
-
-    with app.connection_for_write(settings.redis_url) as connection:
-        slack_feedback_thanks.apply_async((channel, user_id, rating), connection=connection)
