@@ -19,7 +19,7 @@ from retrieval.context import assemble_context
 from retrieval.hits import Hit
 from retrieval.search import Retriever
 from services.citations import verify_citations
-from services.conversations import ConversationStore, Turn
+from services.conversations import ConversationStore, Turn, conversation_store
 from services.grounding import Thresholds, ground_answer, relevance
 from services.identity import User
 from services.llm.base import ChatModel, ChatReply, ModelError, UnreadableReply, with_retries
@@ -94,8 +94,7 @@ class AskPipeline:
         self.settings = settings
         self.retriever = retriever
         self.model = model
-        self.conversations = conversations or ConversationStore(settings.conversation_turns,
-                                                                settings.conversation_ttl_s)
+        self.conversations = conversations or conversation_store(settings)
         self.recorder = AnswerRecorder(audit_path(settings))
 
     def check_question(self, question: str) -> str:

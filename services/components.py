@@ -62,10 +62,7 @@ def build_model(settings: Settings) -> ChatModel:
 
 
 def build_pipeline(settings: Settings, model: ChatModel | None = None) -> AskPipeline:
-    from services.conversations import conversation_store
-
-    return AskPipeline(settings, build_retriever(settings), model if model is not None else build_model(settings),
-                       conversation_store(settings))
+    return AskPipeline(settings, build_retriever(settings), model if model is not None else build_model(settings))
 
 
 def open_index_client(settings: Settings):
