@@ -168,7 +168,7 @@ class AskPipeline:
         language = detect_language(question)
         conversation_id = conversation_id or self.conversations.new_id()
         if history is None:
-            history = self.conversations.history(_owner(user), conversation_id)
+            history = self.conversations.history(user.key, conversation_id)
         # A follow-up ("and for contractors?") is searched together with the question it follows.
         query = f"{history[-1].question} {question}" if history else question
         hits, retrieval_ms = self._retrieve(query, user)
@@ -239,7 +239,7 @@ class AskPipeline:
         grounding.dropped_citations = dropped
         grounded = any(p.citations for p in grounded_answer.points)
         supported = any(p.supported for p in grounded_answer.points)
-        self.conversations.add(_owner(prep.user), prep.conversation_id,
+        self.conversations.add(prep.user.key, prep.conversation_id,
                                Turn(prep.question, answer.model_dump_json(exclude_none=True)))
         return self._done(prep, prep.response(
             grounded_answer, model=model_name, grounded=grounded, grounding=grounding,
@@ -311,8 +311,3 @@ class AskPipeline:
                 yield "answer", self.degraded(prep, exc)
                 return
             yield "answer", self.finish(prep, answer, model_name, (time.perf_counter() - start) * 1000, first_token)
-
-
-def _owner(user: User) -> str:
-    """Whose a conversation is: the name as signed in through one method (an API key named like a person is not them)."""
-    return f"{user.via}:{user.name}"

@@ -18,6 +18,12 @@ class User:
         return self.role == "admin"
 
     @property
+    def key(self) -> str:
+        """Who this is across sign-in methods: an API key named like a person is not that person (conversations, rate
+        limits)."""
+        return f"{self.via}:{self.name}"
+
+    @property
     def is_anonymous(self) -> bool:
         """The demo identity: nobody signed in (only ever handed out when demo_mode is on)."""
         return self.via == "demo"
