@@ -9,6 +9,7 @@ import io
 import os
 import re
 import zipfile
+from functools import cache
 from pathlib import Path
 
 from ingestion.documents import Document, Section
@@ -106,8 +107,32 @@ def _sections_from_elements(elements) -> tuple[str | None, list[Section]]:
     return title, sections
 
 
+def _words_not_symbols(text: str) -> bool:
+    """The cheap half of unstructured's narrative-text test (not empty, not a number, mostly letters), without its
+    spaCy half (sentence count, verbs)."""
+    from unstructured.partition.text_type import under_non_alpha_ratio
+
+    return bool(text) and not text.isnumeric() and not under_non_alpha_ratio(text)
+
+
+@cache
+def _html_text_types_without_nlp() -> None:
+    """HTML and Markdown headings come from their tags (h1-h6 -> Title); for every other block unstructured runs an
+    English spaCy pipeline only to choose between NarrativeText and Text, a distinction Perimeter never reads (it
+    keeps Titles as headings and the text of the rest). That pipeline was ~90% of the time to read a Markdown file
+    and ran on Chinese text too. Title detection in plain text, docx and pptx keeps unstructured's full heuristics.
+    tests/test_partition.py fails if unstructured moves the hook, rather than letting reading go slow."""
+    from unstructured.partition.html import parser
+
+    if not hasattr(parser, "is_possible_narrative_text"):
+        raise RuntimeError("unstructured.partition.html.parser.is_possible_narrative_text is gone: update "
+                           "ingestion.partition._html_text_types_without_nlp for this unstructured version")
+    parser.is_possible_narrative_text = _words_not_symbols
+
+
 def _partition_with_unstructured(path: Path, data: bytes) -> tuple[str | None, list[Section]]:
     suffix = path.suffix.lower()
+    _html_text_types_without_nlp()
     if suffix in TEXT_SUFFIXES:
         text = decode_text(data)
         languages = _languages_for(text)
@@ -172,9 +197,11 @@ def warm_up_parsers() -> None:
     from unstructured.partition.html import partition_html  # noqa: F401
     from unstructured.partition.md import partition_md
     from unstructured.partition.pptx import partition_pptx  # noqa: F401
-    from unstructured.partition.text import partition_text  # noqa: F401
+    from unstructured.partition.text import partition_text
 
+    _html_text_types_without_nlp()
     partition_md(text="# Warm\n\nup.", languages=["eng"])
+    partition_text(text="Warm up.", languages=["eng"])  # loads spaCy, still used for plain text, docx and pptx
 
 
 def partition_file(path: Path, max_bytes: int, source: str | None = None) -> Document:

@@ -57,3 +57,39 @@ def test_size_limit_missing_file_and_unsupported_type(tmp_path):
 def test_decode_rejects_binary():
     with pytest.raises(PartitionError):
         decode_text(b"\x00\x01\x02" * 100)
+
+
+def _read_all(paths):
+    out = []
+    for path in paths:
+        doc = partition_file(path, max_bytes=MB)
+        out.append((doc.title, [(s.text, s.heading, s.page) for s in doc.sections]))
+    return out
+
+
+def test_markdown_and_html_are_read_without_spacy_and_the_same_as_with_it(monkeypatch):
+    """Markdown/HTML skip unstructured's spaCy narrative-text test (it only picks NarrativeText vs Text, which is
+    never read): the documents must be exactly what the full heuristics give, and spaCy must not run for them."""
+    from pathlib import Path
+
+    from unstructured.nlp import tokenize
+    from unstructured.partition.html import parser
+    from unstructured.partition.text_type import is_possible_narrative_text
+
+    samples = Path(__file__).resolve().parents[1] / "samples"
+    paths = sorted(p for p in samples.rglob("*") if p.suffix in {".md", ".html", ".htm"})
+    assert len(paths) >= 5
+    tokenize._process_cached.cache_clear()
+    fast = _read_all(paths)
+    assert tokenize._process_cached.cache_info().misses == 0, "spaCy ran on a Markdown/HTML file"
+    assert parser.is_possible_narrative_text is not is_possible_narrative_text
+    monkeypatch.setattr(parser, "is_possible_narrative_text", is_possible_narrative_text)
+    assert _read_all(paths) == fast
+    assert tokenize._process_cached.cache_info().misses > 0  # the control: the full heuristics do run spaCy
+
+
+def test_plain_text_keeps_unstructured_title_detection(tmp_path):
+    f = tmp_path / "notice.txt"
+    f.write_text("Parking Permits\n\nStaff who drive to the office must display a permit at all times.\n")
+    doc = partition_file(f, max_bytes=MB)
+    assert [s.heading for s in doc.sections] == ["Parking Permits"]
