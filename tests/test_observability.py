@@ -238,7 +238,7 @@ def test_rate_limit_returns_429_after_n_requests_in_real_redis(make_client, redi
     assert other.status_code == 200
     assert client.get("/healthz", headers={"X-Forwarded-User": user}).status_code == 200
     assert client.get("/v1/models", headers={"X-Forwarded-User": user}).status_code == 200  # polled by chat clients
-    keys = redis.Redis.from_url(redis_url).keys(f"perimeter:ratelimit:{user}:*")
+    keys = redis.Redis.from_url(redis_url).keys(f"perimeter:ratelimit:proxy:{user}:*")  # User.key: method + name
     assert len(keys) == 1 and 0 < redis.Redis.from_url(redis_url).ttl(keys[0]) <= 65
 
 

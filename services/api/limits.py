@@ -67,10 +67,11 @@ def limiter_for(request: Request, settings: Settings) -> RateLimiter:
 
 async def rate_limit(request: Request, user: Annotated[User, Depends(get_user)],
                      settings: Annotated[Settings, Depends(get_settings)]) -> None:
-    """Router-level dependency of the question-answering routes (services/api/app.py), keyed by the signed-in user."""
+    """Router-level dependency of the question-answering routes (services/api/app.py), keyed by the signed-in user
+    (`User.key`: sign-in method + name, so an API key or Slack user named like a person has its own window)."""
     if settings.rate_limit_per_minute <= 0 or request.method == "GET":  # GET /v1/models (clients poll it) is free
         return
-    wait = await run_in_threadpool(limiter_for(request, settings).retry_after, user.name)
+    wait = await run_in_threadpool(limiter_for(request, settings).retry_after, user.key)
     if wait is not None:
         RATE_LIMITED.inc()
         log.info("rate limit: %s is over %d questions a minute", user.name, settings.rate_limit_per_minute)
