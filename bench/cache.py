@@ -47,6 +47,17 @@ class CachedEmbedder(Embedder):
     def __len__(self) -> int:
         return len(self._index)
 
+    def has(self, text: str) -> bool:
+        return text_key(text) in self._index
+
+    def merge(self, other: "CachedEmbedder") -> None:
+        """Take over the rows of another cache of the same model (a shard written by another process), then drop it."""
+        keys = [k for k in other._index if k not in self._index]
+        if keys:
+            self._append(keys, other._rows[[other._index[k] for k in keys]])
+        other._rows_path.unlink(missing_ok=True)
+        other._keys_path.unlink(missing_ok=True)
+
     def _append(self, keys: list[str], vectors: np.ndarray) -> None:
         with self._rows_path.open("ab") as f:
             f.write(np.ascontiguousarray(vectors, dtype=np.float32).tobytes())

