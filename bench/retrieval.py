@@ -3,7 +3,8 @@
 Side by side in one run, on SciFact test (nDCG@10, Recall@100; English) and CMRC 2018 dev (Recall@1/@5; Chinese):
 BM25 alone, dense alone (each packaged embedding model), a plain LangChain Chroma retriever (what a typical RAG app
 does), and Perimeter's pipeline (the Retriever that serves users, built by services.components from Settings).
-Then latency (with and without a reranker) and memory at 100k chunks (bench/latency.py, in fresh processes). Ends with one RESULT line.
+Then latency (with and without a reranker) and memory at 100k chunks (bench/latency.py, in fresh processes). Ends
+with one RESULT line.
 
 Indexes are built through ingestion's Indexer (chunk → embed → Chroma → search snapshot); document and query vectors
 come from an on-disk cache (var/bench-cache/, see bench/cache.py), so only the first run pays for embedding.
