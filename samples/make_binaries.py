@@ -26,16 +26,10 @@ import zipfile
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from binary_texts import (  # run as a script: samples/ is on sys.path
-    LEAVE_POLICY_EN,
-    DATA_PROTECTION_EN,
-    TRAVEL_EXPENSE_EN,
-    CROSS_BORDER_EN,
-    PIP_ZH,
-    KYC_ZH,
-    CROSS_BORDER_ZH,
-    ORIENTATION_SLIDES,
-)
+# run as a script: samples/ is on sys.path
+from binary_texts_en import CROSS_BORDER_EN, DATA_PROTECTION_EN, LEAVE_POLICY_EN, TRAVEL_EXPENSE_EN
+from binary_texts_slides import ORIENTATION_SLIDES
+from binary_texts_zh import CROSS_BORDER_ZH, KYC_ZH, PIP_ZH
 
 OUT_DIR = Path(__file__).resolve().parent / "acme"
 FIXED_DT = _dt.datetime(2024, 9, 2, 9, 0, 0)
