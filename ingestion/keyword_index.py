@@ -37,7 +37,8 @@ def build_keyword_index(collection, data_dir: Path) -> int:
     target = root / version
     target.mkdir()
     entries = [
-        {"id": i, "groups": list((m or {}).get("groups") or []), "lang": detect_language(d or "")}
+        {"id": i, "doc": (m or {}).get("doc_id", i), "groups": list((m or {}).get("groups") or []),
+         "lang": detect_language(d or "")}
         for i, d, m in zip(records["ids"], records["documents"], records["metadatas"])
     ]
     if entries:

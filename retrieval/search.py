@@ -24,7 +24,8 @@ DENSE_SEARCHES = ("exact", "chroma")
 
 class Retriever:
     def __init__(self, *, chroma_dir: Path, data_dir: Path, collection: str, embedder: Embedder,
-                 candidates: int = 30, rrf_k: int = 60, chroma_url: str | None = None, fusion: str = "rrf",
+                 candidates: int = 30, rrf_k: int = 60, doc_weight: float = 0.0, chroma_url: str | None = None,
+                 fusion: str = "rrf",
                  dense_weight: float = 1.0, keyword_weight: float = 1.0, dense_search: str = "exact",
                  cross_language_weight: float = 0.0, reranker=None, rerank_top_n: int = 30):
         if fusion not in FUSIONS or dense_search not in DENSE_SEARCHES:
@@ -36,6 +37,7 @@ class Retriever:
         self.snapshots = SnapshotReader(data_dir, collection)
         self.candidates = candidates
         self.rrf_k = rrf_k
+        self.doc_weight = doc_weight
         self.fusion = fusion
         self.weights = [dense_weight, keyword_weight]
         self.cross_language_weight = cross_language_weight
@@ -92,9 +94,10 @@ class Retriever:
         if self.weights[1]:
             rankings.append(keyword_search(snapshot, query, mask, self.candidates))
             weights.append(self.weights[1])
+        documents = {"doc_of": snapshot.doc_of, "doc_weight": self.doc_weight}
         if self.fusion == "convex":
-            return fuse_scores(rankings, weights)
-        return fuse_rankings([[i for i, _ in r] for r in rankings], k=self.rrf_k, weights=weights)
+            return fuse_scores(rankings, weights, **documents)
+        return fuse_rankings([[i for i, _ in r] for r in rankings], k=self.rrf_k, weights=weights, **documents)
 
     def search(self, query: str, groups: list[str], k: int) -> list[Hit]:
         # Twice k: a few may be gone (old versions purged since the search snapshot was published).

@@ -21,6 +21,7 @@ class Snapshot:
                  vectors: np.ndarray | None):
         self.version = version
         self.ids = [e["id"] for e in entries]
+        self.doc_of = {e["id"]: e.get("doc", e["id"]) for e in entries}  # snapshots before the doc field: chunk alone
         self.bm25 = bm25
         self.vectors = vectors
         rows: dict[str, list[int]] = {}

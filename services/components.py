@@ -23,6 +23,7 @@ def build_retriever(settings: Settings, embedder: Embedder | None = None) -> Ret
         embedder=embedder if embedder is not None else build_embedder(settings),
         candidates=settings.candidates,
         rrf_k=settings.rrf_k,
+        doc_weight=settings.doc_weight,
         fusion=settings.fusion,
         dense_weight=settings.dense_weight,
         keyword_weight=settings.keyword_weight,

@@ -164,3 +164,14 @@ def test_prompt_and_response_number_the_same_merged_deduplicated_sources(tmp_pat
     texts = [text for _, _, text in numbered]
     assert sum("Annual leave rule" in t for t in texts) == 1  # adjacent chunks merged, the copy dropped
     assert all(f"rule {n}:" in texts[0] for n in range(1, 5)) and texts[0].count("rule 2:") == 1
+
+
+def test_the_snapshot_maps_chunks_to_documents_for_document_evidence(index):
+    settings, _ = index
+    retriever = build_retriever(settings.model_copy(update={"doc_weight": 0.3}), WordHashEmbedder())
+    assert retriever.doc_weight == 0.3
+    snapshot = retriever.snapshots.current()
+    records = retriever.collection.get(ids=snapshot.ids, include=["metadatas"])
+    assert snapshot.doc_of == {i: m["doc_id"] for i, m in zip(records["ids"], records["metadatas"])}
+    seen = _sources(retriever, retriever.fused("salary canteen board", ["all"]))
+    assert PUBLIC.source in seen and not seen & {SALARIES.source, BOARD.source}  # evidence never crosses access

@@ -31,6 +31,22 @@ def test_convex_fusion_normalises_each_list_and_keeps_score_gaps():
     assert fuse_scores([[("x", 2.0)], [("x", 5.0)]]) == [("x", 2.0)]  # a single candidate counts fully
 
 
+@pytest.mark.parametrize("fuse, doc_weight", [
+    (lambda lists, **kw: fuse_scores(lists, [0.5, 0.5], **kw), 0.5),
+    (lambda lists, **kw: fuse_rankings([[c for c, _ in r] for r in lists], **kw), 1.0),  # RRF flattens: more weight
+])
+def test_document_evidence_lets_two_chunks_of_one_document_vote_together(fuse, doc_weight):
+    # Dense likes chunk d1#1, BM25 likes d1#2 (same document); x is second in both lists.
+    dense = [("d1#1", 0.9), ("x", 0.54), ("y", 0.1)]
+    keyword = [("d1#2", 9.0), ("x", 5.4), ("z", 1.0)]
+    doc_of = {"d1#1": "d1", "d1#2": "d1", "x": "x", "y": "y", "z": "z"}
+    assert [c for c, _ in fuse([dense, keyword], doc_of=doc_of)][0] == "x"  # chunks alone: x is in both lists
+    with_docs = [c for c, _ in fuse([dense, keyword], doc_of=doc_of, doc_weight=doc_weight)]
+    assert set(with_docs[:2]) == {"d1#1", "d1#2"} and with_docs[2] == "x"
+    assert fuse([dense, keyword], doc_weight=doc_weight) == fuse([dense, keyword])  # no document map: unchanged
+    assert fuse([dense, keyword], doc_of=doc_of, doc_weight=0.0) == fuse([dense, keyword])
+
+
 def test_near_duplicates_keep_the_best_ranked_copy():
     text = "Visitors must wear an orange badge at all times and return it at reception when they leave."
     hits = [hit("1", text), hit("2", "Something else entirely.", doc="d2"),
