@@ -24,9 +24,9 @@ DENSE_SEARCHES = ("exact", "chroma")
 
 class Retriever:
     def __init__(self, *, chroma_dir: Path, data_dir: Path, collection: str, embedder: Embedder,
-                 candidates: int = 30, rrf_k: int = 60, doc_weight: float = 0.0, chroma_url: str | None = None,
-                 fusion: str = "rrf",
-                 dense_weight: float = 1.0, keyword_weight: float = 1.0, dense_search: str = "exact",
+                 candidates: int = 30, rrf_k: int = 60, chroma_url: str | None = None, fusion: str = "rrf",
+                 dense_weight: float = 1.0, keyword_weight: float = 1.0, doc_weight: float = 0.0,
+                 dense_search: str = "exact",
                  cross_language_weight: float = 0.0, reranker=None, rerank_top_n: int = 30):
         if fusion not in FUSIONS or dense_search not in DENSE_SEARCHES:
             raise ValueError(f"fusion must be one of {FUSIONS} and dense_search one of {DENSE_SEARCHES}")
