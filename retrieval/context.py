@@ -3,7 +3,8 @@
 1. Near-identical chunks (the same text, or at least 90% of the same character 5-grams: a file copied into two
    folders, a boilerplate paragraph) keep only their best-ranked copy.
 2. Chunks of one document that follow each other (positions n, n+1, …) become one source at the rank of the best of
-   them, with the splitter's overlap removed, so the model reads one passage instead of two broken halves.
+   them, with the splitter's overlap removed, so the model reads one passage instead of two broken halves; the source
+   keeps the best chunk's page and heading, and `focus`, where that chunk starts in the passage (for the snippet).
 3. Sources are taken in rank order while they fit the token budget (the first always does) and up to `max_sources`.
 
 The returned order is the numbering: source [n] in the prompt is source n in the response, because both are built from
@@ -91,8 +92,10 @@ def merge_adjacent(hits: list[Hit]) -> list[Hit]:
         text = run[0].text
         for part in run[1:]:
             text = join_overlapping(text, part.text)
-        metadata = {**run[0].metadata, "chunk_ids": [h.id for h in run],
-                    "positions": [_position(h) for h in run]}
+        # The best chunk's metadata (its page and heading are where the evidence is) and where its text starts in
+        # the passage, so the snippet a user sees shows the part that matched, not the run's first chunk.
+        metadata = {**hit.metadata, "chunk_ids": [h.id for h in run], "positions": [_position(h) for h in run],
+                    "focus": max(0, text.find(hit.text))}
         merged.append(replace(hit, text=text, metadata=metadata))
     return merged
 

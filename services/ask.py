@@ -35,16 +35,19 @@ class QuestionError(ValueError):
     """The question itself is unusable (empty, too long)."""
 
 
-def snippet(text: str, limit: int) -> str:
-    text = " ".join(text.split())
+def snippet(text: str, limit: int, focus: int = 0) -> str:
+    """At most `limit` characters of `text` from `focus` on (a merged source: where its best chunk starts)."""
+    lead = "… " if text[:focus].strip() else ""
+    text = " ".join(text[focus:].split())
+    limit = max(1, limit - len(lead))
     if len(text) <= limit:
-        return text
+        return lead + text
     cut = text[:limit]
     for mark in ("。", ". ", "；", "; ", "，", ", ", " "):
         at = cut.rfind(mark)
         if at > limit * 0.6:
-            return cut[: at + len(mark)].rstrip() + " …"
-    return cut + "…"
+            return lead + cut[: at + len(mark)].rstrip() + " …"
+    return lead + cut + "…"
 
 
 def to_source(number: int, hit: Hit, snippet_chars: int) -> Source:
@@ -57,7 +60,7 @@ def to_source(number: int, hit: Hit, snippet_chars: int) -> Source:
         uri=Path(source).as_uri() if source.startswith("/") else source,
         page=meta.get("page"),
         heading=meta.get("heading"),
-        snippet=snippet(hit.text, snippet_chars),
+        snippet=snippet(hit.text, snippet_chars, int(meta.get("focus") or 0)),
         score=round(hit.score, 6),
     )
 

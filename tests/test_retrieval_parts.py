@@ -7,6 +7,7 @@ from retrieval.context import assemble_context, drop_near_duplicates, join_overl
 from retrieval.fuse import fuse_rankings, fuse_scores
 from retrieval.hits import Hit
 from retrieval.rerank import rerank
+from services.ask import to_source
 
 
 def hit(id_, text, doc="d1", position=0, score=1.0, **meta) -> Hit:
@@ -65,7 +66,19 @@ def test_adjacent_chunks_merge_without_their_overlap_at_the_best_rank():
     assert merged[1].text == "Annual leave is 25 days. Carry-over is limited to 5 days. Unused days lapse on 31 March."
     assert merged[1].metadata["chunk_ids"] == ["a", "b"] and merged[1].metadata["positions"] == [3, 4]
     assert merged[1].score == 0.8
+    assert merged[1].metadata["position"] == 4 and merged[1].metadata["focus"] == merged[1].text.index(second)
     assert join_overlapping("第一句。第二句。", "第三句。") == "第一句。第二句。\n第三句。"
+
+
+def test_a_merged_source_shows_the_page_and_snippet_of_the_chunk_that_matched():
+    rules = "第二章 出差审批 第四条 员工出差前须提交出差申请单。" + "审批流程说明。" * 60
+    hotel = "第四章 住宿费 第九条 一类城市（北京、上海、广州、深圳）住宿上限每晚800元。"
+    hits = [hit("hotel", hotel, position=2, score=0.9, page=3), hit("rules", rules, position=1, score=0.5, page=2)]
+    [source] = [to_source(1, h, snippet_chars=120) for h in assemble_context(hits, budget_tokens=2000)]
+    assert source.page == 3
+    assert source.snippet.startswith("… 第四章 住宿费") and "800元" in source.snippet
+    plain = to_source(1, hit("x", rules, page=2), snippet_chars=40)
+    assert plain.snippet.startswith("第二章") and len(plain.snippet) <= 42
 
 
 def test_budget_and_numbering():
