@@ -238,7 +238,8 @@ class AskPipeline:
         grounded_answer, grounding = ground_answer(
             answer, [h.text for h in prep.hits],
             Thresholds(self.settings.grounding_min_overlap, self.settings.grounding_min_similarity),
-            vectors, source_vectors if vectors else None, self.settings.grounding_drop_unsupported)
+            vectors, source_vectors if vectors else None, self.settings.grounding_drop_unsupported,
+            self.settings.grounding_fix_citations)
         grounding.dropped_citations = dropped
         grounded = any(p.citations for p in grounded_answer.points)
         supported = any(p.supported for p in grounded_answer.points)

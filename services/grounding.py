@@ -75,23 +75,36 @@ def relevance(question: str, texts: list[str], question_vector: Sequence[float] 
 
 
 def ground_answer(answer: Answer, source_texts: list[str], thresholds: Thresholds, point_vectors: Vectors = None,
-                  source_vectors: SourceVectors = None,
-                  drop_unsupported: bool = False) -> tuple[GroundedAnswer, Grounding]:
-    """Mark each point supported or not by the sources it cites (source n is source_texts[n-1])."""
+                  source_vectors: SourceVectors = None, drop_unsupported: bool = False,
+                  fix_citations: bool = False) -> tuple[GroundedAnswer, Grounding]:
+    """Mark each point supported or not by the sources it cites (source n is source_texts[n-1]).
+
+    With `fix_citations`, a point whose cited sources hold too few of its terms while another source holds enough
+    is re-cited to that source (the model's own numbers kept in `model_citations`): small models often write a
+    point from one source and cite its neighbour, and a reader who follows [n] must find the text there.
+    """
     cos = _cosines(point_vectors, source_vectors)
-    points, dropped = [], 0
+    points, dropped, recited = [], 0, 0
     for i, point in enumerate(answer.points):
-        best_overlap = max((overlap(point.text, source_texts[n - 1]) for n in point.citations), default=0.0)
-        best_cos = max((float(cos[i, n - 1]) for n in point.citations), default=0.0) if cos is not None else 0.0
-        supported = bool(point.citations) and (
+        overlaps = [overlap(point.text, text) for text in source_texts]
+        citations, model_citations = point.citations, None
+        best_overlap = max((overlaps[n - 1] for n in citations), default=0.0)
+        if fix_citations and best_overlap < thresholds.min_overlap and overlaps:
+            best = max(range(len(overlaps)), key=lambda n: (overlaps[n], -n))  # ties: the first source
+            if overlaps[best] >= thresholds.min_overlap:
+                citations, model_citations, best_overlap = [best + 1], citations, overlaps[best]
+                recited += 1
+        best_cos = max((float(cos[i, n - 1]) for n in citations), default=0.0) if cos is not None else 0.0
+        supported = bool(citations) and (
             best_overlap >= thresholds.min_overlap or (cos is not None and best_cos >= thresholds.min_similarity))
         if drop_unsupported and not supported:
             dropped += 1
             continue
-        points.append(GroundedPoint(text=point.text, citations=point.citations, supported=supported,
-                                    overlap=round(best_overlap, 3), similarity=round(best_cos, 3)))
+        points.append(GroundedPoint(text=point.text, citations=citations, model_citations=model_citations,
+                                    supported=supported, overlap=round(best_overlap, 3),
+                                    similarity=round(best_cos, 3)))
     supported = sum(p.supported for p in points)
     total = len(answer.points)
     summary = Grounding(supported=supported, total=total, rate=round(supported / total, 3) if total else None,
-                        dropped_points=dropped)
+                        dropped_points=dropped, recited_points=recited)
     return GroundedAnswer(**answer.model_dump(exclude={"points"}), points=points), summary

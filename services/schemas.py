@@ -29,6 +29,8 @@ class GroundedPoint(Point):
     supported: bool = Field(True, description="the text of a cited source backs this point")
     overlap: float = Field(0.0, description="best share of the point's terms found in a cited source")
     similarity: float = Field(0.0, description="best embedding similarity to a cited source")
+    model_citations: list[int] | None = Field(None, description="the model's own citation numbers, when grounding "
+                                                                "re-cited the point to the source that holds its text")
 
 
 class GroundedAnswer(Answer):
@@ -41,6 +43,8 @@ class Grounding(BaseModel):
     rate: float | None = Field(None, description="supported / total; null when there are no points")
     dropped_citations: int = Field(0, description="citation numbers that referred to no source given to the model")
     dropped_points: int = Field(0, description="unsupported points removed (PERIMETER_GROUNDING_DROP_UNSUPPORTED)")
+    recited_points: int = Field(0, description="points re-cited to the source that holds their text "
+                                               "(PERIMETER_GROUNDING_FIX_CITATIONS)")
 
 
 class AskResponse(BaseModel):

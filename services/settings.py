@@ -118,6 +118,8 @@ class Settings(BaseSettings):
                                                    "source that makes a point supported; unset = the embedding "
                                                    "model's own (0.6 for MiniLM, 0.92 for e5)")
     grounding_drop_unsupported: bool = Field(False, description="drop unsupported points instead of marking them")
+    grounding_fix_citations: bool = Field(True, description="re-cite a point whose cited sources hold too few of its "
+                                                            "terms to the source that holds enough of them")
     not_found_min_overlap: float = Field(0.15, ge=0, le=1, description="below this question-term overlap AND the "
                                                                         "similarity below, nothing retrieved is relevant")
     not_found_min_similarity: float | None = Field(None, ge=-1, le=1, description="unset = the embedding model's "

@@ -32,11 +32,29 @@ def test_each_point_is_marked_supported_or_not(sample_index):
     points = body["answer"]["points"]
     assert [p["supported"] for p in points] == [True, False]
     assert body["grounding"] == {"supported": 1, "total": 2, "rate": 0.5, "dropped_citations": 1,
-                                 "dropped_points": 0}
+                                 "dropped_points": 0, "recited_points": 0}
     assert body["grounded"] is True
     markdown = render_markdown(AskResponse.model_validate(body))
     assert "gold bars. [1] _(not supported by the cited sources)_" in markdown
     assert "Report Phish button. [1][2]\n" in markdown
+
+
+def test_a_point_citing_a_source_that_does_not_hold_it_is_recited_to_the_one_that_does(sample_index):
+    settings, _ = sample_index
+    client, _ = client_for(settings, ScriptedModel(reply(1)))
+    question = {"question": "How do I report a phishing email?"}
+    sources = client.post("/v1/ask", json=question).json()["sources"]
+    assert len(sources) >= 2 and "phish" in sources[0]["title"].lower()
+    wrong = next(s["id"] for s in sources if "phish" not in (s["title"] + s["snippet"]).lower())
+    client, _ = client_for(settings, ScriptedModel(reply(wrong)))
+    body = client.post("/v1/ask", json=question).json()
+    (point,) = body["answer"]["points"]
+    assert (point["citations"], point["model_citations"], point["supported"]) == ([1], [wrong], True)
+    assert body["grounding"]["recited_points"] == 1 and body["notice"] is None
+    off = settings.model_copy(update={"grounding_fix_citations": False})
+    client, _ = client_for(off, ScriptedModel(reply(wrong)))
+    (point,) = client.post("/v1/ask", json=question).json()["answer"]["points"]
+    assert (point["citations"], point["model_citations"], point["supported"]) == ([wrong], None, False)
 
 
 def test_answer_with_no_supported_point_carries_the_caution_notice(sample_index):

@@ -41,9 +41,19 @@ def test_ask_returns_the_documented_shape_and_drops_invalid_citations(sample_ind
 
 def test_answer_without_valid_citations_says_so(sample_index):
     settings, _ = sample_index
-    body = client_for(settings, ScriptedModel(reply(42))).post("/v1/ask", json={"question": "phishing?"}).json()
+    unfixed = settings.model_copy(update={"grounding_fix_citations": False})
+    body = client_for(unfixed, ScriptedModel(reply(42))).post("/v1/ask", json={"question": "phishing?"}).json()
     assert body["grounded"] is False
     assert body["answer"]["points"][0]["citations"] == []
+    assert "source" in body["notice"].lower()
+    # By default a point left without a valid citation is tied to the source that holds its text, when one does.
+    body = client_for(settings, ScriptedModel(reply(42))).post("/v1/ask", json={"question": "phishing?"}).json()
+    (point,) = body["answer"]["points"]
+    assert point["model_citations"] == [] and len(point["citations"]) == 1 and point["supported"]
+    assert body["grounded"] is True and body["notice"] is None
+    invented = reply(42, text="Phishing reports earn a bonus of gold bars on Fridays.")
+    body = client_for(settings, ScriptedModel(invented)).post("/v1/ask", json={"question": "phishing?"}).json()
+    assert body["grounded"] is False and body["answer"]["points"][0]["citations"] == []
     assert "source" in body["notice"].lower()
 
 
@@ -60,7 +70,8 @@ def test_unreadable_reply_is_retried_once_then_a_degraded_answer(sample_index):
 
 def test_chinese_question_gets_chinese_labels_in_notice(sample_index):
     settings, _ = sample_index
-    body = client_for(settings, ScriptedModel(reply(7))).post("/v1/ask", json={"question": "年假有多少天？"}).json()
+    invented = reply(7, text="Phishing reports earn a bonus of gold bars.")  # no source holds it: the caution
+    body = client_for(settings, ScriptedModel(invented)).post("/v1/ask", json={"question": "年假有多少天？"}).json()
     assert body["language"] == "zh"
     assert "来源" in body["notice"]
 

@@ -54,3 +54,27 @@ def test_a_one_term_point_is_not_supported_by_overlap_alone():
     answer = Answer(points=[Point(text="1", citations=[1]), Point(text="25 days", citations=[1])])
     grounded, _ = ground_answer(answer, SOURCES, STRICT)
     assert [p.supported for p in grounded.points] == [False, True]
+
+
+def test_a_point_citing_the_wrong_source_is_recited_to_the_source_that_holds_its_text():
+    answer = Answer(points=[Point(text="上海员工每年15天年假", citations=[1]),
+                            Point(text="UK employees get 25 days of annual leave.", citations=[]),
+                            Point(text="UK employees get 25 days of annual leave.", citations=[1, 2])])
+    grounded, summary = ground_answer(answer, SOURCES, STRICT, fix_citations=True)
+    first, uncited, right = grounded.points
+    assert (first.citations, first.model_citations, first.supported) == ([2], [1], True)
+    assert (uncited.citations, uncited.model_citations, uncited.supported) == ([1], [], True)
+    assert (right.citations, right.model_citations) == ([1, 2], None)  # one cited source holds it: left alone
+    assert (summary.supported, summary.recited_points) == (3, 2)
+    unfixed, summary = ground_answer(answer, SOURCES, STRICT)
+    assert unfixed.points[0].citations == [1] and not unfixed.points[0].supported and summary.recited_points == 0
+
+
+def test_a_point_no_source_holds_keeps_the_models_citations():
+    answer = Answer(points=[Point(text="Staff may work from the Moon on Fridays.", citations=[2]),
+                            Point(text="Holiday entitlement is five weeks.", citations=[1])])  # a paraphrase
+    points, sources = np.array([[1.0, 0.0], [1.0, 0.0]]), [[[1.0, 0.0]], [[0.0, 1.0]]]
+    grounded, summary = ground_answer(answer, SOURCES, STRICT, points, sources, fix_citations=True)
+    assert [p.citations for p in grounded.points] == [[2], [1]]
+    assert [p.model_citations for p in grounded.points] == [None, None] and summary.recited_points == 0
+    assert [p.supported for p in grounded.points] == [False, True]

@@ -47,7 +47,9 @@ def test_stream_sends_sources_then_tokens_then_the_grounded_answer(sample_index)
 
 def test_stream_with_a_model_without_streaming_and_a_chinese_question(sample_index):
     settings, _ = sample_index
-    response = TestClient(app_for(settings, ScriptedModel(reply(9)))).post(
+    # Citing no source given, with a point no source holds: the caution notice, in Chinese.
+    invented = reply(9, text="Phishing reports earn a bonus of gold bars.")
+    response = TestClient(app_for(settings, ScriptedModel(invented))).post(
         "/v1/ask/stream", json={"question": "如何报告钓鱼邮件？"})
     got = events(response.text)
     assert got[-1][1]["language"] == "zh" and "来源" in got[-1][1]["notice"]
