@@ -27,6 +27,7 @@ SECTION_LABELS: dict[str, dict[str, str]] = {
         "not_found": "I could not find this in the documents you can access.",
         "model_unavailable": "The model is unavailable right now; here are the most relevant documents.",
         "unsupported": "not supported by the cited sources",
+        "rate_limited": "Too many questions: at most {limit} a minute. Try again in {wait} s.",
     },
     "zh": {
         "restatement": "问题",
@@ -38,6 +39,7 @@ SECTION_LABELS: dict[str, dict[str, str]] = {
         "not_found": "在您有权访问的文档中没有找到相关内容。",
         "model_unavailable": "模型暂时不可用，以下是最相关的文档。",
         "unsupported": "引用的来源不支持此要点",
+        "rate_limited": "提问太频繁：每分钟最多 {limit} 个问题，请 {wait} 秒后再试。",
     },
 }
 

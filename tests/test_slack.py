@@ -232,3 +232,27 @@ def test_feedback_buttons_are_stored_once_with_the_question_and_thanked(slack, r
     # The thread is a conversation kept in Redis, so a follow-up answered by any worker process sees this turn.
     keys = redis.Redis.from_url(redis_url).keys(f"perimeter:conversation:*:slack:D1:{ts}")
     assert len(keys) == 1 and redis.Redis.from_url(redis_url).llen(keys[0]) == 1
+
+
+def test_a_user_over_the_rate_limit_is_told_when_to_retry_and_nothing_is_queued(slack):
+    client, recorder = slack
+    limited = TestClient(create_app(client.app.state.settings.model_copy(update={"rate_limit_per_minute": 1})))
+    user = f"U_BUSY{time.time_ns()}"  # a fresh one-minute window in the shared test Redis
+
+    def command(text: str, trigger: str) -> dict:
+        form = urlencode({"command": "/ask", "text": text, "user_id": user, "channel_id": "C_BUSY",
+                          "trigger_id": trigger})
+        return _post(limited, "/slack/commands", form, signed(form), "application/x-www-form-urlencoded").json()
+
+    # Off-topic, so the one accepted question is answered "not found" without the model.
+    assert command("How do I bake sourdough bread?", f"busy-1-{user}")["text"].startswith("Looking that up")
+    refused = command("烤面包需要多少度？", f"busy-2-{user}")["text"]
+    assert refused.startswith("提问太频繁：每分钟最多 1 个问题") and "秒后再试" in refused
+    body = mention(f"Ev-busy-{user}", user, "And how long does the dough rest?", "1700000000.000900")
+    assert _post(limited, "/slack/events", body, signed(body)).json() == {"ok": True, "rate_limited": True}
+    wait_for(lambda: any(p.endswith("chat.postEphemeral") and b.get("user") == user for p, b in recorder.calls),
+             120, "the ephemeral notice")
+    (notice,) = [b for p, b in recorder.calls if p.endswith("chat.postEphemeral") and b.get("user") == user]
+    assert notice["text"].startswith("Too many questions: at most 1 a minute. Try again in ")
+    # One worker takes tasks in order: the accepted answer, (a refused command's, had it been queued), the notice.
+    assert len([p for p in recorder.posts() if p.get("channel") == "C_BUSY"]) == 1

@@ -59,3 +59,10 @@ def slack_feedback_thanks(channel: str, user_id: str, rating: str) -> None:
     """Tell the clicker (only them) that their rating was stored."""
     slack_client().chat_postEphemeral(channel=channel, user=user_id,
                                       text=f"Thanks, your {'👍' if rating == 'up' else '👎'} was recorded.")
+
+
+@app.task(name="perimeter.slack_notice", acks_late=True, autoretry_for=(ConnectionError,), retry_backoff=True,
+          max_retries=3)
+def slack_notice(channel: str, user_id: str, text: str) -> None:
+    """A message only the asker sees (e.g. that they asked too often)."""
+    slack_client().chat_postEphemeral(channel=channel, user=user_id, text=text)

@@ -5,7 +5,9 @@ Every request's signature is checked with slack_sdk's SignatureVerifier (bad or 
 wants an answer within 3 seconds, so the question goes to a Celery task and the webhook returns at once; Slack's
 retries of the same event are recognised by event_id (in Redis) and never produce a second answer. Whether the
 question came from a direct message goes with it: in a channel everyone reads the answer, so the worker answers there
-only from the asker's groups that PERIMETER_SLACK_CHANNEL_GROUPS lets a channel read.
+only from the asker's groups that PERIMETER_SLACK_CHANNEL_GROUPS lets a channel read. Questions count against the
+same per-user limit as the API's (PERIMETER_RATE_LIMIT_PER_MINUTE, keyed by the Slack user): over it, the asker alone
+is told when to try again (the slash command's reply, or an ephemeral message) and nothing is queued.
 """
 from __future__ import annotations
 
@@ -19,8 +21,13 @@ import redis
 from fastapi import APIRouter, Depends, HTTPException, Request
 from slack_sdk.signature import SignatureVerifier
 
+from prompts.language import detect_language
+from prompts.schema import SECTION_LABELS
 from services.api.deps import get_settings
+from services.api.limits import limiter_for
+from services.observability.metrics import RATE_LIMITED
 from services.settings import Settings
+from services.slack.users import slack_user
 
 router = APIRouter(prefix="/slack", tags=["slack"])
 _MENTION = re.compile(r"<@[A-Z0-9]+>")
@@ -54,13 +61,27 @@ def _send(settings: Settings, task_name: str, args: tuple, kwargs: dict | None =
         getattr(slack_tasks, task_name).apply_async(args, kwargs or {}, connection=connection)
 
 
+def over_limit(request: Request, settings: Settings, user_id: str, question: str) -> str | None:
+    """Counts one question of this Slack user; over the per-user limit, the text that tells them when to retry."""
+    if settings.rate_limit_per_minute <= 0:
+        return None
+    key = slack_user(user_id, None, []).key  # the key the worker's answer runs under
+    wait = limiter_for(request, settings).retry_after(key)
+    if wait is None:
+        return None
+    RATE_LIMITED.inc()
+    return SECTION_LABELS[detect_language(question)]["rate_limited"].format(
+        limit=settings.rate_limit_per_minute, wait=wait)
+
+
 def enqueue(settings: Settings, channel: str, thread_ts: str | None, user: str, question: str, direct: bool) -> None:
     """`direct`: a direct message with the bot (the asker's own groups); anything else is read by a channel."""
     _send(settings, "slack_answer", (channel, thread_ts, user, question), {"direct": direct})
 
 
 @router.post("/events")
-def events(body: Annotated[bytes, Depends(verified_body)], settings: Annotated[Settings, Depends(get_settings)]):
+def events(request: Request, body: Annotated[bytes, Depends(verified_body)],
+           settings: Annotated[Settings, Depends(get_settings)]):
     payload = json.loads(body)
     if payload.get("type") == "url_verification":
         return {"challenge": payload.get("challenge")}
@@ -75,20 +96,30 @@ def events(body: Annotated[bytes, Depends(verified_body)], settings: Annotated[S
     if not first_delivery(settings, payload.get("event_id") or f"{event.get('channel')}:{event.get('ts')}"):
         return {"ok": True, "duplicate": True}
     question = _MENTION.sub("", event.get("text") or "").strip()
-    if question:
-        enqueue(settings, event["channel"], event.get("thread_ts") or event.get("ts"), event.get("user", ""), question,
-                direct=event.get("channel_type") == "im")
+    if not question:
+        return {"ok": True}
+    user_id = event.get("user", "")
+    refusal = over_limit(request, settings, user_id, question)
+    if refusal:
+        _send(settings, "slack_notice", (event["channel"], user_id, refusal))
+        return {"ok": True, "rate_limited": True}
+    enqueue(settings, event["channel"], event.get("thread_ts") or event.get("ts"), user_id, question,
+            direct=event.get("channel_type") == "im")
     return {"ok": True}
 
 
 @router.post("/commands")
-def commands(body: Annotated[bytes, Depends(verified_body)], settings: Annotated[Settings, Depends(get_settings)]):
+def commands(request: Request, body: Annotated[bytes, Depends(verified_body)],
+             settings: Annotated[Settings, Depends(get_settings)]):
     form = {k: v[0] for k, v in parse_qs(body.decode("utf-8")).items()}
     question = (form.get("text") or "").strip()
     if not question:
         return {"response_type": "ephemeral", "text": "Usage: /ask <your question>"}
     trigger = form.get("trigger_id") or f"{form.get('channel_id')}:{question}"
     if first_delivery(settings, f"command:{trigger}"):
+        refusal = over_limit(request, settings, form.get("user_id", ""), question)
+        if refusal:
+            return {"response_type": "ephemeral", "text": refusal}
         # Slack names a direct message "directmessage"; a channel may be named so too, but its id is not a D….
         direct = form.get("channel_name") == "directmessage" and form["channel_id"].startswith("D")
         enqueue(settings, form["channel_id"], None, form.get("user_id", ""), question, direct=direct)
