@@ -1,6 +1,7 @@
 """Re-index jobs on a real Celery worker over real Redis, into real Chroma (embedded and server mode)."""
 from __future__ import annotations
 
+import json
 import shutil
 import time
 import uuid
@@ -126,6 +127,7 @@ def test_incremental_reindex_adds_replaces_moves_regroups_deletes_and_then_does_
     assert "salaries.md" not in stack.search("canteen manager salary band ZX-7781")
     hr_hits = build_retriever(stack.settings).search("salary band ZX-7781", ["hr"], 3)
     assert hr_hits and hr_hits[0].metadata["source"].endswith("salaries.md")
+    _assert_task_logs_are_json_with_their_task_id(stack.tmp / "worker.log")
 
     policy = stack.docs / "it-security-policy.md"
     policy.write_text(policy.read_text() + "\n\n## Rotation\n\nService passwords rotate every 77 days.\n")
@@ -156,6 +158,16 @@ def test_incremental_reindex_adds_replaces_moves_regroups_deletes_and_then_does_
 
     recent = stack.api.get("/v1/admin/jobs", headers=stack.auth).json()
     assert [j["id"] for j in recent][:3] == [third["id"], second["id"], first["id"]]
+
+
+def _assert_task_logs_are_json_with_their_task_id(log: Path) -> None:
+    """The worker logs like the API: one JSON object a line (Celery's start-up banner aside), and each line a task
+    writes carries the task's id as request_id."""
+    records = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
+    done = [r for r in records if r["logger"] == "celery.app.trace" and "succeeded" in r["message"]]
+    assert done and {"level", "logger", "message", "request_id", "time"} <= set(done[0])
+    for record in done:
+        assert record["request_id"] and f"[{record['request_id']}]" in record["message"], record
 
 
 def test_hostile_files_fail_alone_with_reasons_and_the_job_finishes(stack):

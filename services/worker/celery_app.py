@@ -1,12 +1,14 @@
 """The Celery application: Redis broker and result backend, late acks, redelivery of lost tasks, events for Flower.
 
-Start a worker with `celery -A services.worker.celery_app:app worker -E` and the scheduler with `... beat`.
+Start a worker with `celery -A services.worker.celery_app:app worker -E` and the scheduler with `... beat`. They log
+like the API (PERIMETER_LOG_FORMAT: one JSON object a line by default), each line of a task carrying its task id as
+`request_id`.
 """
 from __future__ import annotations
 
 from datetime import timedelta
 
-from celery import Celery
+from celery import Celery, signals
 
 import ingestion  # noqa: F401  (offline environment first)
 from services.settings import Settings, get_settings
@@ -57,6 +59,29 @@ def create_celery(settings: Settings | None = None) -> Celery:
         beat_schedule=beat_schedule(settings),
     )
     return app
+
+
+@signals.setup_logging.connect
+def _structured_logs(loglevel=None, **_) -> None:
+    """With a receiver for this signal Celery installs no handlers of its own: ours (services/observability)."""
+    from services.observability.logging import configure_logging
+
+    settings = get_settings()
+    configure_logging(settings.log_format, loglevel or settings.log_level)
+
+
+@signals.task_prerun.connect
+def _task_id_in_logs(task_id=None, **_) -> None:
+    from services.observability import context
+
+    context.request_id.set(task_id)
+
+
+@signals.task_postrun.connect
+def _task_done(**_) -> None:
+    from services.observability import context
+
+    context.request_id.set(None)
 
 
 app = create_celery()
