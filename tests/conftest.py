@@ -3,7 +3,9 @@ and the llama.cpp server with the small Qwen2.5-Coder-0.5B GGUF assembled from i
 from __future__ import annotations
 
 import json
+import signal
 import socket
+import threading
 from pathlib import Path
 
 import pytest
@@ -17,6 +19,13 @@ QUESTIONS = REPO / "samples" / "questions.jsonl"
 # Assembled models are kept between runs (and shared with `make run`): assembling costs a download.
 MODELS_DIR = REPO / "var" / "models"
 TEST_MODEL = "qwen2.5-coder-0.5b"
+
+
+def pytest_configure(config):
+    """SIGTERM (a CI timeout, `kill`) stops the run as Ctrl-C does: fixtures tear down and the servers and workers
+    they started (each in its own process group) stop with it instead of outliving the run."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
 
 
 def free_port() -> int:
