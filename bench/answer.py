@@ -4,10 +4,15 @@ For a few questions it measures the time to first token at the API (POST /v1/ask
 model server's own time to first token for the very same messages, and the total answer time. The difference is
 Perimeter's overhead (retrieval, relevance check, prompt, HTTP/SSE relay; goal <= 100 ms). Reported overhead_ms is
 paired: the client's first token minus the model server's first token within the same request (as the pipeline saw
-it: timings.model_first_token_ms), so a busy machine's noise in the model's own time cancels out. Then it asks the sample corpus questions and
-reports the grounding rate (supported points / points). Before each timed request the server's prompt cache is
-flushed with an unrelated prompt, so both sides start cold. Last line:
-RESULT overhead_ms=<n> ttft_s=<x> grounded=<fraction>
+it: timings.model_first_token_ms), so a busy machine's noise in the model's own time cancels out. Before each timed
+request the server's prompt cache is flushed with an unrelated prompt, so both sides start cold.
+
+Then it asks the sample corpus questions (samples/questions.jsonl) and reports, over all their answers: the grounding
+rate (supported points / points); keyword recall (the share of each question's `answer_keywords` found in its
+answer's points and conclusion); and citation precision (the share of cited sources that are among the question's
+`expected_sources`), both as shown to the user and as the model wrote them (`model_citations`, before grounding
+re-cited points to the source that holds their text). Last line:
+RESULT overhead_ms=<n> ttft_s=<x> grounded=<fraction> keywords=<fraction> cite_precision=<fraction> model_cite_precision=<fraction>
 """
 from __future__ import annotations
 
@@ -19,6 +24,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import unquote
 
 import httpx
 
@@ -51,6 +57,22 @@ def server_token(line: str) -> bool:
 def flush(client: httpx.Client, server_url: str) -> None:
     client.post(server_url + "/v1/chat/completions", json={
         "messages": [{"role": "user", "content": f"Say OK. {time.time_ns()}"}], "max_tokens": 1})
+
+
+def cited_files(out: dict, model: bool = False) -> list[str]:
+    """The file name of each source an answer's points cite (the model's own numbers when `model`)."""
+    files = {src["id"]: unquote(src["uri"].rsplit("/", 1)[-1]) for src in out["sources"]}
+    cited = []
+    for point in out["answer"]["points"]:
+        numbers = point["model_citations"] if model and point.get("model_citations") is not None else point["citations"]
+        cited += [files[n] for n in numbers if n in files]
+    return cited
+
+
+def keyword_recall(out: dict, keywords: list[str]) -> float:
+    answer = out["answer"]
+    text = " ".join([p["text"] for p in answer["points"]] + [answer["conclusion"]]).lower()
+    return sum(k.lower() in text for k in keywords) / len(keywords) if keywords else 1.0
 
 
 def main() -> None:
@@ -104,13 +126,20 @@ def main() -> None:
                       f"(difference {(api_ttft - srv_ttft) * 1000:.0f} ms), overhead within the same request "
                       f"{(api_ttft - model_ttft) * 1000:.0f} ms, api total {api_total:.1f} s", flush=True)
             supported = total = answered = 0
+            recall, right, cited, model_right, model_cited = [], 0, 0, 0, 0
             sample = questions[:: max(1, len(questions) // max(1, args.limit))][: args.limit]  # en and zh alike
             for q in sample:
                 out = http.post(api + "/v1/ask", json={"question": q["question"]}).json()
                 g = out["grounding"]
                 supported, total = supported + g["supported"], total + g["total"]
                 answered += g["supported"] > 0
-                print(f"{q['id']} [{q['lang']}]: {g['supported']}/{g['total']} points supported"
+                recall.append(keyword_recall(out, q["answer_keywords"]))
+                files, model_files = cited_files(out), cited_files(out, model=True)
+                right += sum(f in q["expected_sources"] for f in files)
+                model_right += sum(f in q["expected_sources"] for f in model_files)
+                cited, model_cited = cited + len(files), model_cited + len(model_files)
+                print(f"{q['id']} [{q['lang']}]: {g['supported']}/{g['total']} points supported, "
+                      f"{g.get('recited_points', 0)} re-cited, keywords {recall[-1]:.2f}, cites {files}"
                       f"{' (degraded)' if out['degraded'] else ''}{' (not found)' if out['not_found'] else ''}",
                       flush=True)
     overhead = statistics.median(paired * 1000 for *_, paired in rows)
@@ -120,7 +149,10 @@ def main() -> None:
     print(f"model {args.model}, {args.threads} threads, embeddings {settings.embedding_model}; median over {len(rows)} timed questions; API ttft minus the "
           f"server's own ttft for the same prompt (separate runs, noisy on a busy box): {unpaired:.0f} ms; "
           f"{answered}/{len(sample)} answers with a supported point")
-    print(f"RESULT overhead_ms={overhead:.0f} ttft_s={ttft:.2f} grounded={rate:.3f}")
+    print(f"RESULT overhead_ms={overhead:.0f} ttft_s={ttft:.2f} grounded={rate:.3f} "
+          f"keywords={statistics.mean(recall) if recall else 0.0:.3f} "
+          f"cite_precision={right / cited if cited else 0.0:.3f} "
+          f"model_cite_precision={model_right / model_cited if model_cited else 0.0:.3f}")
 
 
 if __name__ == "__main__":
