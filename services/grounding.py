@@ -86,10 +86,10 @@ def ground_answer(answer: Answer, source_texts: list[str], thresholds: Threshold
     cos = _cosines(point_vectors, source_vectors)
     points, dropped, recited = [], 0, 0
     for i, point in enumerate(answer.points):
-        overlaps = [overlap(point.text, text) for text in source_texts]
         citations, model_citations = point.citations, None
-        best_overlap = max((overlaps[n - 1] for n in citations), default=0.0)
-        if fix_citations and best_overlap < thresholds.min_overlap and overlaps:
+        best_overlap = max((overlap(point.text, source_texts[n - 1]) for n in citations), default=0.0)
+        if fix_citations and best_overlap < thresholds.min_overlap and source_texts:
+            overlaps = [overlap(point.text, text) for text in source_texts]
             best = max(range(len(overlaps)), key=lambda n: (overlaps[n], -n))  # ties: the first source
             if overlaps[best] >= thresholds.min_overlap:
                 citations, model_citations, best_overlap = [best + 1], citations, overlaps[best]
