@@ -46,6 +46,15 @@ def _wait(check, timeout: float, what: str, proc: subprocess.Popen | None = None
     raise TimeoutError(f"{what} not ready after {timeout} s")
 
 
+def alive(pid: int) -> bool:
+    """The process runs (a zombie has ended)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split()[2] != "Z"
+    except FileNotFoundError:
+        return False
+
+
 def kill_group(proc: subprocess.Popen, sig=signal.SIGTERM, timeout: float = 15) -> None:
     if proc.poll() is not None:
         return

@@ -6,6 +6,7 @@ import sys
 import time
 
 from tests.conftest import REPO
+from tests.processes import alive
 
 INNER = '''
 import time
@@ -21,14 +22,6 @@ def test_holds_a_server(tmp_path):
 '''
 
 
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().split()[2] != "Z"
-    except FileNotFoundError:
-        return False
-
-
 def test_a_run_stopped_with_sigterm_stops_the_servers_it_started(tmp_path):
     test_file = tmp_path / "test_inner.py"
     test_file.write_text(INNER)
@@ -41,15 +34,15 @@ def test_a_run_stopped_with_sigterm_stops_the_servers_it_started(tmp_path):
             if line.startswith("PID "):
                 pid = int(line.split()[1])
                 break
-        assert pid is not None and _alive(pid)
+        assert pid is not None and alive(pid)
         run.send_signal(signal.SIGTERM)
         run.wait(timeout=30)
         deadline = time.monotonic() + 10
-        while _alive(pid) and time.monotonic() < deadline:
+        while alive(pid) and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert not _alive(pid), "redis-server outlived the SIGTERM'd test run"
+        assert not alive(pid), "redis-server outlived the SIGTERM'd test run"
     finally:
         if run.poll() is None:
             run.kill()
-        if pid is not None and _alive(pid):
+        if pid is not None and alive(pid):
             os.kill(pid, signal.SIGKILL)  # an orphan of a failed run must not outlive this test either
