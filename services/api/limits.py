@@ -65,15 +65,25 @@ def limiter_for(request: Request, settings: Settings) -> RateLimiter:
     return limiter
 
 
+def count_question(request: Request, settings: Settings, key: str) -> int | None:
+    """Counts one question of `key` (a `User.key`); the seconds to wait when it is over the per-user limit (counted in
+    perimeter_rate_limited_requests), else None. Every front door that takes questions calls it."""
+    if settings.rate_limit_per_minute <= 0:
+        return None
+    wait = limiter_for(request, settings).retry_after(key)
+    if wait is not None:
+        RATE_LIMITED.inc()
+    return wait
+
+
 async def rate_limit(request: Request, user: Annotated[User, Depends(get_user)],
                      settings: Annotated[Settings, Depends(get_settings)]) -> None:
     """Router-level dependency of the question-answering routes (services/api/app.py), keyed by the signed-in user
     (`User.key`: sign-in method + name, so an API key or Slack user named like a person has its own window)."""
     if settings.rate_limit_per_minute <= 0 or request.method == "GET":  # GET /v1/models (clients poll it) is free
         return
-    wait = await run_in_threadpool(limiter_for(request, settings).retry_after, user.key)
+    wait = await run_in_threadpool(count_question, request, settings, user.key)
     if wait is not None:
-        RATE_LIMITED.inc()
         log.info("rate limit: %s is over %d questions a minute", user.name, settings.rate_limit_per_minute)
         raise HTTPException(429, f"too many questions: at most {settings.rate_limit_per_minute} a minute; "
                                  f"try again in {wait} s", headers={"Retry-After": str(wait)})

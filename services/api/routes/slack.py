@@ -24,8 +24,7 @@ from slack_sdk.signature import SignatureVerifier
 from prompts.language import detect_language
 from prompts.schema import SECTION_LABELS
 from services.api.deps import get_settings
-from services.api.limits import limiter_for
-from services.observability.metrics import RATE_LIMITED
+from services.api.limits import count_question
 from services.settings import Settings
 from services.slack.users import slack_user
 
@@ -63,13 +62,10 @@ def _send(settings: Settings, task_name: str, args: tuple, kwargs: dict | None =
 
 def over_limit(request: Request, settings: Settings, user_id: str, question: str) -> str | None:
     """Counts one question of this Slack user; over the per-user limit, the text that tells them when to retry."""
-    if settings.rate_limit_per_minute <= 0:
-        return None
-    key = slack_user(user_id, None, []).key  # the key the worker's answer runs under
-    wait = limiter_for(request, settings).retry_after(key)
+    # Keyed as the worker's answer runs: the Slack user.
+    wait = count_question(request, settings, slack_user(user_id, None, []).key)
     if wait is None:
         return None
-    RATE_LIMITED.inc()
     return SECTION_LABELS[detect_language(question)]["rate_limited"].format(
         limit=settings.rate_limit_per_minute, wait=wait)
 
