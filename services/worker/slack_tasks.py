@@ -57,8 +57,7 @@ def slack_answer(channel: str, thread_ts: str, user_id: str, question: str, dire
           retry_backoff=True, max_retries=3)
 def slack_feedback_thanks(channel: str, user_id: str, rating: str) -> None:
     """Tell the clicker (only them) that their rating was stored."""
-    slack_client().chat_postEphemeral(channel=channel, user=user_id,
-                                      text=f"Thanks, your {'👍' if rating == 'up' else '👎'} was recorded.")
+    slack_notice(channel, user_id, f"Thanks, your {'👍' if rating == 'up' else '👎'} was recorded.")
 
 
 @app.task(name="perimeter.slack_notice", acks_late=True, autoretry_for=(ConnectionError,), retry_backoff=True,
