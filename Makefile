@@ -9,12 +9,14 @@ STAMP  := $(VENV)/.installed
 install: $(STAMP)
 
 # torch first, pinned to the CPU build that lies on disk: an unpinned torch would pull a CUDA build of several GB.
+# llama-cpp-python next, compiled for a portable x86-64 baseline into a flag-keyed wheelhouse (see the script).
 # The en_core_web_sm shim is installed by path (see deploy/offline/en_core_web_sm/pyproject.toml).
-$(STAMP): pyproject.toml deploy/offline/en_core_web_sm/pyproject.toml
+$(STAMP): pyproject.toml deploy/offline/en_core_web_sm/pyproject.toml deploy/llamacpp/build-wheel.sh
 	@echo "==> creating $(VENV) and installing Perimeter (llama-cpp-python compiles on the first install: ~10 min)"
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip wheel setuptools
 	$(BIN)/python -m pip install --progress-bar on torch==2.13.0
+	deploy/llamacpp/build-wheel.sh $(BIN)/python
 	$(BIN)/python -m pip install --progress-bar on -e ".[dev]" ./deploy/offline/en_core_web_sm
 	touch $(STAMP)
 
