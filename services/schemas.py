@@ -23,6 +23,8 @@ class Timings(BaseModel):
     first_token_ms: float | None = Field(None, description="from the request to the model's first answer token")
     model_first_token_ms: float | None = Field(None, description="the model server's part of first_token_ms: from "
                                                                  "sending it the prompt to its first token")
+    model_ms: float | None = Field(None, description="streamed answers: from sending the prompt to the model's last "
+                                                     "token (generation_ms less this is Perimeter's checks)")
 
 
 class GroundedPoint(Point):

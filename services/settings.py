@@ -134,7 +134,11 @@ class Settings(BaseSettings):
     embedded_host: str = "127.0.0.1"
     embedded_port: int = 8081
     embedded_ctx: int = 4096
-    embedded_threads: int = 1
+    embedded_threads: int = Field(0, ge=0, description="llama.cpp threads; 0 = the machine's cores, less one for "
+                                                     "the API on boxes with more than four (see README)")
+    embedded_prompt_cache_mb: int = Field(0, ge=0, description="llama.cpp's RAM cache of earlier prompts' state; 0 off")
+    embedded_restart_backoff_s: float = Field(1.0, gt=0, description="first wait before restarting a crashed "
+                                                                      "embedded model server; doubles up to 60 s")
     embedded_start_timeout_s: float = 300.0
 
     # HTTP

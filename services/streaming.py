@@ -45,6 +45,7 @@ def stream_reply(pipeline: "AskPipeline", prep: "Prepared",
                              "model_first_token_ms": round((now - sent) * 1000, 1)}
                 parts.append(piece)
                 yield "token", piece
+            first["model_ms"] = round((time.perf_counter() - sent) * 1000, 1)  # the model's part, checks excluded
             return "".join(parts), model_name, first
         except ModelUnavailable as exc:
             if parts or not exc.transient or attempt == settings.llm_retries:

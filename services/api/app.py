@@ -9,11 +9,14 @@ from services.api.routes import admin, ask, health, openai_compat, slack, stream
 from services.api.routes import documents, feedback
 from services.ask import AskPipeline
 from services.auth import check_security
+from services.modelserver import ModelSupervisor
 from services.settings import Settings, get_settings
 from services.web.router import router as web_router
 
 
-def create_app(settings: Settings | None = None, pipeline: AskPipeline | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, pipeline: AskPipeline | None = None,
+               model_supervisor: ModelSupervisor | None = None) -> FastAPI:
+    """`model_supervisor`: the embedded model server `perimeter serve` runs, whose state /readyz and /healthz report."""
     settings = settings or get_settings()
     check_security(settings)  # weak secrets or no sign-in outside demo mode: refuse to start (services/auth)
     app = FastAPI(
@@ -27,6 +30,7 @@ def create_app(settings: Settings | None = None, pipeline: AskPipeline | None = 
         pipeline = build_pipeline(settings)
     app.state.settings = settings
     app.state.pipeline = pipeline
+    app.state.model_supervisor = model_supervisor
     app.include_router(health.router)
     # Question-answering doors: per-user rate limit (services/api/limits.py; fails open when Redis is down).
     for router in (ask.router, stream.router, openai_compat.router):

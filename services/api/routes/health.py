@@ -1,9 +1,14 @@
-"""GET /healthz (the process is up) and GET /readyz (the index and the model answer)."""
+"""GET /healthz (the process is up) and GET /readyz (the index and the model answer).
+
+The model's state is one of: starting (loading, or answering its first prompt), answering (it answered and has not
+ended since), crashed (ended or could not start; restarts are scheduled and the error says why, e.g. SIGILL) for the
+embedded server `perimeter serve` runs; reachable / unreachable for a model server elsewhere (vLLM, TGI, llama.cpp),
+which Perimeter can only see listening."""
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
@@ -12,26 +17,39 @@ from services.ask import AskPipeline
 
 router = APIRouter(tags=["health"])
 
+_OK_STATES = ("answering", "reachable")
+
+
+def model_status(request: Request, pipeline: AskPipeline) -> dict:
+    supervisor = getattr(request.app.state, "model_supervisor", None)
+    if supervisor is not None:
+        return supervisor.status()
+    if pipeline.model is None:
+        return {"state": "unreachable", "error": "no model is configured"}
+    return {"state": "reachable" if pipeline.model.ready() else "unreachable"}
+
 
 @router.get("/healthz")
-def healthz() -> dict:
-    return {"status": "ok"}
+def healthz(request: Request) -> dict:
+    """Always 200 while the API runs (a crashed model is not a reason to restart the API); says the model's state."""
+    supervisor = getattr(request.app.state, "model_supervisor", None)
+    return {"status": "ok", **({"model": supervisor.status()["state"]} if supervisor is not None else {})}
 
 
-def _checks(pipeline: AskPipeline) -> dict:
+def _checks(request: Request, pipeline: AskPipeline) -> dict:
     checks: dict[str, dict] = {}
     try:
         checks["index"] = {"ok": True, "chunks": pipeline.retriever.collection.count()}
     except Exception as exc:
         checks["index"] = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
-    model_ok = pipeline.model is not None and pipeline.model.ready()
-    checks["model"] = {"ok": model_ok, "name": getattr(pipeline.model, "name", None)}
+    model = model_status(request, pipeline)
+    checks["model"] = {"ok": model["state"] in _OK_STATES, "name": getattr(pipeline.model, "name", None), **model}
     return checks
 
 
 @router.get("/readyz")
-async def readyz(pipeline: Annotated[AskPipeline, Depends(get_pipeline)]) -> JSONResponse:
-    checks = await run_in_threadpool(_checks, pipeline)
+async def readyz(request: Request, pipeline: Annotated[AskPipeline, Depends(get_pipeline)]) -> JSONResponse:
+    checks = await run_in_threadpool(_checks, request, pipeline)
     ready = all(c["ok"] for c in checks.values())
     # With the index up but the model down, answers still come (sources + notice): say that they are degraded.
     degraded = checks["index"]["ok"] and not checks["model"]["ok"]
