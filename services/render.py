@@ -1,8 +1,13 @@
 """The answer as Markdown, with the section labels of the question's language: what the OpenAI-compatible door and
-the CLI show. Unsupported points are marked; the sources follow as a numbered list."""
+the CLI show. Unsupported points are marked; the sources follow as a numbered list.
+
+Only Perimeter's own labels, numbers and list structure are Markdown; every text from a document (title, snippet,
+file name) or from the model (which may copy a document) goes through markdown_text, so it shows as written and can
+never become an image, a link or HTML in the client that renders it."""
 from __future__ import annotations
 
 from prompts.schema import SECTION_LABELS
+from services.markup import markdown_text as md
 from services.schemas import AskResponse, Source
 
 
@@ -10,8 +15,8 @@ def render_sources(sources: list[Source], heading: str) -> str:
     lines = [f"**{heading}**", ""]
     for s in sources:
         page = f", p. {s.page}" if s.page else ""
-        lines.append(f"[{s.id}] {s.title}{page} — {s.uri}")
-        lines.append(f"    {s.snippet}")
+        lines.append(f"[{s.id}] {md(s.title)}{page} — {md(s.uri)}")
+        lines.append(f"    {md(s.snippet)}")
     return "\n".join(lines)
 
 
@@ -20,20 +25,20 @@ def render_markdown(response: AskResponse, *, sources: bool = True) -> str:
     a = response.answer
     blocks = []
     if a.restatement:
-        blocks.append(f"**{labels['restatement']}:** {a.restatement}")
+        blocks.append(f"**{labels['restatement']}:** {md(a.restatement)}")
     if a.points:
         lines = [f"**{labels['points']}**", ""]
         for i, p in enumerate(a.points, start=1):
             cites = "".join(f"[{n}]" for n in p.citations)
             mark = "" if p.supported else f" _({labels['unsupported']})_"
-            lines.append(f"{i}. {p.text} {cites}{mark}".rstrip())
+            lines.append(f"{i}. {md(p.text)} {cites}{mark}".rstrip())
         blocks.append("\n".join(lines))
     if a.conclusion and a.conclusion != response.notice:
-        blocks.append(f"**{labels['conclusion']}:** {a.conclusion}")
+        blocks.append(f"**{labels['conclusion']}:** {md(a.conclusion)}")
     if a.suggestions:
-        blocks.append("\n".join([f"**{labels['suggestions']}**", ""] + [f"- {s}" for s in a.suggestions]))
+        blocks.append("\n".join([f"**{labels['suggestions']}**", ""] + [f"- {md(s)}" for s in a.suggestions]))
     if response.notice:
-        blocks.append(f"> {response.notice}")
+        blocks.append(f"> {md(response.notice)}")
     if sources and response.sources:
         blocks.append(render_sources(response.sources, labels["sources"]))
     return "\n\n".join(blocks) + "\n"

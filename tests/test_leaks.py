@@ -366,6 +366,42 @@ def test_hostile_document_cannot_forge_a_source(site, leak_index):
     assert not corpus.leaked(json.dumps(body, ensure_ascii=False), list(OUTSIDER.groups))
 
 
+def test_hostile_markup_is_shown_never_linked(site, leak_index, ledger, slack_api, slack_worker):
+    """Issue 17: a public document's image and disguised link to a canary address (tests/leaks/corpus.py,
+    HOSTILE_MARKUP) reach the outsider through every door that renders Markdown or Slack mrkdwn, also with the model
+    down (the sources alone are the answer), and the echo model copies them into its own text: the address may show,
+    as text, but is never an image or link target. Positive controls: the checker finds both targets in the document
+    itself, and every door does show the address."""
+    from tests.conftest import free_port
+    from tests.leaks.corpus import HOSTILE_MARKUP, MARKUP_QUESTIONS
+    from tests.leaks.markup import chat_markdown, markdown_targets, slack_targets
+    from tests.leaks.slack import SlackDoor
+
+    _, client, pipeline = site
+    corpus, settings, _ = leak_index
+    canary = corpus.markup_canary
+    document = corpus.public[HOSTILE_MARKUP[0]].read_text(encoding="utf-8")
+    assert [t.removeprefix(canary) for t in markdown_targets(document)] == ["/pixel.png?t=title", "/phish"]
+    down = settings.model_copy(update={"llm_url": f"http://127.0.0.1:{free_port()}/v1"})
+    degraded = TestClient(create_app(down, AskPipeline(down, pipeline.retriever, build_model(down))))
+    slack = SlackDoor(client, slack_api, SLACK_SECRET)
+    doors = [("markup: chat-completions", client, False), ("markup: chat-completions streamed", client, True),
+             ("markup: chat-completions, model down", degraded, False)]
+    shown = dict.fromkeys([d for d, _, _ in doors] + ["markup: slack"], 0)
+    for question in MARKUP_QUESTIONS:
+        for door, http, stream in doors:
+            received, markdown = chat_markdown(http, OUTSIDER, question, stream)
+            ledger.outside(door, OUTSIDER, question, received)
+            assert [t for t in markdown_targets(markdown) if canary in t] == [], (door, question, markdown)
+            shown[door] += canary in markdown
+        reply = slack.ask(OUTSIDER, question, None)  # by mention, direct message and slash command in turn
+        ledger.outside("markup: slack", OUTSIDER, question, reply.text)
+        assert [t for t in slack_targets(slack.last_calls) if canary in t] == [], (question, slack.last_calls)
+        shown["markup: slack"] += canary in reply.text
+    assert all(shown.values()), shown
+    assert not [r for r in ledger.rows if r.door.startswith("markup: ") and r.leaked]
+
+
 def test_summary(ledger, leak_index, capsys):
     """Counts per front door (also in test-artifacts/leaks/summary.json); and the audit log, which records who asked
     what and which sources were cited, holds no document text."""

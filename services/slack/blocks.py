@@ -1,7 +1,11 @@
-"""An AskResponse as Slack Block Kit: the answer's sections, the citations as context blocks, a feedback pair."""
+"""An AskResponse as Slack Block Kit: the answer's sections, the citations as context blocks, a feedback pair.
+
+Text from documents (titles, snippets) and from the model goes through slack_text and sits in verbatim text objects:
+it can open no link, mention or quote in the channel, and Slack does not link the bare URLs in it."""
 from __future__ import annotations
 
 from prompts.schema import SECTION_LABELS
+from services.markup import slack_mrkdwn, slack_text as esc
 from services.schemas import AskResponse
 
 MAX_TEXT = 2900  # Slack refuses section text over 3000 characters
@@ -11,7 +15,20 @@ DIRECT_MESSAGE_HINT = {"en": "Some documents are only answered in a direct messa
 
 
 def _section(text: str) -> dict:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text[:MAX_TEXT]}}
+    return {"type": "section", "text": slack_mrkdwn(text[:MAX_TEXT])}
+
+
+def _context(text: str) -> dict:
+    return {"type": "context", "elements": [slack_mrkdwn(text)]}
+
+
+def _link(uri: str, title: str) -> str:
+    """Slack's <url|text> for a source that has a web address, else its title in bold; both from the index."""
+    if not uri.startswith(("http://", "https://")):
+        return f"*{esc(title)}*"
+    # Inside <…|…> the address ends at "|" or ">": percent-encoded, they stay part of it.
+    address = uri.replace("|", "%7C").replace("<", "%3C").replace(">", "%3E").replace("&", "&amp;")
+    return f"<{address}|{esc(title)}>"
 
 
 def answer_blocks(response: AskResponse, answer_id: str, direct_message_hint: bool = False) -> list[dict]:
@@ -21,29 +38,28 @@ def answer_blocks(response: AskResponse, answer_id: str, direct_message_hint: bo
     a = response.answer
     blocks: list[dict] = []
     if response.notice:
-        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": f":warning: {response.notice}"}]})
+        blocks.append(_context(f":warning: {esc(response.notice)}"))
     if a.restatement:
-        blocks.append(_section(f"*{labels['restatement']}:* {a.restatement}"))
+        blocks.append(_section(f"*{labels['restatement']}:* {esc(a.restatement)}"))
     if a.points:
         lines = [f"*{labels['points']}*"]
         for i, p in enumerate(a.points, start=1):
             cites = "".join(f"[{n}]" for n in p.citations)
             unsupported = "" if getattr(p, "supported", True) else f" _({labels.get('unsupported', '?')})_"
-            lines.append(f"{i}. {p.text} {cites}{unsupported}".rstrip())
+            lines.append(f"{i}. {esc(p.text)} {cites}{unsupported}".rstrip())
         blocks.append(_section("\n".join(lines)))
     if a.conclusion:
-        blocks.append(_section(f"*{labels['conclusion']}:* {a.conclusion}"))
+        blocks.append(_section(f"*{labels['conclusion']}:* {esc(a.conclusion)}"))
     if a.suggestions:
-        blocks.append(_section(f"*{labels['suggestions']}*\n" + "\n".join(f"• {s}" for s in a.suggestions)))
+        blocks.append(_section(f"*{labels['suggestions']}*\n" + "\n".join(f"• {esc(s)}" for s in a.suggestions)))
     if response.sources:
         blocks.append({"type": "divider"})
         for s in response.sources[:10]:
             page = f", p. {s.page}" if s.page else ""
-            link = f"<{s.uri}|{s.title}>" if s.uri.startswith(("http://", "https://")) else f"*{s.title}*"
-            blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": f"[{s.id}] {link}{page}"}]})
+            blocks.append(_context(f"[{s.id}] {_link(s.uri, s.title)}{page}"))
     if direct_message_hint and (response.not_found or not response.sources):
         hint = DIRECT_MESSAGE_HINT.get(response.language, DIRECT_MESSAGE_HINT["en"])
-        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": f":lock: {hint}"}]})
+        blocks.append(_context(f":lock: {hint}"))
     blocks.append({
         "type": "actions",
         "block_id": f"feedback:{answer_id}",
@@ -58,6 +74,6 @@ def answer_blocks(response: AskResponse, answer_id: str, direct_message_hint: bo
 
 
 def fallback_text(response: AskResponse) -> str:
-    """The plain text Slack shows in notifications."""
+    """The plain text Slack shows in notifications (mrkdwn too: escaped like the blocks)."""
     a = response.answer
-    return (a.conclusion or a.restatement or response.notice or "")[:300]
+    return esc((a.conclusion or a.restatement or response.notice or "")[:300])

@@ -49,7 +49,8 @@ def slack_answer(channel: str, thread_ts: str, user_id: str, question: str, dire
         "sources": [s.doc_id for s in response.sources], "slack_user": user_id})
     slack_client().chat_postMessage(channel=channel, thread_ts=thread_ts, text=fallback_text(response),
                                     blocks=answer_blocks(response, answer_id, direct_message_hint=bool(withheld)),
-                                    unfurl_links=False)
+                                    # No previews: Slack would fetch a URL a document or the model put in the text.
+                                    unfurl_links=False, unfurl_media=False)
     return answer_id
 
 
