@@ -9,11 +9,13 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
 from services.api.deps import get_settings, require_admin
+from services.api.unicode import valid_unicode_body
 from services.identity import User
 from services.settings import Settings
 
 # On the router too, so a route added later cannot forget it.
-router = APIRouter(prefix="/v1/admin", tags=["admin"], dependencies=[Depends(require_admin)])
+router = APIRouter(prefix="/v1/admin", tags=["admin"],
+                   dependencies=[Depends(require_admin), Depends(valid_unicode_body)])
 
 
 def job_store(settings: Annotated[Settings, Depends(get_settings)]):

@@ -9,11 +9,12 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field, field_validator
 
 from services.api.deps import get_pipeline, get_user
+from services.api.unicode import valid_unicode_body
 from services.ask import AskPipeline, QuestionError
 from services.identity import User
 from services.schemas import AskResponse, SearchResponse
 
-router = APIRouter(prefix="/v1", tags=["ask"])
+router = APIRouter(prefix="/v1", tags=["ask"], dependencies=[Depends(valid_unicode_body)])
 
 
 class Question(BaseModel):

@@ -11,12 +11,13 @@ from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, Field
 
 from services.api.deps import get_settings, get_user
+from services.api.unicode import valid_unicode_body
 from services.api.routes.admin import Admin
 from services.feedback_log import append_feedback, feedback_path
 from services.identity import User
 from services.settings import Settings
 
-router = APIRouter(tags=["feedback"])
+router = APIRouter(tags=["feedback"], dependencies=[Depends(valid_unicode_body)])  # services/api/unicode.py
 
 
 class FeedbackBody(BaseModel):

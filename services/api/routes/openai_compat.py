@@ -15,12 +15,13 @@ from pydantic import BaseModel, Field
 
 from services.api.deps import get_pipeline, get_user
 from services.api.routes.stream import SSE_HEADERS, drive, first_event, sse
+from services.api.unicode import valid_unicode_body
 from services.ask import AskPipeline, QuestionError
 from services.conversations import Turn
 from services.identity import User
 from services.render import render_markdown
 
-router = APIRouter(prefix="/v1", tags=["openai-compatible"])
+router = APIRouter(prefix="/v1", tags=["openai-compatible"], dependencies=[Depends(valid_unicode_body)])
 MODEL_ID = "perimeter"
 
 

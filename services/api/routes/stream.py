@@ -14,10 +14,11 @@ from fastapi.responses import StreamingResponse
 
 from services.api.deps import get_pipeline, get_user
 from services.api.routes.ask import AskBody
+from services.api.unicode import valid_unicode_body
 from services.ask import AskPipeline, QuestionError
 from services.identity import User
 
-router = APIRouter(prefix="/v1", tags=["ask"])
+router = APIRouter(prefix="/v1", tags=["ask"], dependencies=[Depends(valid_unicode_body)])
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
 
