@@ -1,21 +1,23 @@
 """Slack webhooks: Events API (url_verification, app_mention, direct messages), the /ask slash command, and
 interactions (the 👍/👎 buttons under each answer, stored with the web page's feedback).
 
-Every request's signature is checked with slack_sdk's SignatureVerifier (bad or older than 5 minutes → 401). Slack
-wants an answer within 3 seconds, so the question goes to a Celery task and the webhook returns at once; Slack's
-retries of the same event are recognised by event_id (in Redis) and never produce a second answer. Whether the
-question came from a direct message goes with it: in a channel everyone reads the answer, so the worker answers there
-only from the asker's groups that PERIMETER_SLACK_CHANNEL_GROUPS lets a channel read. Questions count against the
-same per-user limit as the API's (PERIMETER_RATE_LIMIT_PER_MINUTE, keyed by the Slack user): over it, the asker alone
-is told when to try again (the slash command's reply, or an ephemeral message) and nothing is queued.
+Every request's signature is checked with slack_sdk's SignatureVerifier over the body's bytes (bad or older than 5
+minutes → 401); a signed body that is not a payload Slack sends is refused with 400 (services/slack/payloads.py)
+before anything is done. Slack wants an answer within 3 seconds, so the question goes to a Celery task and the
+webhook returns at once; Slack's retries of the same event are recognised by event_id (in Redis) and never produce a
+second answer. Whether the question came from a direct message goes with it: in a channel everyone reads the answer,
+so the worker answers there only from the asker's groups that PERIMETER_SLACK_CHANNEL_GROUPS lets a channel read.
+Questions count against the same per-user limit as the API's (PERIMETER_RATE_LIMIT_PER_MINUTE, keyed by the Slack
+user): over it, the asker alone is told when to try again (the slash command's reply, or an ephemeral message) and
+nothing is queued.
 """
 from __future__ import annotations
 
-import json
+import hashlib
+import hmac
 import re
 import time
 from typing import Annotated
-from urllib.parse import parse_qs
 
 import redis
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -25,11 +27,27 @@ from prompts.language import detect_language
 from prompts.schema import SECTION_LABELS
 from services.api.deps import get_settings
 from services.api.limits import count_question
+from services.markup import slack_text
 from services.settings import Settings
+from services.slack import payloads
+from services.slack.payloads import MalformedPayload
 from services.slack.users import slack_user
 
 router = APIRouter(prefix="/slack", tags=["slack"])
 _MENTION = re.compile(r"<@[A-Z0-9]+>")
+
+
+class BytesSignatureVerifier(SignatureVerifier):
+    """slack_sdk's verifier (freshness, constant-time compare), with Slack's signature taken over the body's bytes
+    ("v0:{timestamp}:{body}"): slack_sdk decodes the body as UTF-8 first, which fails on one that is not, so a signed
+    but malformed body would be a 500 instead of its 400."""
+
+    def generate_signature(self, *, timestamp: str, body: str | bytes) -> str | None:
+        if timestamp is None:
+            return None
+        raw = body if isinstance(body, bytes) else (body or "").encode("utf-8")
+        digest = hmac.new(self.signing_secret.encode("utf-8"), f"v0:{timestamp}:".encode() + raw, hashlib.sha256)
+        return f"v0={digest.hexdigest()}"
 
 
 async def verified_body(request: Request, settings: Annotated[Settings, Depends(get_settings)]) -> bytes:
@@ -38,7 +56,7 @@ async def verified_body(request: Request, settings: Annotated[Settings, Depends(
     body = await request.body()
     timestamp = request.headers.get("X-Slack-Request-Timestamp")
     signature = request.headers.get("X-Slack-Signature")
-    valid = (timestamp or "").isdigit() and SignatureVerifier(settings.slack_signing_secret).is_valid(
+    valid = (timestamp or "").isdigit() and BytesSignatureVerifier(settings.slack_signing_secret).is_valid(
         body, timestamp, signature)
     if not valid:
         raise HTTPException(401, "invalid or expired Slack signature")
@@ -75,51 +93,56 @@ def enqueue(settings: Settings, channel: str, thread_ts: str | None, user: str, 
     _send(settings, "slack_answer", (channel, thread_ts, user, question), {"direct": direct})
 
 
+def _payload(parse, value):
+    """`parse(value)` (services/slack/payloads); a malformed payload is the sender's fault: 400, nothing remembered."""
+    try:
+        return parse(value)
+    except MalformedPayload as exc:
+        raise HTTPException(400, f"malformed Slack payload: {exc}") from None
+
+
 @router.post("/events")
 def events(request: Request, body: Annotated[bytes, Depends(verified_body)],
            settings: Annotated[Settings, Depends(get_settings)]):
-    payload = json.loads(body)
-    if payload.get("type") == "url_verification":
-        return {"challenge": payload.get("challenge")}
-    if payload.get("type") != "event_callback":
+    envelope = _payload(payloads.event_request, body)
+    if envelope.type == "url_verification":
+        return {"challenge": envelope.challenge}
+    if envelope.type != "event_callback":
         return {"ok": True}
-    event = payload.get("event") or {}
-    is_question = event.get("type") == "app_mention" or (
-        event.get("type") == "message" and event.get("channel_type") == "im")
-    # Our own posts, edits and other subtypes are not questions.
-    if not is_question or event.get("bot_id") or event.get("subtype"):
+    if not _payload(payloads.event_header, envelope).is_question:
         return {"ok": True}
-    if not first_delivery(settings, payload.get("event_id") or f"{event.get('channel')}:{event.get('ts')}"):
+    # Checked whole before the event id is marked seen: Slack's retry of a delivery refused here is still answered.
+    event = _payload(payloads.question_event, envelope)
+    if not first_delivery(settings, envelope.event_id or f"{event.channel}:{event.ts}"):
         return {"ok": True, "duplicate": True}
-    question = _MENTION.sub("", event.get("text") or "").strip()
+    question = _MENTION.sub("", event.text).strip()
     if not question:
         return {"ok": True}
-    user_id = event.get("user", "")
-    refusal = over_limit(request, settings, user_id, question)
+    refusal = over_limit(request, settings, event.user, question)
     if refusal:
-        _send(settings, "slack_notice", (event["channel"], user_id, refusal))
+        _send(settings, "slack_notice", (event.channel, event.user, refusal))
         return {"ok": True, "rate_limited": True}
-    enqueue(settings, event["channel"], event.get("thread_ts") or event.get("ts"), user_id, question,
-            direct=event.get("channel_type") == "im")
+    enqueue(settings, event.channel, event.thread_ts or event.ts, event.user, question,
+            direct=event.channel_type == "im")
     return {"ok": True}
 
 
 @router.post("/commands")
 def commands(request: Request, body: Annotated[bytes, Depends(verified_body)],
              settings: Annotated[Settings, Depends(get_settings)]):
-    form = {k: v[0] for k, v in parse_qs(body.decode("utf-8")).items()}
-    question = (form.get("text") or "").strip()
+    command = _payload(payloads.slash_command, body)
+    question = command.text.strip()
     if not question:
         return {"response_type": "ephemeral", "text": "Usage: /ask <your question>"}
-    trigger = form.get("trigger_id") or f"{form.get('channel_id')}:{question}"
+    trigger = command.trigger_id or f"{command.channel_id}:{question}"
     if first_delivery(settings, f"command:{trigger}"):
-        refusal = over_limit(request, settings, form.get("user_id", ""), question)
+        refusal = over_limit(request, settings, command.user_id, question)
         if refusal:
             return {"response_type": "ephemeral", "text": refusal}
         # Slack names a direct message "directmessage"; a channel may be named so too, but its id is not a D….
-        direct = form.get("channel_name") == "directmessage" and form["channel_id"].startswith("D")
-        enqueue(settings, form["channel_id"], None, form.get("user_id", ""), question, direct=direct)
-    return {"response_type": "ephemeral", "text": f"Looking that up: {question[:200]}"}
+        direct = command.channel_name == "directmessage" and command.channel_id.startswith("D")
+        enqueue(settings, command.channel_id, None, command.user_id, question, direct=direct)
+    return {"response_type": "ephemeral", "text": f"Looking that up: {slack_text(question[:200])}"}
 
 
 @router.post("/interactions")
@@ -128,18 +151,13 @@ def interactions(body: Annotated[bytes, Depends(verified_body)], settings: Annot
     from services.feedback_log import append_feedback
     from services.slack.answers import recall_answer
 
-    form = {k: v[0] for k, v in parse_qs(body.decode("utf-8")).items()}
-    try:
-        payload = json.loads(form.get("payload") or "")
-    except ValueError:
-        raise HTTPException(400, "expected a form field 'payload' holding Slack's JSON") from None
-    if not isinstance(payload, dict) or payload.get("type") != "block_actions":
+    click = _payload(payloads.interaction, body)
+    if click is None:
         return {"ok": True}
-    user_id = str((payload.get("user") or {}).get("id", ""))
-    channel = str((payload.get("channel") or {}).get("id") or (payload.get("container") or {}).get("channel_id", ""))
-    for action in payload.get("actions") or []:
-        rating = {"feedback_up": "up", "feedback_down": "down"}.get(action.get("action_id"))
-        answer_id = str(action.get("value") or "")[:64]
+    user_id, channel = click.user.id, click.channel_id
+    for action in click.actions:
+        rating = {"feedback_up": "up", "feedback_down": "down"}.get(action.action_id)
+        answer_id = action.value[:64]
         if not rating or not answer_id or not first_delivery(settings, f"feedback:{answer_id}:{user_id}:{rating}"):
             continue
         about = recall_answer(settings.redis_url, answer_id)
