@@ -2,8 +2,9 @@
 
 Importing this package makes every dependency stay offline and silent: no model hub, no telemetry, no adverts.
 Every entry point (CLI, API, worker, tests) imports it before any third-party package, and the processes they start
-inherit the environment. `make airgap-check` (deploy/airgap/check.py) proves it: the stack in a network namespace,
-traced, with these variables removed from its environment first, makes no outbound attempt.
+inherit the environment (and the owner-only umask set below). `make airgap-check` (deploy/airgap/check.py) proves it:
+the stack in a network namespace, traced, with these variables removed from its environment first, makes no outbound
+attempt.
 """
 import os
 
@@ -29,3 +30,8 @@ OFFLINE_ENVIRONMENT = {
 for _name, _value in OFFLINE_ENVIRONMENT.items():
     if not os.environ.get(_name, "").strip():  # unset or empty: an empty DO_NOT_TRACK would let unstructured track
         os.environ[_name] = _value
+
+# What Perimeter writes holds document text, questions and comments: owner-only (0700/0600) from the first file on,
+# including those written before any data dir is prepared (`perimeter models prepare`, the model server's log) and by
+# libraries that take the umask's mode (Chroma, SQLite). services/data_dir.py sets it again and warns about wider files.
+os.umask(os.umask(0o077) | 0o077)

@@ -5,6 +5,7 @@ import ingestion  # noqa: F401  (offline environment first)
 from ingestion.embedder import Embedder, load_embedder
 from retrieval.search import Retriever
 from services.ask import AskPipeline
+from services.data_dir import prepare_data_dir
 from services.llm.base import ChatModel
 from services.llm.openai_chat import OpenAIChatModel
 from services.settings import Settings
@@ -15,6 +16,7 @@ def build_embedder(settings: Settings) -> Embedder:
 
 
 def build_retriever(settings: Settings, embedder: Embedder | None = None) -> Retriever:
+    prepare_data_dir(settings.data_dir)  # owner-only before Chroma opens its files (services/data_dir.py)
     return Retriever(
         chroma_dir=settings.chroma_dir,
         chroma_url=settings.chroma_url,
@@ -76,6 +78,7 @@ def build_indexer(settings: Settings, *, collection: str | None = None, embedder
                   source_name: str = ""):
     from ingestion.pipeline import Indexer
 
+    prepare_data_dir(settings.data_dir)  # owner-only before Chroma and the keyword index write (services/data_dir.py)
     return Indexer(
         open_index_client(settings),
         collection or settings.collection,

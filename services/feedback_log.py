@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import threading
 from pathlib import Path
 
+from services.data_dir import open_private
 from services.settings import Settings
 
 _lock = threading.Lock()
@@ -16,8 +18,13 @@ def feedback_path(settings: Settings) -> Path:
 
 
 def append_feedback(settings: Settings, record: dict) -> None:
-    path = feedback_path(settings)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    line = json.dumps(record, ensure_ascii=False) + "\n"
-    with _lock, path.open("a", encoding="utf-8") as f:
-        f.write(line)
+    """One JSON line; the file is created 0600 (it holds questions and comments), whatever the umask."""
+    line = (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
+    with _lock:
+        fd = open_private(feedback_path(settings))
+        try:
+            written = 0
+            while written < len(line):
+                written += os.write(fd, line[written:])
+        finally:
+            os.close(fd)

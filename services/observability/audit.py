@@ -15,6 +15,7 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
+from services.data_dir import open_private
 from services.observability import context
 from services.observability.metrics import AUDIT_FAILURES
 
@@ -36,8 +37,7 @@ class AuditLog:
         line = (json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
         try:
             with self._lock:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+                fd = open_private(self.path)  # 0600 in a 0700 folder when created
                 try:
                     written = 0
                     while written < len(line):

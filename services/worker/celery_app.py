@@ -70,6 +70,16 @@ def _structured_logs(loglevel=None, **_) -> None:
     configure_logging(settings.log_format, loglevel or settings.log_level)
 
 
+@signals.worker_init.connect
+@signals.beat_init.connect
+def _private_data_dir(**_) -> None:
+    """Before any task runs (and before the pool forks, so every child inherits the umask): DATA_DIR owner-only, and
+    a warning now, at start, about anything in it that others may read (services/data_dir.py)."""
+    from services.data_dir import prepare_data_dir
+
+    prepare_data_dir(get_settings().data_dir)
+
+
 @signals.task_prerun.connect
 def _task_id_in_logs(task_id=None, **_) -> None:
     from services.observability import context
