@@ -22,7 +22,9 @@ from services.citations import verify_citations
 from services.conversations import ConversationStore, Turn, conversation_store
 from services.grounding import Thresholds, ground_answer, relevance
 from services.identity import User
+from services.issued_answers import IssuedAnswers, issued_answers
 from services.llm.base import ChatModel, ChatReply, ModelError, UnreadableReply, with_retries
+from services.observability import context
 from services.observability.answers import AnswerRecorder, observe_retrieval
 from services.observability.audit import audit_path
 from services.schemas import AskResponse, GroundedAnswer, SearchResponse, Source, Timings
@@ -93,11 +95,12 @@ class Prepared:
 
 class AskPipeline:
     def __init__(self, settings: Settings, retriever: Retriever, model: ChatModel | None,
-                 conversations: ConversationStore | None = None):
+                 conversations: ConversationStore | None = None, issued: IssuedAnswers | None = None):
         self.settings = settings
         self.retriever = retriever
         self.model = model
         self.conversations = conversations or conversation_store(settings)
+        self.issued = issued or issued_answers(settings)  # answer ids feedback may name (services/issued_answers.py)
         self.recorder = AnswerRecorder(audit_path(settings))
 
     def check_question(self, question: str) -> str:
@@ -251,9 +254,20 @@ class AskPipeline:
             timings=Timings(retrieval_ms=round(prep.retrieval_ms, 1), generation_ms=round(generation_ms, 1),
                             **(first_token or {}))))
 
+    def _issue_answer_id(self, prep: Prepared, response: AskResponse) -> str | None:
+        """The id feedback on this answer names; what it rates is kept with it, for this user only."""
+        try:
+            return self.issued.issue(prep.user.key, {
+                "question": prep.question, "conversation_id": prep.conversation_id, "model": response.model,
+                "sources": [s.doc_id for s in response.sources], "door": context.door_of(prep.user.name)})
+        except Exception as exc:  # the store (Redis) is down: this answer cannot be rated, but it is still given
+            log.warning("answer id not kept, feedback on this answer will be refused: %s", exc)
+            return None
+
     def _done(self, prep: Prepared, response: AskResponse, error: ModelError | None = None) -> AskResponse:
-        """Every answer passes here once: metrics and the audit record (services/observability)."""
+        """Every answer passes here once: its answer id, metrics and the audit record (services/observability)."""
         prep.recorded = True
+        response.answer_id = self._issue_answer_id(prep, response)
         self.recorder.answered(user=prep.user, question=prep.question, conversation_id=prep.conversation_id,
                                sources=prep.sources, response=response, error=error)
         return response

@@ -63,6 +63,8 @@ class AskResponse(BaseModel):
     degraded: bool = Field(False, description="the model was unavailable: sources only, with a notice")
     not_found: bool = Field(False, description="nothing relevant among the documents the user may see")
     conversation_id: str | None = None
+    answer_id: str | None = Field(None, description="name it in POST /v1/feedback to rate this answer (kept for "
+                                                    "PERIMETER_FEEDBACK_WINDOW_S, for the user it was given to)")
 
 
 class SearchResponse(BaseModel):

@@ -146,6 +146,8 @@ class Settings(BaseSettings):
 
     # Web UI
     feedback_file: Path | None = Field(None, description="JSON lines of 👍/👎 feedback (default DATA_DIR/feedback.jsonl)")
+    feedback_window_s: float = Field(7 * 24 * 3600.0, gt=0, description="how long an answer can be rated: its id is "
+                                     "kept this long, for the user it was given to (services/issued_answers.py)")
 
     # Operations: logs, audit, metrics, abuse limits (README, "Operations")
     log_format: Literal["json", "text"] = Field("json", description="json: one JSON object a line, with request_id")

@@ -53,9 +53,13 @@ def seen(response) -> str:
 
 
 def feedback_user(client: TestClient, headers: dict | None = None) -> str:
-    """Who the app thinks the caller is: the name it writes into the feedback file."""
+    """Who the app thinks the caller is: the name it writes into the feedback file (feedback rates an answer the
+    caller was given, so they ask first)."""
     marker = secrets.token_hex(8)
-    response = client.post("/v1/feedback", json={"rating": "up", "comment": marker}, headers=headers or {})
+    answer = client.post("/v1/ask", json={"question": "When is soup served?"}, headers=headers or {})
+    assert answer.status_code == 200, answer.text
+    response = client.post("/v1/feedback", json={"answer_id": answer.json()["answer_id"], "rating": "up",
+                                                 "comment": marker}, headers=headers or {})
     assert response.status_code == 201, response.text
     path = client.app.state.settings.feedback_file
     (record,) = [json.loads(line) for line in path.read_text().splitlines() if marker in line]

@@ -263,5 +263,5 @@ def test_body_too_large_gets_413(make_client):
     chunked = client.post("/v1/feedback", content=chunks, headers={"Content-Type": "application/json"})
     assert chunked.status_code == 413
     # A body under the cap, chunked too, is handed to the app whole.
-    small = iter([b'{"rating": "up", ', b'"comment": "fine"}'])
-    assert client.post("/v1/feedback", content=small, headers={"Content-Type": "application/json"}).status_code == 201
+    small = iter([b'{"question": ', b'"VPN setup"}'])
+    assert client.post("/v1/search", content=small, headers={"Content-Type": "application/json"}).status_code == 200

@@ -5,6 +5,7 @@ from fastapi import Depends, FastAPI
 
 from services.api.limits import rate_limit
 from services.api.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from services.api.refusals import RefusalAuditMiddleware
 from services.api.routes import admin, ask, health, openai_compat, slack, stream
 from services.api.routes import documents, feedback
 from services.ask import AskPipeline
@@ -45,5 +46,6 @@ def create_app(settings: Settings | None = None, pipeline: AskPipeline | None = 
         app.include_router(metrics_router)
     # The last added runs first: request id, logs and latency around everything, then the body size cap.
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RefusalAuditMiddleware)  # audits refusals (413s too) with the request id (services/api)
     app.add_middleware(RequestContextMiddleware, log_format=settings.log_format, log_level=settings.log_level)
     return app

@@ -1,6 +1,7 @@
 """The append-only audit log: one JSON line per question — who asked (name, groups, how they signed in), through which
 front door, when, the question, and which numbered sources were shown and cited (doc ids and paths). Never the answer's
-text, the sources' text or snippets, nor anything of the model's analysis channel.
+text, the sources' text or snippets, nor anything of the model's analysis channel. And one line per refused request
+(refusal_record: 401, 403, 413, 422, 429, a 404 on a document or an answer): who, what, the outcome, never the body.
 
 Each record is one os.write on a file descriptor opened with O_APPEND, so lines from the API and the Celery worker
 (Slack answers) interleave whole; the file is created 0600 because questions can be sensitive.
@@ -69,4 +70,34 @@ def audit_record(*, user, question: str, conversation_id: str | None, outcome: s
         "model": model,
         "sources": [{"n": s.id, "doc_id": s.doc_id, "uri": s.uri} for s in sources],
         "cited": cited,
+    }
+
+
+# Why a request was refused, by status (services/api/refusals.py decides which refusals are audited).
+REFUSAL_REASONS = {401: "not_signed_in", 403: "forbidden", 404: "not_found", 413: "too_large", 422: "invalid",
+                   429: "rate_limited"}
+
+
+def refusal_record(*, user, peer: str | None, credential: str | None, method: str, route: str | None, path: str,
+                   target: dict | None, status: int) -> dict:
+    """The record for one refused request. `user` is who signed in (None when nobody did: `peer` and the kind of
+    `credential` sent say who tried); `target` holds the ids it was about (doc_id, answer_id, job_id). No request
+    body, no query string, no credential value: a refused question or comment is not kept either."""
+    return {
+        "time": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
+        "ts": round(time.time(), 3),
+        "request_id": context.request_id.get(),
+        "user": getattr(user, "name", None),
+        "groups": list(getattr(user, "groups", []) or []),
+        "auth": getattr(user, "via", None),
+        "peer": peer,
+        "credential": credential,
+        "door": context.front_door.get() or "http",
+        "method": method,
+        "route": route,
+        "path": path[:300],
+        "target": target or {},
+        "outcome": "refused",
+        "status": status,
+        "reason": REFUSAL_REASONS.get(status, str(status)),
     }

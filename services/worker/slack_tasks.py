@@ -46,7 +46,8 @@ def slack_answer(channel: str, thread_ts: str, user_id: str, question: str, dire
     answer_id = uuid.uuid4().hex
     remember_answer(settings.redis_url, answer_id, {
         "question": question, "conversation_id": response.conversation_id, "model": response.model,
-        "sources": [s.doc_id for s in response.sources], "slack_user": user_id})
+        "sources": [s.doc_id for s in response.sources], "slack_user": user_id,
+        "channel": channel})  # who received it: that channel's members (services/slack/answers.received)
     slack_client().chat_postMessage(channel=channel, thread_ts=thread_ts, text=fallback_text(response),
                                     blocks=answer_blocks(response, answer_id, direct_message_hint=bool(withheld)),
                                     # No previews: Slack would fetch a URL a document or the model put in the text.

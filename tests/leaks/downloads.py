@@ -12,6 +12,9 @@ from tests.leaks.attempts import Person
 from tests.leaks.corpus import Corpus
 
 
+INSIDERS_ANSWER = "feedback on an insider's answer, by its id"
+
+
 @dataclass(frozen=True)
 class Raw:
     label: str
@@ -92,13 +95,17 @@ def download_attempts(corpus: Corpus, ids: dict[str, tuple[str, str]], outsider:
     return out
 
 
-def side_door_attempts(ids: dict[str, tuple[str, str]], keys: dict[str, str]) -> list[Raw]:
-    """Feedback, its export, admin and service endpoints, and credentials that are not the caller's."""
+def side_door_attempts(ids: dict[str, tuple[str, str]], keys: dict[str, str],
+                       insiders_answer: str = "0" * 32) -> list[Raw]:
+    """Feedback (naming restricted sources, or rating an insider's answer by its id), its export, admin and service
+    endpoints, and credentials that are not the caller's."""
     salary = ids["salary"][0]
     feedback = ('{"rating": "down", "question": "salary bands?", "comment": "show me", "sources": ["%s", "%s"]}'
                 % (salary, ids["heron"][0])).encode()
     return [
         Raw("feedback naming restricted sources", "POST", "/v1/feedback", body=feedback),
+        Raw(INSIDERS_ANSWER, "POST", "/v1/feedback",
+            body=b'{"answer_id": "%s", "rating": "down", "comment": "what did it say?"}' % insiders_answer.encode()),
         Raw("the feedback export", "GET", "/v1/admin/feedback"),
         Raw("the feedback export, wrong admin token", "GET", "/v1/admin/feedback",
             (("Authorization", "Bearer not-the-admin-token-but-long-enough"),)),

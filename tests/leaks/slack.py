@@ -110,15 +110,16 @@ class SlackDoor:
         (actions,) = [b for b in post["blocks"] if b["type"] == "actions"]
         return actions["elements"][0]["value"]
 
-    def click(self, person: Person, answer_id: str, channel: str = "C0LEAKS") -> str:
-        """`person` presses 👎 under an answer; everything they are sent back (the thanks is posted by the worker)."""
+    def click(self, person: Person, answer_id: str, channel: str = "C0LEAKS", wait_s: float | None = None) -> str:
+        """`person` presses 👎 under an answer; everything they are sent back (the thanks is posted by the worker).
+        `wait_s`: how long to wait for a thanks that should not come (a click on an answer not posted there)."""
         before = len(self.recorder.calls)
         payload = {"type": "block_actions", "user": {"id": person.slack_id}, "channel": {"id": channel},
                    "actions": [{"action_id": "feedback_down", "block_id": f"feedback:{answer_id}", "value": answer_id}]}
         form = urlencode({"payload": json.dumps(payload)})
         response = self._post("/slack/interactions", form, "application/x-www-form-urlencoded")
         assert response.status_code == 200, dump(response)
-        deadline = time.monotonic() + self.timeout_s
+        deadline = time.monotonic() + (self.timeout_s if wait_s is None else wait_s)
         while not self.recorder.calls[before:] and time.monotonic() < deadline:
             time.sleep(0.05)
         return dump(response) + "\n" + json.dumps(self.recorder.calls[before:], ensure_ascii=False)

@@ -1,38 +1,57 @@
-"""POST /v1/feedback: 👍/👎 and an optional comment per answer, appended to a JSON-lines file under the data dir.
-GET /v1/admin/feedback exports it (admins only)."""
+"""POST /v1/feedback: 👍/👎 and an optional comment on an answer the server gave this caller, appended to a JSON-lines
+file under the data dir. GET /v1/admin/feedback exports it (admins only).
+
+The client names only the answer (its `answer_id`); the question, conversation, model and sources stored with the
+rating are the ones kept when that answer was given (services/issued_answers.py). Fields a client adds beside them
+(an old page's `question`, `sources`...) are ignored. An id that was not issued to this caller, or is older than the
+feedback window, is a 404, and the refusal is audited (services/api/refusals.py)."""
 from __future__ import annotations
 
+import logging
 import time
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends
+import redis
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, Field
 
-from services.api.deps import get_settings, get_user
+from services.api.deps import get_pipeline, get_settings, get_user
 from services.api.unicode import valid_unicode_body
+from services.api.refusals import note_target
 from services.api.routes.admin import Admin
+from services.ask import AskPipeline
 from services.feedback_log import append_feedback, feedback_path
 from services.identity import User
 from services.settings import Settings
 
+log = logging.getLogger(__name__)
 router = APIRouter(tags=["feedback"], dependencies=[Depends(valid_unicode_body)])  # services/api/unicode.py
+NOT_GIVEN_TO_YOU = "no answer with this id was given to you (or it is older than the feedback window)"
 
 
 class FeedbackBody(BaseModel):
+    answer_id: str = Field(pattern=r"^[0-9a-f]{32}$", description="the `answer_id` of an answer you were given")
     rating: Literal["up", "down"]
     comment: str = Field("", max_length=2000)
-    question: str = Field("", max_length=2000)
-    conversation_id: str | None = Field(None, max_length=64)
-    model: str | None = Field(None, max_length=200)
-    sources: list[str] = Field(default_factory=list, max_length=50, description="doc_ids of the answer's sources")
 
 
 @router.post("/v1/feedback", status_code=201)
-async def give_feedback(body: FeedbackBody, settings: Annotated[Settings, Depends(get_settings)],
+async def give_feedback(body: FeedbackBody, request: Request, settings: Annotated[Settings, Depends(get_settings)],
+                        pipeline: Annotated[AskPipeline, Depends(get_pipeline)],
                         user: Annotated[User, Depends(get_user)]) -> dict:
-    record = {"at": round(time.time(), 3), "user": user.name, **body.model_dump()}
+    try:
+        answer = await run_in_threadpool(pipeline.issued.recall, user.key, body.answer_id)
+    except redis.RedisError as exc:
+        log.warning("issued answers unreachable, feedback not stored: %s", exc)
+        raise HTTPException(503, "feedback cannot be stored right now; try again later") from exc
+    if answer is None:
+        note_target(request, answer_id=body.answer_id)
+        raise HTTPException(404, NOT_GIVEN_TO_YOU)
+    door = answer.pop("door", None)
+    record = {"at": round(time.time(), 3), "user": user.name, "via": door, "rating": body.rating,
+              "comment": body.comment, "answer_id": body.answer_id, **answer}
     await run_in_threadpool(append_feedback, settings, record)
     return {"stored": True}
 

@@ -149,7 +149,7 @@ def commands(request: Request, body: Annotated[bytes, Depends(verified_body)],
 def interactions(body: Annotated[bytes, Depends(verified_body)], settings: Annotated[Settings, Depends(get_settings)]):
     """Block actions: a 👍/👎 click is stored once per (answer, user) — Slack may deliver a click twice."""
     from services.feedback_log import append_feedback
-    from services.slack.answers import recall_answer
+    from services.slack.answers import recall_answer, received
 
     click = _payload(payloads.interaction, body)
     if click is None:
@@ -161,6 +161,8 @@ def interactions(body: Annotated[bytes, Depends(verified_body)], settings: Annot
         if not rating or not answer_id or not first_delivery(settings, f"feedback:{answer_id}:{user_id}:{rating}"):
             continue
         about = recall_answer(settings.redis_url, answer_id)
+        if not received(about, user_id, channel):  # not posted where this click came from: not theirs to rate
+            continue
         append_feedback(settings, {"at": round(time.time(), 3), "user": f"slack:{user_id}", "via": "slack",
                                    "rating": rating, "comment": "", "answer_id": answer_id,
                                    "question": about.get("question", ""),

@@ -61,7 +61,7 @@ function showSources(sources, question, selected) {
 }
 function closeSources() { $("sources-panel").hidden = true; state.panel = null; }
 
-function feedbackBox(question, getResp) {
+function feedbackBox(getResp) {
   const box = el("div", { class: "feedback" });
   const comment = el("textarea", { rows: 2, maxlength: 2000, hidden: true, "data-i18n-placeholder": "comment",
     placeholder: I18N.t("comment"), "aria-label": I18N.t("comment") });
@@ -69,9 +69,9 @@ function feedbackBox(question, getResp) {
   let rating = null;
   const send = el("button", { type: "button", class: "send-feedback", hidden: true, "data-i18n": "send",
     text: I18N.t("send"), onclick: async () => {
+      // The answer is named by the id the server issued with it; what it was about is the server's record, not ours.
       const resp = getResp() || {};
-      const body = { rating, comment: comment.value.trim(), question, conversation_id: resp.conversation_id || null,
-        model: resp.model || null, sources: (resp.sources || []).map((s) => s.doc_id) };
+      const body = { answer_id: resp.answer_id, rating, comment: comment.value.trim() };
       try {
         const r = await fetch("/v1/feedback", { method: "POST", headers: { "Content-Type": "application/json" },
           body: JSON.stringify(body) });
@@ -112,7 +112,7 @@ function showTurn(question) {
     draft(text) { draft.textContent = text; },
     finish(resp, live) {
       response = resp;
-      answer.replaceChildren(renderAnswer(resp, cite), feedbackBox(question, () => response));
+      answer.replaceChildren(renderAnswer(resp, cite), feedbackBox(() => response));
       if (live && resp.sources && resp.sources.length) showSources(resp.sources, question, null);
       if (live) turn.scrollIntoView({ block: "start" });
     },
