@@ -155,6 +155,12 @@ class Settings(BaseSettings):
     audit_file: Path | None = Field(None, description="append-only JSON lines of who asked what and which sources "
                                                       "were cited (default DATA_DIR/audit.jsonl)")
     metrics_enabled: bool = Field(True, description="serve Prometheus metrics at /metrics")
+    metrics_token: str | None = Field(None, description="bearer token that may read /metrics and /readyz's details "
+                                      "(Prometheus: authorization: {credentials: ...}); admins may too")
+    metrics_allow_from: list[str] = Field(default_factory=list, description="scraper IPs/CIDRs that may read /metrics "
+                                          "and /readyz's details without the token")
+    api_docs_public: bool = Field(False, description="serve /docs, /redoc and /openapi.json to anyone; otherwise to "
+                                                     "signed-in callers only (open in demo mode)")
     rate_limit_per_minute: int = Field(30, ge=0, description="questions a user may ask per minute (0 = no limit)")
     rate_limit_redis_url: str | None = Field(None, description="Redis for the rate limit counters (default redis_url)")
     max_body_bytes: int = Field(1_000_000, ge=1024, description="larger request bodies get 413")

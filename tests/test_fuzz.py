@@ -4,7 +4,11 @@ over the real sample index and a real private Redis. The model server is down (a
 degraded mode quickly. The bar: no 5xx anywhere.
 
 The one 5xx the API promises is /readyz's 503 while the model is down (that is what readiness probes read), so that
-exact response is not counted as a failure; every other 5xx is."""
+exact response is not counted as a failure; every other 5xx is.
+
+Issue 17: every refusal the fuzzer provokes (401, 403, 413, 422, 429, a 404 on a document or an answer id) is in the
+audit log once, without the body it refused; and the same operations called by nobody (no sign-in) are 401, except
+/healthz and /readyz, which then say ready or not and nothing more."""
 from __future__ import annotations
 
 import json
@@ -25,6 +29,16 @@ pytestmark = pytest.mark.integration
 
 EXAMPLES_PER_OPERATION = 12  # per operation and per mode (valid / invalid inputs): ~600 requests, well under 60 s
 SIGNED_IN = {"X-Forwarded-User": "fuzzer", "X-Forwarded-Groups": "all,perimeter-admins"}  # admin routes too
+ANONYMOUS_EXAMPLES = 3  # per operation: the refusal does not depend on the input
+OPEN_TO_ANYONE = {"/healthz", "/readyz"}
+REFUSAL_KEYS = {"time", "ts", "request_id", "user", "groups", "auth", "peer", "credential", "door", "method", "route",
+                "path", "target", "outcome", "status", "reason"}
+
+
+def audited_refusal(path: str, status: int) -> bool:
+    """What the audit log must hold a refusal record for (README, "Operations")."""
+    return status in (401, 403, 413, 422, 429) or (status == 404 and path.startswith(("/v1/documents/",
+                                                                                      "/v1/feedback")))
 
 
 def expected_server_error(case, response) -> bool:
@@ -44,9 +58,9 @@ def test_fuzz_the_api_from_its_openapi_spec_no_5xx(sample_index, embedder, redis
         "rate_limit_per_minute": 0, "audit_file": tmp_path / "audit.jsonl", "feedback_file": tmp_path / "feedback.jsonl"})
     pipeline = AskPipeline(app_settings, build_retriever(app_settings, embedder), build_model(app_settings))
     app = create_app(app_settings, pipeline)
-    schema = schemathesis.openapi.from_asgi("/openapi.json", app)
+    schema = schemathesis.openapi.from_asgi("/openapi.json", app, headers=SIGNED_IN)  # the docs need sign-in
 
-    calls, failures, operations, statuses = 0, [], [], Counter()
+    calls, failures, operations, statuses, refused = 0, [], [], Counter(), 0
     for result in schema.get_all_operations():
         operation = result.ok()
         operations.append(operation.label)
@@ -56,10 +70,11 @@ def test_fuzz_the_api_from_its_openapi_spec_no_5xx(sample_index, embedder, redis
                       phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
             @given(case=operation.as_strategy(generation_mode=mode))
             def call(case):
-                nonlocal calls
+                nonlocal calls, refused
                 calls += 1
                 response = case.call(headers=SIGNED_IN)
                 statuses[response.status_code] += 1
+                refused += audited_refusal(case.formatted_path, response.status_code)
                 if response.status_code >= 500 and not expected_server_error(case, response):
                     failures.append(f"{case.method} {case.formatted_path} {response.status_code}: "
                                     f"query={case.query} body={json.dumps(case.body, default=str)[:300]} "
@@ -75,6 +90,38 @@ def test_fuzz_the_api_from_its_openapi_spec_no_5xx(sample_index, embedder, redis
     assert len(operations) >= 10 and calls >= 10 * len(operations)
     assert statuses[200] + statuses[201] + statuses[202] >= len(operations)  # signed in: handlers were reached
     assert not failures, "\n".join(failures[:20])
+
+    refused += call_anonymously(schema)
+    # Split on "\n" only: JSON lines may hold U+2028 or U+0085 unescaped, which splitlines() would cut at.
+    text = (tmp_path / "audit.jsonl").read_text(encoding="utf-8")
+    records = [json.loads(line) for line in text.split("\n") if line]
+    refusals = [r for r in records if r.get("outcome") == "refused"]
+    print(f"fuzz: {refused} refusals provoked (anonymous calls included), {len(refusals)} audited")
+    assert refused >= 2 * len(operations) and len(refusals) == refused, (refused, len(refusals))
+    assert all(set(r) == REFUSAL_KEYS for r in refusals), [sorted(set(r) - REFUSAL_KEYS) for r in refusals][:3]
+
+
+def call_anonymously(schema) -> int:
+    """Every operation by nobody: 401 (nothing of the answer, document or job), except the probes, which show only
+    whether the API is ready. Returns how many refusals were provoked."""
+    refused = 0
+    for result in schema.get_all_operations():
+        operation = result.ok()
+
+        @settings(max_examples=ANONYMOUS_EXAMPLES, derandomize=True, database=None, deadline=None,
+                  phases=[Phase.generate], suppress_health_check=list(HealthCheck))
+        @given(case=operation.as_strategy(generation_mode=schemathesis.GenerationMode.POSITIVE))
+        def call(case):
+            nonlocal refused
+            response = case.call()
+            refused += audited_refusal(case.formatted_path, response.status_code)
+            if case.operation.path == "/readyz":
+                assert set(response.json()) == {"ready", "degraded"}, response.text
+            elif case.operation.path not in OPEN_TO_ANYONE:
+                assert response.status_code == 401, (case.method, case.formatted_path, response.text[:200])
+
+        call()
+    return refused
 
 
 def with_lone_surrogates(value):

@@ -374,6 +374,40 @@ def test_hostile_document_cannot_forge_a_source(site, leak_index):
     assert not corpus.leaked(json.dumps(body, ensure_ascii=False), list(OUTSIDER.groups))
 
 
+def test_operational_doors_refusals_and_data_files(site, leak_index, ledger):
+    """Issue 17, items 4, 5, 7: metrics, readiness details and the API docs are not the outsider's; their refused
+    downloads are in the audit log with who, what and the outcome, and no document text; and nothing the stack wrote
+    under DATA_DIR can be read by other users of the machine."""
+    url, client, pipeline = site
+    corpus, settings, _ = leak_index
+    door = "operations"
+    anonymous = Person("anonymous", (), "")
+    ids = restricted_ids(corpus, pipeline.retriever.collection)
+    for key in corpus.secrets:
+        status, text = send(url, Raw(f"{key}: its document id", "GET", f"/v1/documents/{ids[key][0]}"), OUTSIDER)
+        ledger.outside(door, OUTSIDER, f"{key}: its document id", text)
+        assert status == 404
+    for person, path, expected in [(OUTSIDER, "/metrics", 403), (anonymous, "/metrics", 401),
+                                   (anonymous, "/openapi.json", 401), (anonymous, "/docs", 401),
+                                   (OUTSIDER, "/readyz", 200), (anonymous, "/readyz", 200)]:
+        status, text = send(url, Raw(f"{person.name}: {path}", "GET", path), person if person.groups else None)
+        ledger.outside(door, OUTSIDER, f"{person.name}: {path}", text)
+        assert status == expected, (path, text[:300])
+        if path == "/readyz":  # ready (the echo model is up), and nothing more: no chunk count, no model name
+            assert json.loads(text.rsplit("\n\n", 1)[-1]) == {"ready": True, "degraded": False}
+    audit = (settings.audit_file or settings.data_dir / "audit.jsonl").read_text(encoding="utf-8")
+    refused = [r for r in map(json.loads, filter(None, audit.split("\n"))) if r.get("outcome") == "refused"]
+    tried = [r for r in refused if r["user"] == OUTSIDER.name and r["route"] == "/v1/documents/{doc_id}"]
+    assert {ids[key][0] for key in corpus.secrets} <= {r["target"].get("doc_id") for r in tried}, tried[:3]
+    assert all(r["status"] == 404 and r["reason"] == "not_found" for r in tried)
+    assert not [k for k, s in corpus.secrets.items() if any(s.markers[0] in json.dumps(r).lower() for r in refused)]
+    wide = [f"{p} {p.stat().st_mode & 0o777:04o}" for p in [settings.data_dir, *settings.data_dir.rglob("*"),
+                                                             settings.feedback_file]
+            if not p.is_symlink() and p.stat().st_mode & 0o077]
+    assert not wide, wide
+    assert not ledger.leaks(door)
+
+
 def test_hostile_markup_is_shown_never_linked(site, leak_index, ledger, slack_api, slack_worker):
     """Issue 17: a public document's image and disguised link to a canary address (tests/leaks/corpus.py,
     HOSTILE_MARKUP) reach the outsider through every door that renders Markdown or Slack mrkdwn, also with the model

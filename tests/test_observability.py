@@ -57,7 +57,8 @@ def make_client(sample_index, retriever, tmp_path):
     def make(model=None, **overrides) -> TestClient:
         values = {"audit_file": tmp_path / "audit.jsonl", "feedback_file": tmp_path / "feedback.jsonl",
                   "rate_limit_per_minute": 0, "llm_retries": 0,
-                  "auth_trusted_proxies": ["127.0.0.1/32", "testclient"]}
+                  "auth_trusted_proxies": ["127.0.0.1/32", "testclient"],
+                  "metrics_allow_from": ["testclient"]}  # the test client scrapes /metrics as Prometheus would
         values.update(overrides)
         settings = sample_index[0].model_copy(update=values)
         app = create_app(settings, AskPipeline(settings, retriever, model))

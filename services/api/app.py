@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from fastapi import Depends, FastAPI
 
+from services.api.api_docs import add_signed_in_docs, api_docs_urls
 from services.api.limits import rate_limit
 from services.api.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from services.api.refusals import RefusalAuditMiddleware
@@ -24,6 +25,7 @@ def create_app(settings: Settings | None = None, pipeline: AskPipeline | None = 
         title="Perimeter",
         version="0.1.0",
         description="Answers from your company's own documents, with numbered citations; nothing leaves the network.",
+        **api_docs_urls(settings),  # off here when add_signed_in_docs serves them behind sign-in (services/api)
     )
     if pipeline is None:
         from services.components import build_pipeline
@@ -40,6 +42,7 @@ def create_app(settings: Settings | None = None, pipeline: AskPipeline | None = 
     for router in (documents.router, feedback.router, web_router):  # web page at "/" (services/web)
         app.include_router(router)
     app.include_router(slack.router)
+    add_signed_in_docs(app, settings)  # /docs, /redoc, /openapi.json for signed-in callers, outside demo mode
     if settings.metrics_enabled:
         from services.observability.http import router as metrics_router
 

@@ -75,7 +75,8 @@ def _configuration_problems(settings: Settings) -> list[str]:
 def _secret_problems(settings: Settings) -> list[str]:
     problems = []
     for env, value in (("PERIMETER_ADMIN_TOKEN", settings.admin_token),
-                       ("PERIMETER_SLACK_SIGNING_SECRET", settings.slack_signing_secret)):
+                       ("PERIMETER_SLACK_SIGNING_SECRET", settings.slack_signing_secret),
+                       ("PERIMETER_METRICS_TOKEN", settings.metrics_token)):
         why = weak_secret(value) if value is not None else None
         if why:
             problems.append(f"{env} is {why}: set it to a random value ({NEW_SECRET}) or unset it")
@@ -117,6 +118,10 @@ def auth_summary(settings: Settings) -> str:
         lines.append("admin: PERIMETER_ADMIN_TOKEN is an admin service account for /v1/admin/*")
     if settings.auth_admin_groups and (settings.auth_trusted_proxies or settings.auth_oidc_jwks):
         lines.append(f"admin: members of {', '.join(settings.auth_admin_groups)}")
+    if settings.metrics_token or settings.metrics_allow_from or not settings.demo_mode:
+        readers = ["admins"] + (["PERIMETER_METRICS_TOKEN"] if settings.metrics_token else []) + (
+            [f"scrapers at {', '.join(settings.metrics_allow_from)}"] if settings.metrics_allow_from else [])
+        lines.append(f"operations: /metrics and /readyz's details for {', '.join(readers)}")
     if not settings.demo_mode:
         lines.append("anonymous callers get 401")
     return "\n".join(lines)

@@ -1,12 +1,15 @@
-"""GET /metrics: Prometheus text exposition of this process's metrics and the re-index jobs kept in Redis."""
+"""GET /metrics: Prometheus text exposition of this process's metrics and the re-index jobs kept in Redis. Only for
+the metrics token, listed scraper addresses and admins (services/api/operator_access.py)."""
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
+from services.api.operator_access import metrics_reader
 from services.observability.metrics import exposition, job_registry
 
-router = APIRouter(tags=["operations"], include_in_schema=False)
+# On the router, so a route added here later cannot forget it.
+router = APIRouter(tags=["operations"], include_in_schema=False, dependencies=[Depends(metrics_reader)])
 
 
 @router.get("/metrics")

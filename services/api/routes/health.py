@@ -13,6 +13,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from services.api.deps import get_pipeline
+from services.api.operator_access import readiness_for
 from services.ask import AskPipeline
 
 router = APIRouter(tags=["health"])
@@ -53,4 +54,6 @@ async def readyz(request: Request, pipeline: Annotated[AskPipeline, Depends(get_
     ready = all(c["ok"] for c in checks.values())
     # With the index up but the model down, answers still come (sources + notice): say that they are degraded.
     degraded = checks["index"]["ok"] and not checks["model"]["ok"]
-    return JSONResponse({"ready": ready, "degraded": degraded, "checks": checks}, status_code=200 if ready else 503)
+    # Everyone gets the status code and ready/degraded; the checks only operators (services/api/operator_access.py).
+    body = await readiness_for(request, {"ready": ready, "degraded": degraded, "checks": checks})
+    return JSONResponse(body, status_code=200 if ready else 503)
