@@ -5,7 +5,6 @@ The control file is read at each prompt: "crash" (SIGILL), anything else (answer
 from __future__ import annotations
 
 import json
-import os
 import signal
 import sys
 import time
@@ -36,7 +35,10 @@ class Handler(BaseHTTPRequestHandler):
             self.send_error(404)
             return
         if self.control.read_text().strip() == "crash":
-            os.kill(os.getpid(), signal.SIGILL)  # the default action: the process dies, as on an illegal instruction
+            # raise() directs the signal at this thread, so the process dies before this reply can be written (os.kill
+            # lets the kernel pick another thread, and this one may answer first); default action: dies as on an
+            # illegal instruction.
+            signal.raise_signal(signal.SIGILL)
         self._json({"id": "x", "object": "chat.completion", "model": "local", "created": int(time.time()),
                     "choices": [{"index": 0, "finish_reason": "stop",
                                  "message": {"role": "assistant", "content": "OK"}}]})
