@@ -192,7 +192,7 @@ def _serve(args, settings: Settings) -> int:
 
 
 def _models(args, settings: Settings) -> int:
-    from services.llm.embedded import build_flags, free_loopback_port, is_up
+    from services.llm.embedded import free_loopback_port, is_up
     from services.llm.gguf import prepare_model
     from services.modelserver import embedded_server
 
@@ -202,11 +202,11 @@ def _models(args, settings: Settings) -> int:
     print(f"model assembled: {path}")
     if args.no_check:
         return 0
-    print(f"llama.cpp build: {build_flags()}", flush=True)
     if is_up(settings.embedded_url):  # a running server (perimeter serve) holds the port: prove on another one
         settings = settings.model_copy(update={"embedded_port": free_loopback_port()})
     with embedded_server(settings) as server:
-        print(f"model answers: first prompt in {server.first_token_s:.1f} s with {server.n_threads} threads")
+        print(f"model answers: first prompt in {server.first_token_s:.1f} s with {server.n_threads} threads, "
+              f"llama.cpp {server.variant.name} build ({server.variant.flags()})")
     return 0
 
 

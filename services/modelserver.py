@@ -141,7 +141,8 @@ def make_embedded_server(settings: Settings) -> Callable[[], EmbeddedLlamaServer
         return EmbeddedLlamaServer(
             path, host=settings.embedded_host, port=settings.embedded_port, n_ctx=settings.embedded_ctx,
             n_threads=settings.embedded_threads, log_path=log_path,
-            start_timeout_s=settings.embedded_start_timeout_s, prompt_cache_mb=settings.embedded_prompt_cache_mb)
+            start_timeout_s=settings.embedded_start_timeout_s, prompt_cache_mb=settings.embedded_prompt_cache_mb,
+            cpu_variant=settings.embedded_cpu_variant)
 
     return make
 
@@ -164,8 +165,8 @@ def supervised_embedded_server(settings: Settings) -> Iterator[ModelSupervisor]:
     print(f"Starting llama.cpp server for {settings.embedded_model} on {settings.embedded_url}…", flush=True)
     if supervisor.start():
         server = supervisor.server
-        print(f"Model answering ({server.n_threads} threads; first prompt answered in "
-              f"{server.first_token_s:.1f} s)", flush=True)
+        print(f"Model answering ({server.n_threads} threads, llama.cpp {server.variant.name} build; first prompt "
+              f"answered in {server.first_token_s:.1f} s)", flush=True)
     else:
         print(f"perimeter: the embedded model does not answer: {supervisor.error}\n"
               f"Serving sources only (degraded answers) and restarting it with backoff.", flush=True)

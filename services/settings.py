@@ -137,6 +137,8 @@ class Settings(BaseSettings):
     embedded_threads: int = Field(0, ge=0, description="llama.cpp threads; 0 = the machine's cores, less one for "
                                                      "the API on boxes with more than four (see README)")
     embedded_prompt_cache_mb: int = Field(0, ge=0, description="llama.cpp's RAM cache of earlier prompts' state; 0 off")
+    embedded_cpu_variant: str = Field("auto", description="llama.cpp build: auto (the fastest this CPU can run, "
+                                      "proved by a first prompt; see services/llm/cpu_variants.py), avx512 or baseline")
     embedded_restart_backoff_s: float = Field(1.0, gt=0, description="first wait before restarting a crashed "
                                                                       "embedded model server; doubles up to 60 s")
     embedded_start_timeout_s: float = 300.0

@@ -13,7 +13,7 @@ from pathlib import Path
 import llama_cpp
 import pytest
 
-from services.llm.embedded import build_flags
+from services.llm.cpu_variants import BASELINE, VARIANTS_DIR, candidates, cpu_flags
 from tests.conftest import REPO
 
 SCRIPT = REPO / "deploy" / "llamacpp" / "build-wheel.sh"
@@ -38,8 +38,21 @@ def test_no_avx512_or_amx_instruction_in_the_installed_ggml():
     assert re.search(r"%ymm\d", cpu) and "vfmadd" in cpu
 
 
+@pytest.mark.skipif(shutil.which("objdump") is None or not (VARIANTS_DIR / "avx512").is_dir(),
+                    reason="objdump missing, or no AVX-512 build installed")
+def test_the_avx512_build_uses_avx512_and_never_amx_and_is_chosen_only_where_the_cpu_lists_its_flags():
+    libs = sorted((VARIANTS_DIR / "avx512" / "llama_cpp" / "lib").glob("libggml-cpu.so"))
+    assert libs
+    code = disassembly(libs[0])
+    assert re.search(r"%zmm\d", code)  # it is the faster build it claims to be
+    assert not re.search(r"\b(tilezero|tileloadd|ldtilecfg|tdpb\w+)\b", code)
+    requires = set((VARIANTS_DIR / "avx512" / "REQUIRES").read_text().split())
+    chosen = [v.name for v in candidates()]
+    assert chosen[-1] == "baseline" and ("avx512" in chosen) == (requires <= cpu_flags())
+
+
 def test_the_build_flags_are_recorded_and_portable():
-    flags = build_flags()
+    flags = BASELINE.flags()
     assert "-DGGML_NATIVE=OFF" in flags and "-DGGML_AMX_TILE=OFF" in flags and "-DGGML_AVX512=OFF" in flags
 
 
@@ -57,4 +70,4 @@ def test_a_wheel_built_with_other_flags_lives_in_another_folder():
     assert wheelhouse(None) == default  # the key is stable: the cached build is found again
     recorded = Path(default) / "BUILD_FLAGS"
     if recorded.exists():  # this machine installed from it (make install): the same flags as the running build
-        assert recorded.read_text().strip() == build_flags()
+        assert recorded.read_text().strip() == BASELINE.flags()

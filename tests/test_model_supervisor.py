@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 
 from services.api.app import create_app
 from services.ask import AskPipeline
+from services.llm.cpu_variants import BASELINE, CpuVariant
 from services.llm.embedded import EmbeddedLlamaServer, EmbeddedServerError, exit_reason
 from services.modelserver import ModelSupervisor
 from tests.conftest import REPO, free_port, make_settings
@@ -27,7 +28,7 @@ STANDIN = REPO / "tests" / "crashing_model_server.py"
 
 def standin_server(tmp_path: Path, control: Path, port: int, *extra: str) -> EmbeddedLlamaServer:
     return EmbeddedLlamaServer(Path("unused.gguf"), port=port, log_path=tmp_path / "llama-server.log",
-                               start_timeout_s=20,
+                               start_timeout_s=20, variants=[BASELINE],
                                command=[sys.executable, str(STANDIN), str(port), str(control), *extra])
 
 
@@ -68,6 +69,29 @@ def test_a_server_that_dies_on_its_first_prompt_is_reported_by_name(tmp_path):
     control.write_text("ok")  # positive control: the same stand-in that answers is started and proved
     with standin_server(tmp_path, control, free_port()) as answering:
         assert answering.first_token_s is not None and answering.exited() is None
+
+
+def test_a_faster_build_that_dies_with_sigill_gives_way_to_the_baseline(tmp_path):
+    """The CPU advertised what the fast build uses, but the VM traps on it: the baseline answers instead."""
+    fast_control, baseline_control = tmp_path / "fast", tmp_path / "baseline"
+    fast_control.write_text("crash")
+    baseline_control.write_text("ok")
+    port = free_port()
+    fast = CpuVariant("fast-for-test", tmp_path)
+
+    def command(variant: CpuVariant) -> list[str]:
+        control = fast_control if variant is fast else baseline_control
+        return [sys.executable, str(STANDIN), str(port), str(control)]
+
+    with EmbeddedLlamaServer(Path("unused.gguf"), port=port, log_path=tmp_path / "log", start_timeout_s=20,
+                             variants=[fast, BASELINE], command=command) as server:
+        assert server.variant is BASELINE and server.exited() is None
+    # When the last build (the baseline) dies too, that is the error: nothing is left to fall back to.
+    fast_control.write_text("ok")
+    baseline_control.write_text("crash")
+    with pytest.raises(EmbeddedServerError, match="SIGILL"):
+        EmbeddedLlamaServer(Path("unused.gguf"), port=port, log_path=tmp_path / "log", start_timeout_s=20,
+                            variants=[BASELINE], command=command).start()
 
 
 def test_supervisor_restarts_a_crashed_server_and_the_health_routes_tell_the_states(tmp_path):

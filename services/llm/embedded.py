@@ -5,18 +5,30 @@ not suit the machine dies on the first prompt (SIGILL). So start() only returns 
 short prompt, and every way the process can end is put into words (exit_reason)."""
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 
+from services.llm.cpu_variants import BASELINE, CpuVariant, candidates, mark_faulted
+
+log = logging.getLogger(__name__)
+
 
 class EmbeddedServerError(RuntimeError):
-    pass
+    def __init__(self, message: str, returncode: int | None = None):
+        super().__init__(message)
+        self.returncode = returncode  # the process's, when it ended: -4 is SIGILL
+
+    @property
+    def illegal_instruction(self) -> bool:
+        return self.returncode == -signal.SIGILL
 
 
 # What a signal that ends a llama.cpp server usually means, and what to do about it.
@@ -66,17 +78,6 @@ def server_command(model_path: Path, host: str, port: int, n_ctx: int, n_threads
     return command
 
 
-def build_flags() -> str:
-    """The CMake flags the installed llama.cpp was compiled with (written by deploy/llamacpp/build-wheel.sh), or a
-    warning when it was built some other way (e.g. a plain `pip install`, which tunes for the build machine's CPU)."""
-    try:
-        import llama_cpp
-
-        return (Path(llama_cpp.__file__).parent / "PERIMETER_BUILD_FLAGS").read_text().strip()
-    except (ImportError, OSError):
-        return "unknown: not built by deploy/llamacpp/build-wheel.sh (may be tuned for another CPU)"
-
-
 def free_loopback_port() -> int:
     import socket
 
@@ -97,9 +98,12 @@ class EmbeddedLlamaServer:
 
     def __init__(self, model_path: Path, *, host: str = "127.0.0.1", port: int = 8081, n_ctx: int = 4096,
                  n_threads: int | None = None, log_path: Path | None = None, start_timeout_s: float = 300.0,
-                 prompt_cache_mb: int = 0, command: list[str] | None = None):
-        """`command` replaces the llama.cpp server command line (any OpenAI-compatible server that listens on
-        host:port, e.g. a stand-in that crashes on purpose in the tests)."""
+                 prompt_cache_mb: int = 0, cpu_variant: str = "auto",
+                 variants: list[CpuVariant] | None = None,
+                 command: list[str] | Callable[[CpuVariant], list[str]] | None = None):
+        """`cpu_variant`: auto (the fastest build this CPU can run, see cpu_variants.py) or a variant's name.
+        `variants` replaces that choice; `command` replaces the llama.cpp server command line, for every variant or
+        per variant (any OpenAI-compatible server on host:port, e.g. a stand-in that crashes on purpose in tests)."""
         if host not in ("127.0.0.1", "localhost", "::1"):
             raise EmbeddedServerError("the embedded model server only listens on loopback")
         self.model_path = model_path
@@ -108,9 +112,20 @@ class EmbeddedLlamaServer:
         self.n_threads = n_threads if n_threads else default_threads()
         self.log_path = log_path
         self.start_timeout_s = start_timeout_s
-        self.command = command or server_command(model_path, host, port, n_ctx, self.n_threads, prompt_cache_mb)
+        self.prompt_cache_mb = prompt_cache_mb
+        self.variants = variants if variants is not None else candidates(cpu_variant)
+        self._command = command
+        self.variant: CpuVariant | None = None  # the build that answered
         self._proc: subprocess.Popen | None = None
         self.first_token_s: float | None = None  # the start-up probe's answer time
+
+    def command(self, variant: CpuVariant) -> list[str]:
+        if callable(self._command):
+            return self._command(variant)
+        if self._command is not None:
+            return self._command
+        return server_command(self.model_path, self.host, self.port, self.n_ctx, self.n_threads,
+                              self.prompt_cache_mb)
 
     @property
     def url(self) -> str:
@@ -128,18 +143,34 @@ class EmbeddedLlamaServer:
 
     def _ended(self, returncode: int) -> str:
         where = f"; its log: {self.log_path}" if self.log_path else ""
-        return f"llama.cpp server {exit_reason(returncode)}{where}"
+        variant = f" ({self.variant.name} build)" if self.variant and self.variant is not BASELINE else ""
+        return f"llama.cpp server{variant} {exit_reason(returncode)}{where}"
 
     def start(self) -> "EmbeddedLlamaServer":
-        """Start the server and return once it has answered a short prompt; EmbeddedServerError says why not."""
+        """Start the server with the fastest build this CPU may run and return once it has answered a short prompt;
+        a build that dies with SIGILL gives way to the next (the baseline last). EmbeddedServerError says why not."""
         if is_up(self.url):
             raise EmbeddedServerError(f"port {self.port} already has a server; set PERIMETER_EMBEDDED_PORT")
+        for i, variant in enumerate(self.variants):
+            try:
+                return self._start(variant)
+            except EmbeddedServerError as exc:
+                if not exc.illegal_instruction or i == len(self.variants) - 1:
+                    raise
+                mark_faulted(variant)
+                log.warning("%s; falling back to the %s build", exc, self.variants[i + 1].name)
+        raise EmbeddedServerError("no llama.cpp build to start")
+
+    def _start(self, variant: CpuVariant) -> "EmbeddedLlamaServer":
+        self.variant = variant
         if self.log_path:
             self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
         env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+        if variant.path is not None:  # its llama_cpp package shadows the environment's
+            env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(variant.path), env.get("PYTHONPATH")]))
         try:
-            self._proc = subprocess.Popen(self.command, stdout=log, stderr=subprocess.STDOUT, env=env,
+            self._proc = subprocess.Popen(self.command(variant), stdout=log, stderr=subprocess.STDOUT, env=env,
                                           start_new_session=True, preexec_fn=_die_with_parent)
         finally:
             if log is not subprocess.DEVNULL:
@@ -156,7 +187,7 @@ class EmbeddedLlamaServer:
     def _wait_listening(self, deadline: float) -> None:
         while time.monotonic() < deadline:
             if (ended := self.exited()) is not None:
-                raise EmbeddedServerError(ended)
+                raise EmbeddedServerError(ended, self._proc.returncode if self._proc else None)
             if is_up(self.url):
                 return
             time.sleep(0.5)
@@ -173,7 +204,8 @@ class EmbeddedLlamaServer:
                                timeout=max(5.0, deadline - time.monotonic()))
         except httpx.HTTPError as exc:
             ended = self._wait_exit(5.0)  # the connection breaks a moment before the process is reaped
-            raise EmbeddedServerError(ended or f"llama.cpp server did not answer its first prompt ({exc!r})") from exc
+            raise EmbeddedServerError(ended or f"llama.cpp server did not answer its first prompt ({exc!r})",
+                                      self._proc.returncode if self._proc else None) from exc
         if reply.status_code != 200:
             raise EmbeddedServerError(self.exited() or f"llama.cpp server answered its first prompt with HTTP "
                                                         f"{reply.status_code}: {reply.text[:200]}")
