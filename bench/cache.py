@@ -50,7 +50,7 @@ class CachedEmbedder(Embedder):
     def has(self, text: str) -> bool:
         return text_key(text) in self._index
 
-    def merge(self, other: "CachedEmbedder") -> None:
+    def merge(self, other: CachedEmbedder) -> None:
         """Take over the rows of another cache of the same model (a shard written by another process), then drop it."""
         keys = [k for k in other._index if k not in self._index]
         if keys:
@@ -70,7 +70,7 @@ class CachedEmbedder(Embedder):
 
     def _lookup(self, texts: list[str], embed) -> np.ndarray:
         keys = [text_key(t) for t in texts]
-        todo = sorted({k: t for k, t in zip(keys, texts) if k not in self._index}.items())
+        todo = sorted({k: t for k, t in zip(keys, texts, strict=True) if k not in self._index}.items())
         for start in range(0, len(todo), self.batch):
             part = todo[start:start + self.batch]
             vectors = np.asarray(embed([t for _, t in part]), dtype=np.float32)

@@ -45,7 +45,7 @@ def load(name: str, split: str = "test", root: Path = SHARED_DATA) -> DataSet:
 
 def to_document(doc: dict) -> Document:
     """A corpus record as ingestion's Document (one section; the source is the corpus id)."""
-    sha = hashlib.sha256(f"{doc['title']}\n{doc['text']}".encode("utf-8")).hexdigest()
+    sha = hashlib.sha256(f"{doc['title']}\n{doc['text']}".encode()).hexdigest()
     return Document(source=doc["id"], title=doc["title"], sha256=sha, sections=[Section(text=doc["text"])])
 
 

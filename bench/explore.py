@@ -19,12 +19,13 @@ import bm25s
 import numpy as np
 
 import ingestion  # noqa: F401  (offline environment first)
+from bench.cache import CachedEmbedder
 from bench.data import SHARED_DATA, load, ndcg_at, recall_at, unique_docs
 from bench.retrieval import Index
 from ingestion.chunk import embedding_text
 from ingestion.embedder import E5_SMALL, MINILM
 from ingestion.index import get_all
-from ingestion.keyword_index import B, K1
+from ingestion.keyword_index import K1, B
 from ingestion.tokenize import tokenize
 from retrieval.fuse import fuse_rankings, fuse_scores
 
@@ -48,19 +49,20 @@ def fuse(ids: list[str], lists: list[np.ndarray], weights: list[float], k: int =
     tops = [top(s, k) for s in lists]
     if how in ("minmax", "rrf") and not both_sided:
         if how == "minmax":
-            fused = fuse_scores([[(ids[r], float(s[r])) for r in best] for s, best in zip(lists, tops)], weights)
+            fused = fuse_scores([[(ids[r], float(s[r])) for r in best] for s, best in zip(lists, tops, strict=True)],
+                                weights)
         else:
             fused = fuse_rankings([[ids[r] for r in best] for best in tops], weights=weights)
         row = {ids[r]: r for best in tops for r in best.tolist()}
         return np.asarray([row[chunk] for chunk, _ in fused])
     rows = np.unique(np.concatenate(tops))
     total = np.zeros(len(rows))
-    for scores, best, weight in zip(lists, tops, weights):
+    for scores, best, weight in zip(lists, tops, weights, strict=True):
         if both_sided:
             low, high = scores[best].min(), scores[best].max()
             total += weight * (scores[rows] - low) / (high - low)
             continue
-        value = dict(zip(best.tolist(), zscored(scores, best).tolist()))
+        value = dict(zip(best.tolist(), zscored(scores, best).tolist(), strict=True))
         total += weight * np.asarray([value.get(r, 0.0) for r in rows.tolist()])
     return rows[np.argsort(-total, kind="stable")]
 
@@ -72,7 +74,9 @@ class Scores:
         self.train = load("scifact", "train")
         self.qids = sorted(self.train.queries)
         texts = [self.train.queries[q] for q in self.qids]
-        self.vectors, self.queries, self.embedders = {}, {}, {}
+        self.vectors: dict[str, np.ndarray] = {}
+        self.queries: dict[str, np.ndarray] = {}
+        self.embedders: dict[str, CachedEmbedder] = {}
         for model in (E5_SMALL, MINILM):
             index = Index(self.train, model, scratch)
             snapshot = index.retriever.snapshots.current()
@@ -81,11 +85,13 @@ class Scores:
                 self.docs = np.asarray([index.doc_of[i] for i in self.ids])
                 records = get_all(index.retriever.collection, include=["documents", "metadatas"])
                 by_id = {i: (m.get("title", ""), d)
-                         for i, d, m in zip(records["ids"], records["documents"], records["metadatas"])}
+                         for i, d, m in zip(records["ids"], records["documents"], records["metadatas"], strict=True)}
                 self.texts = [embedding_text(*by_id[i]) for i in self.ids]
                 # The title counted twice: a crude BM25F field weight for the title.
                 self.title_twice = [embedding_text(by_id[i][0], embedding_text(*by_id[i])) for i in self.ids]
             position = {i: n for n, i in enumerate(snapshot.ids)}  # same chunk ids, maybe another order
+            if snapshot.vectors is None:
+                raise RuntimeError(f"the {model} index published no vectors")
             self.vectors[model] = snapshot.vectors[[position[i] for i in self.ids]]
             self.queries[model] = np.asarray(index.embedder.embed_queries(texts), dtype=np.float32)
             self.embedders[model] = index.embedder

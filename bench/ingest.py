@@ -10,6 +10,7 @@ corpus through the worker. Ends with `RESULT ingest_vs_raw=â€¦ reindex_speedup=â
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import shutil
 import tempfile
@@ -35,7 +36,7 @@ def write_corpus(folder: Path, n: int) -> str:
     scifact = SHARED_DATA / "scifact" / "corpus.jsonl"
     if scifact.exists():
         with scifact.open(encoding="utf-8") as f:
-            for i, line in zip(range(n), f):
+            for line in itertools.islice(f, n):
                 doc = json.loads(line)
                 (folder / f"{doc['id']}.md").write_text(
                     f"# {doc.get('title') or 'Untitled'}\n\n{doc['text']}\n", encoding="utf-8")
@@ -110,6 +111,7 @@ def main() -> None:
     worker = Worker(env, tmp / "worker.log", "bench").start()
     while b"perimeter worker warm" not in (tmp / "worker.log").read_bytes():  # model loaded before the clock starts
         time.sleep(0.2)
+    assert worker.proc is not None  # started
     sampler = RssSampler(worker.proc.pid)
     sampler.start()
     try:

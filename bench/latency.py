@@ -77,15 +77,16 @@ def build(model: str, chunks: int) -> Path:
     for start in range(0, chunks, step):
         rows = range(start, min(start + step, chunks))
         base = [i % len(base_texts) for i in rows]
-        texts = [_rotate(base_texts[b], i // len(base_texts)) for i, b in zip(rows, base)]
+        texts = [_rotate(base_texts[b], i // len(base_texts)) for i, b in zip(rows, base, strict=True)]
         vectors = base_vectors[base] + rng.normal(0, 0.02, (len(base), base_vectors.shape[1])).astype(np.float32)
         vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-        sources = [f"synthetic/{i // len(base_texts)}/{b}" for i, b in zip(rows, base)]
+        sources = [f"synthetic/{i // len(base_texts)}/{b}" for i, b in zip(rows, base, strict=True)]
         collection.add(
-            ids=[chunk_id(s, 0, t) for s, t in zip(sources, texts)],
+            ids=[chunk_id(s, 0, t) for s, t in zip(sources, texts, strict=True)],
             embeddings=vectors,
             documents=texts,
-            metadatas=[{"source": s, "doc_id": doc_id(s), "title": "", "position": 0, "groups": _groups(rng)}
+            metadatas=[{"source": s, "doc_id": doc_id(s), "title": "", "position": 0,
+                        "groups": list(_groups(rng))}  # list(): typed as Chroma's metadata list
                        for s in sources],
         )
     build_keyword_index(collection, target)

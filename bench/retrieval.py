@@ -49,7 +49,7 @@ class Index:
         indexer.publish()
         self.retriever = build_retriever(self.settings, embedder=self.embedder)
         records = get_all(self.retriever.collection, include=["metadatas"])
-        self.doc_of = {i: m["source"] for i, m in zip(records["ids"], records["metadatas"])}
+        self.doc_of = {i: m["source"] for i, m in zip(records["ids"], records["metadatas"], strict=True)}
 
     def retriever_with(self, **overrides):
         """A Retriever over the same index with other retrieval settings (fusion, weights, candidates…)."""
@@ -176,7 +176,7 @@ def print_table(table: dict[str, dict[str, float]], lat: dict | None, default: S
           "BM25 + cross-encoder 0.688")
     if lat is not None:
         print_latency(lat, default)
-    if not complete:
+    if not complete or lat is None:  # a complete run has measured the latency too
         print(f"partial run ({seconds / 60:.1f} min): no RESULT line")
         return
     print(f"{'quick run (subsampled), ' if quick else ''}{seconds / 60:.1f} min")

@@ -9,11 +9,13 @@ from __future__ import annotations
 import argparse
 import itertools
 import tempfile
+from functools import partial
 from pathlib import Path
 
 import ingestion  # noqa: F401
 from bench.data import load
 from bench.retrieval import Index, evaluate
+from retrieval.search import Retriever
 from services.settings import Settings
 
 GRID = {
@@ -22,6 +24,10 @@ GRID = {
     "candidates": [100],
     "doc_weight": [0.0, 0.15, 0.3, 0.5, 0.7],
 }
+
+
+def _ranked(index: Index, retriever: Retriever, query: str) -> list[str]:
+    return index.docs(retriever.fused(query, ["all"]))
 
 
 def main() -> None:
@@ -41,7 +47,7 @@ def main() -> None:
             setting = f"{fusion:6s} dense_weight={weight:.2f} candidates={candidates:3d} doc_weight={doc_weight:.2f}"
             retriever = index.retriever_with(fusion=fusion, dense_weight=weight, keyword_weight=1 - weight,
                                              candidates=candidates, doc_weight=doc_weight)
-            scores = evaluate(lambda q: index.docs(retriever.fused(q, ["all"])), train, sorted(train.queries))
+            scores = evaluate(partial(_ranked, index, retriever), train, sorted(train.queries))
             rows.append((scores["ndcg10"], scores["r100"], setting))
             print(f"{setting}  nDCG@10 {scores['ndcg10']:.4f}  R@100 {scores['r100']:.4f}", flush=True)
     print("best first:")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from typing import Any
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
@@ -44,7 +45,8 @@ def doc_id(source: str) -> str:
     return hashlib.sha256(source.encode("utf-8")).hexdigest()[:16]
 
 
-def chunk_document(doc: Document, splitter: RecursiveCharacterTextSplitter, base_metadata: dict) -> list[Chunk]:
+def chunk_document(doc: Document, splitter: RecursiveCharacterTextSplitter,
+                   base_metadata: dict[str, Any]) -> list[Chunk]:
     chunks: list[Chunk] = []
     for section in doc.sections:
         for piece in splitter.split_text(section.text):

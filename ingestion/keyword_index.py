@@ -12,7 +12,9 @@ import time
 from pathlib import Path
 
 import bm25s
+import chromadb
 import numpy as np
+from chromadb.base_types import LiteralValue, LogicalOperator, WhereOperator
 
 from ingestion.chunk import embedding_text
 from ingestion.index import get_all
@@ -21,16 +23,18 @@ from prompts.language import detect_language
 
 K1, B = 0.9, 0.4
 VECTORS_FILE = "vectors.npy"
+# Typed as Chroma's operator expression (mypy cannot infer the "$ne" key's literal type inside a nested filter).
+_NOT_TRUE: dict[WhereOperator | LogicalOperator, LiteralValue] = {"$ne": True}
 
 
 def keyword_dir(data_dir: Path, collection: str) -> Path:
     return data_dir / "keyword" / collection
 
 
-def build_keyword_index(collection, data_dir: Path) -> int:
+def build_keyword_index(collection: chromadb.Collection, data_dir: Path) -> int:
     """Rebuild the BM25 index of `collection`; returns the number of chunks indexed."""
     # Retired chunks (old versions awaiting purge) are left out: this snapshot is the switch to the new versions.
-    records = get_all(collection, include=["documents", "metadatas", "embeddings"], where={"retired": {"$ne": True}})
+    records = get_all(collection, include=["documents", "metadatas", "embeddings"], where={"retired": _NOT_TRUE})
     root = keyword_dir(data_dir, collection.name)
     root.mkdir(parents=True, exist_ok=True)
     version = f"{time.time_ns()}"
@@ -39,10 +43,11 @@ def build_keyword_index(collection, data_dir: Path) -> int:
     entries = [
         {"id": i, "doc": (m or {}).get("doc_id", i), "groups": list((m or {}).get("groups") or []),
          "lang": detect_language(d or "")}
-        for i, d, m in zip(records["ids"], records["documents"], records["metadatas"])
+        for i, d, m in zip(records["ids"], records["documents"], records["metadatas"], strict=True)
     ]
     if entries:
-        texts = [embedding_text((m or {}).get("title", ""), d) for d, m in zip(records["documents"], records["metadatas"])]
+        texts = [embedding_text((m or {}).get("title", ""), d)
+                 for d, m in zip(records["documents"], records["metadatas"], strict=True)]
         retriever = bm25s.BM25(k1=K1, b=B)
         retriever.index([tokenize(t) or ["\x00"] for t in texts], show_progress=False)
         retriever.save(str(target), show_progress=False)

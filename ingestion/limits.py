@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import signal
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
+from types import FrameType
 
 from ingestion.partition import PartitionError
 
@@ -13,13 +15,13 @@ class FileTimeout(PartitionError):
 
 
 @contextmanager
-def time_limit(seconds: float | None):
+def time_limit(seconds: float | None) -> Iterator[None]:
     """Raise FileTimeout in this block after `seconds` (main thread only, where signals arrive; elsewhere no limit)."""
     if not seconds or threading.current_thread() is not threading.main_thread():
         yield
         return
 
-    def expire(signum, frame):
+    def expire(signum: int, frame: FrameType | None) -> None:
         raise FileTimeout(f"took longer than the {seconds:g} s limit per file")
 
     previous = signal.signal(signal.SIGALRM, expire)

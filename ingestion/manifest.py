@@ -6,10 +6,15 @@ manifest record, then deleting the old chunks leaves no moment where both versio
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
+
+import chromadb
+from chromadb.api.types import Where
 
 from ingestion.chunk import doc_id
-from ingestion.index import get_all
+from ingestion.index import as_embeddings, get_all, included
 
 _DUMMY_VECTOR = [0.0]  # Chroma stores a vector with every record; the manifest is looked up by id only
 
@@ -26,7 +31,7 @@ class FileRecord:
     def doc_id(self) -> str:
         return doc_id(self.source)
 
-    def to_metadata(self) -> dict:
+    def to_metadata(self) -> dict[str, Any]:
         return {
             "source": self.source,
             "file_sha256": self.file_sha256,
@@ -41,7 +46,7 @@ def manifest_name(collection: str) -> str:
 
 
 class FileManifest:
-    def __init__(self, client, collection: str):
+    def __init__(self, client: chromadb.ClientAPI, collection: str):
         self._collection = client.get_or_create_collection(
             manifest_name(collection), metadata={"perimeter": "file manifest"}, embedding_function=None
         )
@@ -53,7 +58,7 @@ class FileManifest:
         if records:
             self._collection.upsert(
                 ids=[r.doc_id for r in records],
-                embeddings=[_DUMMY_VECTOR] * len(records),
+                embeddings=as_embeddings([_DUMMY_VECTOR] * len(records)),
                 metadatas=[r.to_metadata() for r in records],
                 documents=["\n".join(r.chunk_ids) for r in records],
             )
@@ -66,19 +71,20 @@ class FileManifest:
         if not doc_ids:
             return {}
         found = self._collection.get(ids=sorted(set(doc_ids)), include=["metadatas", "documents"])
-        return {i: _record(m, d) for i, m, d in zip(found["ids"], found["metadatas"], found["documents"])}
+        metadatas, documents = included(found["metadatas"]), included(found["documents"])
+        return {i: _record(m, d) for i, m, d in zip(found["ids"], metadatas, documents, strict=True)}
 
     def by_source(self, source: str) -> FileRecord | None:
         return self.get([doc_id(source)]).get(doc_id(source))
 
     def all(self, source_name: str | None = None) -> dict[str, FileRecord]:
         """Every record (of one configured source, if named), keyed by the file's source path."""
-        where = {"source_name": source_name} if source_name is not None else None
+        where: Where | None = {"source_name": source_name} if source_name is not None else None
         found = get_all(self._collection, include=["metadatas", "documents"], where=where)
-        return {m["source"]: _record(m, d) for m, d in zip(found["metadatas"], found["documents"])}
+        return {m["source"]: _record(m, d) for m, d in zip(found["metadatas"], found["documents"], strict=True)}
 
 
-def _record(meta: dict, chunk_ids: str | None) -> FileRecord:
+def _record(meta: Mapping[str, Any], chunk_ids: str | None) -> FileRecord:
     return FileRecord(
         source=meta["source"],
         file_sha256=meta["file_sha256"],

@@ -9,11 +9,16 @@ import io
 import os
 import re
 import zipfile
+from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ingestion.documents import Document, Section
 from prompts.language import detect_language
+
+if TYPE_CHECKING:  # unstructured takes seconds to import: only the parsing functions import it, when first used
+    from unstructured.documents.elements import Element
 
 TEXT_SUFFIXES = {".md", ".markdown", ".txt", ".text", ".html", ".htm"}
 OFFICE_SUFFIXES = {".docx", ".pptx"}
@@ -62,7 +67,8 @@ def _check_archive(data: bytes, suffix: str, max_bytes: int) -> None:
     limit = max_bytes * ARCHIVE_EXPANSION_LIMIT
     if inflated > limit:
         raise PartitionError(
-            f"{suffix[1:]} archive expands to {inflated / 1e6:.0f} MB (limit {limit / 1e6:.0f} MB): refused as a zip bomb"
+            f"{suffix[1:]} archive expands to {inflated / 1e6:.0f} MB (limit {limit / 1e6:.0f} MB): "
+            "refused as a zip bomb"
         )
 
 
@@ -75,14 +81,14 @@ def _languages_for(text: str) -> list[str]:
     return ["zho", "eng"] if detect_language(text[:4000]) == "zh" else ["eng"]
 
 
-def _sections_from_elements(elements) -> tuple[str | None, list[Section]]:
+def _sections_from_elements(elements: Iterable[Element]) -> tuple[str | None, list[Section]]:
     title: str | None = None
     sections: list[Section] = []
     heading: str | None = None
     body: list[str] = []
     page: int | None = None
 
-    def flush():
+    def flush() -> None:
         if body:
             text = "\n".join(([heading] if heading else []) + body)
             sections.append(Section(text=text, heading=heading, page=page))
@@ -127,7 +133,8 @@ def _html_text_types_without_nlp() -> None:
     if not hasattr(parser, "is_possible_narrative_text"):
         raise RuntimeError("unstructured.partition.html.parser.is_possible_narrative_text is gone: update "
                            "ingestion.partition._html_text_types_without_nlp for this unstructured version")
-    parser.is_possible_narrative_text = _words_not_symbols
+    # The parser calls the hook with the text alone; the original's tuning keywords have defaults nobody passes.
+    parser.is_possible_narrative_text = _words_not_symbols  # type: ignore[assignment]
 
 
 def _partition_with_unstructured(path: Path, data: bytes) -> tuple[str | None, list[Section]]:
@@ -175,7 +182,7 @@ def _partition_pdf(path: Path) -> tuple[str | None, list[Section]]:
         reader = PdfReader(str(path))
         if reader.is_encrypted and not reader.decrypt(""):
             raise PartitionError("encrypted PDF (password required)")
-        title = (reader.metadata or {}).get("/Title") if reader.metadata else None
+        title = reader.metadata.get("/Title") if reader.metadata else None
         sections = []
         for number, page in enumerate(reader.pages, start=1):
             text = _join_wrapped_cjk(re.sub(r"[ \t]+\n", "\n", page.extract_text() or "")).strip()

@@ -8,25 +8,32 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
+from typing import TypeVar
+
+import chromadb
+from chromadb.api.types import Metadata
 
 from ingestion.chunk import chunk_document, chunk_id, doc_id, embedding_text, make_splitter
 from ingestion.documents import Chunk, Document, FileResult, IngestReport
 from ingestion.embedder import Embedder
-from ingestion.index import TRANSIENT_ERRORS, open_collection
+from ingestion.index import TRANSIENT_ERRORS, as_embeddings, included, open_collection
 from ingestion.keyword_index import build_keyword_index
 from ingestion.limits import time_limit
 from ingestion.manifest import FileManifest, FileRecord
 from ingestion.partition import SUPPORTED_SUFFIXES, PartitionError, partition_file
 from ingestion.sources import SourceItem, source_uri
-from ingestion.sync import ADD, DELETE, MOVE, REGROUP, REPLACE, SKIP, Operation, SyncPlan, plan_sync
+from ingestion.sync import DELETE, MOVE, REGROUP, SKIP, Operation, SyncPlan, plan_sync
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def discover_files(paths: Iterable[Path]) -> Iterator[Path]:
-    """Files under the given paths, sorted, hidden files and unsupported types skipped; symlink loops are not followed."""
+    """Files under the given paths, sorted, hidden files and unsupported types skipped; symlink loops are not
+    followed."""
     for path in paths:
         if path.is_dir():
             for root, dirs, files in os.walk(path, followlinks=False):
@@ -38,7 +45,7 @@ def discover_files(paths: Iterable[Path]) -> Iterator[Path]:
             yield path
 
 
-def _isolated(uri: str, step):
+def _isolated(uri: str, step: Callable[[], T]) -> T | FileResult:
     """Run one file's step; its failure becomes that file's result. Transient index errors propagate (to be retried)."""
     try:
         return step()
@@ -62,12 +69,16 @@ class _Pending:
     new: list[Chunk]
 
 
+# A group of pending files (with their places in the batch) and the vectors of their new chunks, being computed.
+_Flight = tuple[list[tuple[int, _Pending]], Future[list[list[float]]]]
+
+
 class Indexer:
     """Writes one collection: chunks (with their embeddings) and the file manifest that makes them answerable."""
 
-    def __init__(self, client, collection_name: str, embedder: Embedder, *, data_dir: Path, chunk_tokens: int,
-                 overlap_tokens: int, max_bytes: int, source_name: str = "", file_time_limit_s: float | None = None,
-                 embed_group: int = 64):
+    def __init__(self, client: chromadb.ClientAPI, collection_name: str, embedder: Embedder, *, data_dir: Path,
+                 chunk_tokens: int, overlap_tokens: int, max_bytes: int, source_name: str = "",
+                 file_time_limit_s: float | None = None, embed_group: int = 64):
         self.client = client
         self.data_dir = data_dir
         self.collection = open_collection(client, collection_name, embedder.model_id, embedder.dimension)
@@ -91,24 +102,24 @@ class Indexer:
         time limit needs the main thread's signals). Each file still fails alone; `on_result` hears of each file."""
         results: dict[int, FileResult] = {}
         group: list[tuple[int, _Pending]] = []
-        in_flight: tuple[list[tuple[int, _Pending]], Future] | None = None
+        in_flight: _Flight | None = None
 
         def done(n: int, result: FileResult) -> None:
             results[n] = result
             if on_result:
                 on_result(result)
 
-        def finish(flight: tuple[list[tuple[int, _Pending]], Future]) -> None:
+        def finish(flight: _Flight) -> None:
             members, future = flight
             vectors = _isolated("batch", future.result)
             if isinstance(vectors, FileResult):  # the model failed on the group: each of its files fails with it
                 for n, p in members:
                     done(n, FileResult(p.doc.source, "failed", reason=f"embedding failed: {vectors.reason}"))
                 return
-            for (n, _), result in zip(members, self._commit([p for _, p in members], vectors)):
+            for (n, _), result in zip(members, self._commit([p for _, p in members], vectors), strict=True):
                 done(n, result)
 
-        def launch(members: list[tuple[int, _Pending]], flight) -> tuple[list[tuple[int, _Pending]], Future]:
+        def launch(members: list[tuple[int, _Pending]], flight: _Flight | None) -> _Flight:
             texts = [embedding_text(p.doc.title, c.text) for _, p in members for c in p.new]
             future = encoder.submit(self.embedder.embed_documents, texts)  # queued behind the group in flight
             if flight:
@@ -118,7 +129,7 @@ class Indexer:
         records = self.manifest.get([doc_id(op.uri) for op in ops])
         with ThreadPoolExecutor(1, thread_name_prefix="embed") as encoder:
             for position, op in enumerate(ops):
-                outcome = _isolated(op.uri, lambda: self._start(op, records.get(doc_id(op.uri))))
+                outcome = _isolated(op.uri, partial(self._start, op, records.get(doc_id(op.uri))))
                 if isinstance(outcome, FileResult):
                     done(position, outcome)
                     continue
@@ -131,7 +142,7 @@ class Indexer:
                 finish(in_flight)
         return [results[n] for n in range(len(ops))]
 
-    def _start(self, op: Operation, record: FileRecord | None) -> "FileResult | _Pending":
+    def _start(self, op: Operation, record: FileRecord | None) -> FileResult | _Pending:
         if op.kind == DELETE:
             return self._delete(op.uri)
         if op.kind == SKIP and record:
@@ -139,9 +150,11 @@ class Indexer:
         if op.kind == REGROUP and record:
             return self._regroup(record, list(op.groups))
         if op.kind == MOVE and record is None and op.moved_from:
-            moved = self._move(op)
+            moved = self._move(op, op.moved_from)
             if moved:
                 return moved
+        if op.path is None:  # only a DELETE comes without a local file
+            raise PartitionError(f"no local file to read for {op.uri}")
         with time_limit(self.file_time_limit_s):
             doc = partition_file(Path(op.path), max_bytes=self.max_bytes, source=op.uri)
             return self._prepare(doc, list(op.groups), record)
@@ -154,21 +167,22 @@ class Indexer:
         vectors = self.embedder.embed_documents([embedding_text(doc.title, c.text) for c in prepared.new])
         return self._commit([prepared], vectors)[0]
 
-    def _prepare(self, doc: Document, groups: list[str], record: FileRecord | None) -> "FileResult | _Pending":
+    def _prepare(self, doc: Document, groups: list[str], record: FileRecord | None) -> FileResult | _Pending:
         if record and record.file_sha256 == doc.sha256 and sorted(record.groups) == sorted(groups):
             return FileResult(doc.source, "unchanged", chunks_unchanged=len(record.chunk_ids))
-        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        now = datetime.now(UTC).isoformat(timespec="seconds")
         base = {"groups": groups, "ingested_at": now, "source_name": self.source_name}
         chunks = chunk_document(doc, self.splitter, base)
         old_ids = set(record.chunk_ids) if record else set()
         return _Pending(doc, groups, record, chunks, [c for c in chunks if c.id not in old_ids])
 
-    def _commit(self, pending: list["_Pending"], vectors: list[list[float]]) -> list[FileResult]:
+    def _commit(self, pending: list[_Pending], vectors: list[list[float]]) -> list[FileResult]:
         """Write a batch with a handful of calls: all new chunks, then all manifest records, then the old chunks
         retired and the kept ones re-labelled. Searches switch to the new versions when the snapshot is published."""
         new = [c for p in pending for c in p.new]
         if new:
-            self.collection.upsert(ids=[c.id for c in new], embeddings=vectors, documents=[c.text for c in new],
+            self.collection.upsert(ids=[c.id for c in new], embeddings=as_embeddings(vectors),
+                                   documents=[c.text for c in new],
                                    metadatas=[c.metadata for c in new])
         self.manifest.put_many([FileRecord(p.doc.source, p.doc.sha256, p.groups, self.source_name,
                                            [c.id for c in p.chunks]) for p in pending])
@@ -191,28 +205,35 @@ class Indexer:
         self.manifest.put(FileRecord(record.source, record.file_sha256, groups, self.source_name, record.chunk_ids))
         if record.chunk_ids:
             metas = self.collection.get(ids=record.chunk_ids, include=["metadatas"])
-            self.collection.update(ids=metas["ids"], metadatas=[{**m, "groups": groups} for m in metas["metadatas"]])
+            self.collection.update(ids=metas["ids"],
+                                   metadatas=[{**m, "groups": list(groups)} for m in included(metas["metadatas"])])
         return FileResult(record.source, "updated", chunks_updated=len(record.chunk_ids))
 
-    def _move(self, op: Operation) -> FileResult | None:
+    def _move(self, op: Operation, moved_from: str) -> FileResult | None:
         """Same content at a new place: re-use the stored chunks and vectors under the new uri, no re-embedding."""
-        old = self.manifest.by_source(op.moved_from)
+        old = self.manifest.by_source(moved_from)
         if old is None or old.file_sha256 != op.sha256 or not old.chunk_ids:
             return None
         got = self.collection.get(ids=old.chunk_ids, include=["embeddings", "documents", "metadatas"])
+        stored_texts, stored_vectors, stored_metas = got["documents"], got["embeddings"], got["metadatas"]
+        if stored_texts is None or stored_vectors is None or stored_metas is None:  # never: each was asked for
+            return None
         if len(got["ids"]) != len(old.chunk_ids):
             return None
         order = {cid: n for n, cid in enumerate(got["ids"])}
-        ids, vectors, texts, metas = [], [], [], []
+        ids: list[str] = []
+        vectors: list[list[float]] = []
+        texts: list[str] = []
+        metas: list[Metadata] = []
         for position, old_id in enumerate(old.chunk_ids):
             n = order[old_id]
-            text = got["documents"][n]
+            text = stored_texts[n]
             ids.append(chunk_id(op.uri, position, text))
-            vectors.append(list(got["embeddings"][n]))
+            vectors.append(list(stored_vectors[n]))
             texts.append(text)
-            metas.append({**got["metadatas"][n], "source": op.uri, "groups": list(op.groups),
+            metas.append({**stored_metas[n], "source": op.uri, "groups": list(op.groups),
                           "source_name": self.source_name, "doc_id": doc_id(op.uri)})
-        self.collection.upsert(ids=ids, embeddings=vectors, documents=texts, metadatas=metas)
+        self.collection.upsert(ids=ids, embeddings=as_embeddings(vectors), documents=texts, metadatas=metas)
         self.manifest.put(FileRecord(op.uri, old.file_sha256, list(op.groups), self.source_name, ids))
         self.manifest.remove(old.source)
         self._retire(old.chunk_ids)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ingestion.manifest import FileRecord
 from ingestion.sources import SourceItem
@@ -24,11 +25,11 @@ class Operation:
     sha256: str | None = None
     moved_from: str | None = None  # MOVE: the old uri whose chunks are re-used
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()}
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Operation":
+    def from_dict(cls, data: dict[str, Any]) -> Operation:
         return cls(**{**data, "groups": tuple(data.get("groups") or ())})
 
 

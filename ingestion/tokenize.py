@@ -19,11 +19,13 @@ _EN_STOP = frozenset(
     "a an and are as at be but by for from has have how i in is it its of on or that the this to was what when where "
     "which who why will with do does did can my our we you your me".split()
 )
-_ZH_STOP = frozenset("的 了 是 在 和 与 或 及 等 吗 呢 吧 啊 什么 怎么 如何 哪些 多少 我 我们 你 您 公司 请问 ？ 。 ，".split())
+_ZH_STOP = frozenset(
+    "的 了 是 在 和 与 或 及 等 吗 呢 吧 啊 什么 怎么 如何 哪些 多少 我 我们 你 您 公司 请问 ？ 。 ，".split()
+)
 
 
 @lru_cache(maxsize=1)
-def _stemmer():
+def _stemmer() -> Stemmer.Stemmer:
     return Stemmer.Stemmer("english")
 
 

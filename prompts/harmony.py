@@ -18,6 +18,7 @@ from collections.abc import Iterable, Iterator
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 VOCAB = "o200k_base.tiktoken"
 VOCAB_SHA256 = "446a9538cb6c348e3516120d7c08b09f57c36495e2acfffe59a5bf8b0cfb1a2d"  # what openai-harmony checks
@@ -61,6 +62,7 @@ ensure_offline_vocab()
 from openai_harmony import (  # noqa: E402  (needs TIKTOKEN_ENCODINGS_BASE first)
     Conversation,
     DeveloperContent,
+    HarmonyEncoding,
     HarmonyEncodingName,
     HarmonyError,
     Message,
@@ -81,11 +83,11 @@ class HarmonyParseError(ValueError):
 
 
 @cache
-def encoding():
+def encoding() -> HarmonyEncoding:
     return load_harmony_encoding(HarmonyEncodingName.HARMONY_GPT_OSS)
 
 
-def developer_instructions(instructions: str, schema: dict | None) -> str:
+def developer_instructions(instructions: str, schema: dict[str, Any] | None) -> str:
     """Our instructions, with the answer's JSON schema under `# Response Formats` as harmony prescribes."""
     if schema is None:
         return instructions
@@ -94,7 +96,7 @@ def developer_instructions(instructions: str, schema: dict | None) -> str:
             f"{json.dumps(schema, ensure_ascii=False)}")
 
 
-def build_conversation(messages: list[dict[str, str]], schema: dict | None = None,
+def build_conversation(messages: list[dict[str, str]], schema: dict[str, Any] | None = None,
                        reasoning_effort: str = "low") -> Conversation:
     """Our chat messages as harmony: `system` messages become the developer message, earlier assistant turns the
     final channel (their analysis was never kept)."""
@@ -112,11 +114,13 @@ def build_conversation(messages: list[dict[str, str]], schema: dict | None = Non
     return Conversation.from_messages(out)
 
 
-def render_prompt(messages: list[dict[str, str]], schema: dict | None = None, reasoning_effort: str = "low") -> str:
+def render_prompt(messages: list[dict[str, str]], schema: dict[str, Any] | None = None,
+                  reasoning_effort: str = "low") -> str:
     """The completion prompt as text, special tokens written out, ending with `<|start|>assistant`."""
     enc = encoding()
-    return enc.decode(enc.render_conversation_for_completion(build_conversation(messages, schema, reasoning_effort),
-                                                             Role.ASSISTANT))
+    prompt: str = enc.decode(enc.render_conversation_for_completion(
+        build_conversation(messages, schema, reasoning_effort), Role.ASSISTANT))
+    return prompt
 
 
 def stop_strings() -> list[str]:

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -15,7 +17,7 @@ class AnswerParseError(ValueError):
     pass
 
 
-def _json_candidates(text: str):
+def _json_candidates(text: str) -> Iterator[str]:
     fenced = re.findall(r"```(?:json)?\s*(.*?)```", text, flags=re.S)
     yield from fenced
     start, end = text.find("{"), text.rfind("}")
@@ -44,7 +46,7 @@ def _closing(text: str) -> str | None:
     return ('"' if in_string else "") + "".join(reversed(stack))
 
 
-def repair_truncated(text: str) -> dict | None:
+def repair_truncated(text: str) -> dict[str, Any] | None:
     """A reply cut off by the token limit: keep what was complete (whole points) and close the rest."""
     start = text.find("{")
     if start == -1:
@@ -66,7 +68,7 @@ def repair_truncated(text: str) -> dict | None:
     return None
 
 
-def _coerce(data: dict) -> Answer:
+def _coerce(data: dict[str, Any]) -> Answer:
     points = []
     for raw in data.get("points") or []:
         if isinstance(raw, str):

@@ -1,6 +1,8 @@
 """The answer schema: what the model must produce inside its final answer, and what every front door renders."""
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, Field
 
 
@@ -44,13 +46,13 @@ SECTION_LABELS: dict[str, dict[str, str]] = {
 }
 
 
-def answer_json_schema(source_count: int | None = None) -> dict:
+def answer_json_schema(source_count: int | None = None) -> dict[str, Any]:
     """JSON schema of Answer, small enough to be compiled into a grammar by llama.cpp.
 
     With `source_count`, each point must cite at least one source and only numbers 1..source_count: servers that
     enforce the schema (llama.cpp grammars, vLLM guided decoding) then cannot emit an invalid or missing citation.
     """
-    citation = {"type": "integer"}
+    citation: dict[str, Any] = {"type": "integer"}
     if source_count:
         citation = {"type": "integer", "enum": list(range(1, source_count + 1))}
     return {

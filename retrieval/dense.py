@@ -6,8 +6,10 @@ while a masked matrix-vector product over 100k x 384 floats costs a few ms and h
 """
 from __future__ import annotations
 
+import chromadb
 import numpy as np
 
+from ingestion.index import included
 from retrieval.access import chroma_where
 from retrieval.snapshot import Snapshot
 
@@ -28,9 +30,10 @@ def best_visible(snapshot: Snapshot, scores: np.ndarray | None, mask: np.ndarray
     return [(snapshot.ids[int(i)], float(masked[i])) for i in top]
 
 
-def chroma_search(collection, vector: np.ndarray, groups: list[str], k: int) -> list[tuple[str, float]]:
+def chroma_search(collection: chromadb.Collection, vector: np.ndarray, groups: list[str], k: int
+                  ) -> list[tuple[str, float]]:
     if not groups or collection.count() == 0:  # a caller in no group sees nothing
         return []
     result = collection.query(query_embeddings=[vector.tolist()], n_results=k, where=chroma_where(groups),
                               include=["distances"])
-    return [(i, 1.0 - d) for i, d in zip(result["ids"][0], result["distances"][0])]
+    return [(i, 1.0 - d) for i, d in zip(result["ids"][0], included(result["distances"])[0], strict=True)]

@@ -40,12 +40,12 @@ def _combine(valued: list[dict[str, float]], weights: list[float], doc_of: Mappi
              doc_weight: float) -> list[tuple[str, float]]:
     scores: dict[str, float] = {}
     if doc_of is None or doc_weight <= 0:
-        for values, weight in zip(valued, weights):
+        for values, weight in zip(valued, weights, strict=True):
             for chunk, value in values.items():
                 scores[chunk] = scores.get(chunk, 0.0) + weight * value
         return _ranked(scores)
     candidates = {chunk for values in valued for chunk in values}
-    for values, weight in zip(valued, weights):
+    for values, weight in zip(valued, weights, strict=True):
         best: dict[str, float] = {}
         for chunk, value in values.items():
             doc = doc_of.get(chunk, chunk)

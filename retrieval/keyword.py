@@ -15,4 +15,4 @@ def keyword_search(snapshot: Snapshot, query: str, mask: np.ndarray, k: int) -> 
     k = min(k, len(snapshot))
     docs, scores = snapshot.bm25.retrieve([tokens], k=k, weight_mask=mask.astype(np.float32),
                                           show_progress=False, n_threads=0)
-    return [(snapshot.ids[int(d)], float(s)) for d, s in zip(docs[0], scores[0]) if s > 0 and mask[int(d)]]
+    return [(snapshot.ids[int(d)], float(s)) for d, s in zip(docs[0], scores[0], strict=True) if s > 0 and mask[int(d)]]

@@ -8,9 +8,16 @@ from __future__ import annotations
 from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
+from typing import Protocol
 
 from ingestion.chunk import embedding_text
 from retrieval.hits import Hit
+
+
+class Reranker(Protocol):
+    def score(self, query: str, texts: list[str]) -> list[float]:
+        """One relevance score per text, higher is better."""
+        ...
 
 
 class CrossEncoderReranker:
@@ -36,9 +43,9 @@ def load_reranker(path: str) -> CrossEncoderReranker:
     return CrossEncoderReranker(path)
 
 
-def rerank(reranker, query: str, hits: list[Hit], top_n: int) -> list[Hit]:
+def rerank(reranker: Reranker, query: str, hits: list[Hit], top_n: int) -> list[Hit]:
     """Reorder the first `top_n` hits by the reranker's score (which becomes their score); the rest follow."""
     head, tail = hits[:top_n], hits[top_n:]
     scores = reranker.score(query, [embedding_text(str(h.metadata.get("title") or ""), h.text) for h in head])
-    ranked = sorted(zip(head, scores), key=lambda pair: -pair[1])
+    ranked = sorted(zip(head, scores, strict=True), key=lambda pair: -pair[1])
     return [replace(h, score=s) for h, s in ranked] + tail

@@ -3,20 +3,23 @@ inside their scoring, fused (RRF or a convex combination, weights from settings)
 cross-encoder; texts and the final access check come from Chroma."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
+import chromadb
 import numpy as np
 
 from ingestion.embedder import Embedder
-from ingestion.index import open_client, open_collection
+from ingestion.index import included, open_client, open_collection
 from prompts.language import detect_language
 from retrieval.access import may_see
 from retrieval.dense import best_visible, chroma_search, similarities
 from retrieval.fuse import fuse_rankings, fuse_scores
 from retrieval.hits import Hit
 from retrieval.keyword import keyword_search
-from retrieval.rerank import rerank
-from retrieval.snapshot import SnapshotReader
+from retrieval.rerank import Reranker, rerank
+from retrieval.snapshot import Snapshot, SnapshotReader
 
 FUSIONS = ("rrf", "convex")
 DENSE_SEARCHES = ("exact", "chroma")
@@ -27,13 +30,13 @@ class Retriever:
                  candidates: int = 30, rrf_k: int = 60, chroma_url: str | None = None, fusion: str = "rrf",
                  dense_weight: float = 1.0, keyword_weight: float = 1.0, doc_weight: float = 0.0,
                  dense_search: str = "exact",
-                 cross_language_weight: float = 0.0, reranker=None, rerank_top_n: int = 30):
+                 cross_language_weight: float = 0.0, reranker: Reranker | None = None, rerank_top_n: int = 30):
         if fusion not in FUSIONS or dense_search not in DENSE_SEARCHES:
             raise ValueError(f"fusion must be one of {FUSIONS} and dense_search one of {DENSE_SEARCHES}")
         self.embedder = embedder
         self.collection_name = collection
         self._client = open_client(chroma_dir, chroma_url)
-        self._collection = None
+        self._collection: chromadb.Collection | None = None
         self.snapshots = SnapshotReader(data_dir, collection)
         self.candidates = candidates
         self.rrf_k = rrf_k
@@ -46,7 +49,7 @@ class Retriever:
         self.rerank_top_n = rerank_top_n
 
     @property
-    def collection(self):
+    def collection(self) -> chromadb.Collection:
         if self._collection is None:
             self._collection = open_collection(
                 self._client, self.collection_name, self.embedder.model_id, self.embedder.dimension
@@ -61,13 +64,13 @@ class Retriever:
     def _vector(self, query: str) -> np.ndarray:
         return np.asarray(self.embedder.embed_query(query), dtype=np.float32)
 
-    def _dense(self, snapshot, vector: np.ndarray, mask: np.ndarray, groups: list[str], k: int,
+    def _dense(self, snapshot: Snapshot, vector: np.ndarray, mask: np.ndarray, groups: list[str], k: int,
                scores: np.ndarray | None) -> list[tuple[str, float]]:
         if self.dense_search == "exact" and scores is not None:
             return best_visible(snapshot, scores, mask, k)
         return chroma_search(self.collection, vector, groups, k)  # also an old snapshot without vectors
 
-    def _exact_scores(self, snapshot, vector: np.ndarray) -> np.ndarray | None:
+    def _exact_scores(self, snapshot: Snapshot, vector: np.ndarray) -> np.ndarray | None:
         """Similarities to every chunk, when the exact search or the other-language list will read them."""
         return similarities(snapshot, vector) if self.dense_search == "exact" or self.cross_language_weight else None
 
@@ -79,7 +82,8 @@ class Retriever:
         """Every candidate the caller may see, fused, best first (chunk id, fused score)."""
         snapshot = self.snapshots.current()
         mask = snapshot.visible(groups)
-        rankings, weights = [], []
+        rankings: list[list[tuple[str, float]]] = []
+        weights: list[float] = []
         if self.weights[0]:
             vector = self._vector(query)
             scores = self._exact_scores(snapshot, vector)  # computed once for both dense lists
@@ -94,10 +98,10 @@ class Retriever:
         if self.weights[1]:
             rankings.append(keyword_search(snapshot, query, mask, self.candidates))
             weights.append(self.weights[1])
-        documents = {"doc_of": snapshot.doc_of, "doc_weight": self.doc_weight}
         if self.fusion == "convex":
-            return fuse_scores(rankings, weights, **documents)
-        return fuse_rankings([[i for i, _ in r] for r in rankings], k=self.rrf_k, weights=weights, **documents)
+            return fuse_scores(rankings, weights, doc_of=snapshot.doc_of, doc_weight=self.doc_weight)
+        return fuse_rankings([[i for i, _ in r] for r in rankings], k=self.rrf_k, weights=weights,
+                             doc_of=snapshot.doc_of, doc_weight=self.doc_weight)
 
     def search(self, query: str, groups: list[str], k: int) -> list[Hit]:
         # Twice k: a few may be gone (old versions purged since the search snapshot was published).
@@ -112,7 +116,10 @@ class Retriever:
         if not ranked:
             return []
         records = self.collection.get(ids=[i for i, _ in ranked], include=["documents", "metadatas"])
-        by_id = {i: (d, m) for i, d, m in zip(records["ids"], records["documents"], records["metadatas"])}
+        # Metadata is read by our own schema (Chroma types each value as any of its scalar and list types).
+        by_id: dict[str, tuple[str, Mapping[str, Any]]] = {
+            i: (d, m) for i, d, m in zip(records["ids"], included(records["documents"]), included(records["metadatas"]),
+                                         strict=True)}
         hits = []
         for chunk, score in ranked:
             if chunk not in by_id:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import threading
 from pathlib import Path
+from typing import Any
 
 import bm25s
 import numpy as np
@@ -17,7 +18,7 @@ from ingestion.keyword_index import VECTORS_FILE, keyword_dir
 
 
 class Snapshot:
-    def __init__(self, version: str | None, entries: list[dict], bm25: bm25s.BM25 | None,
+    def __init__(self, version: str | None, entries: list[dict[str, Any]], bm25: bm25s.BM25 | None,
                  vectors: np.ndarray | None):
         self.version = version
         self.ids = [e["id"] for e in entries]

@@ -25,12 +25,13 @@ LEAVE_POLICY_EN = [
           "people who join or leave during the year."),
     ("table", [
         ["Office", "Annual leave", "Public holidays"],
-        ["London (UK contracts)", "25 days, rising to 26 days after 3 years' service and 27 days after 5 years", "UK bank holidays (usually 8)"],
+        ["London (UK contracts)", "25 days, rising to 26 days after 3 years' service and 27 days after 5 years",
+         "UK bank holidays (usually 8)"],
         ["Frankfurt (German contracts)", "28 days", "Public holidays of the state of Hesse"],
         ["Singapore", "18 days", "Singapore gazetted public holidays"],
     ]),
-    ("p", "In addition, the London, Frankfurt and Singapore offices close for **Acme Day**, a company-wide day off on the Friday before "
-          "the UK August bank holiday. Acme Day does not count against your annual leave."),
+    ("p", "In addition, the London, Frankfurt and Singapore offices close for **Acme Day**, a company-wide day off on "
+          "the Friday before the UK August bank holiday. Acme Day does not count against your annual leave."),
     ("h3", "Carrying leave over"),
     ("p", "You may carry up to **5 days** of unused annual leave into the next leave year. Carried-over "
           "days must be taken by **31 March**; any carried-over days not used by then are lost unless the "

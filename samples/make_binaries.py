@@ -178,9 +178,7 @@ def write_pdf(blocks, path: Path, lang: str, footer: str) -> None:
     from reportlab.lib.units import cm
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-    from reportlab.platypus import (ListFlowable, ListItem, Paragraph,
-                                    SimpleDocTemplate, Spacer, Table,
-                                    TableStyle)
+    from reportlab.platypus import ListFlowable, ListItem, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
     if lang == "zh":
         # CID font: no glyph data is embedded, so the file stays tiny and
@@ -329,11 +327,14 @@ def main() -> int:
         ("personal-information-protection-zh.docx", lambda p: write_docx(PIP_ZH, p, "zh")),
         ("kyc-procedure-zh.docx", lambda p: write_docx(KYC_ZH, p, "zh")),
         ("travel-and-expense-policy.pdf",
-         lambda p: write_pdf(TRAVEL_EXPENSE_EN, p, "en", "Acme Ltd · Travel and Expense Policy · FIN-TE-03 · Internal")),
+         lambda p: write_pdf(TRAVEL_EXPENSE_EN, p, "en",
+                             "Acme Ltd · Travel and Expense Policy · FIN-TE-03 · Internal")),
         ("cross-border-payments-compliance.pdf",
-         lambda p: write_pdf(CROSS_BORDER_EN, p, "en", "Acme Ltd · Cross-Border Payments Compliance Policy · FCC-CBP-01 · Internal")),
+         lambda p: write_pdf(CROSS_BORDER_EN, p, "en",
+                             "Acme Ltd · Cross-Border Payments Compliance Policy · FCC-CBP-01 · Internal")),
         ("cross-border-payments-zh.pdf",
-         lambda p: write_pdf(CROSS_BORDER_ZH, p, "zh", "艾克米有限公司 · 跨境支付合规管理办法 · CN-FCC-007 · 内部资料")),
+         lambda p: write_pdf(CROSS_BORDER_ZH, p, "zh",
+                             "艾克米有限公司 · 跨境支付合规管理办法 · CN-FCC-007 · 内部资料")),
         ("new-hire-orientation.pptx", lambda p: write_pptx(ORIENTATION_SLIDES, p)),
     ]
     for name, fn in jobs:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Generator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -135,14 +135,17 @@ class AskPipeline:
             log.warning("embedding for grounding failed: %s", exc)
             return None
 
-    def _stored_vectors(self, prep: "Prepared") -> list | None:
+    def _stored_vectors(self, prep: Prepared) -> list | None:
         """Per source, its chunks' vectors as indexed (re-embedding would cost ~90 ms a chunk); fetched once."""
         if prep.source_vectors is None and prep.hits:
             chunk_ids = [h.metadata.get("chunk_ids") or [h.id] for h in prep.hits]  # merged sources: several
             try:
                 got = self.retriever.collection.get(ids=sorted({c for ids in chunk_ids for c in ids}),
                                                     include=["embeddings"])
-                by_id = dict(zip(got["ids"], got["embeddings"]))
+                vectors = got["embeddings"]
+                if vectors is None:  # never when asked for; handled below like any failure to read them
+                    raise ValueError("Chroma returned no embeddings")
+                by_id = dict(zip(got["ids"], vectors, strict=True))
                 prep.source_vectors = [[by_id[c] for c in ids if c in by_id] for ids in chunk_ids]
                 if not all(prep.source_vectors):
                     prep.source_vectors = None  # a chunk vanished (re-index): lexical overlap alone
@@ -150,7 +153,7 @@ class AskPipeline:
                 log.warning("stored vectors unavailable for grounding: %s", exc)
         return prep.source_vectors
 
-    def _is_relevant(self, query: str, prep: "Prepared") -> bool:
+    def _is_relevant(self, query: str, prep: Prepared) -> bool:
         """Is anything retrieved about the question? Term overlap first (free); the embedding only when it fails."""
         texts = [h.text for h in prep.hits]
         if relevance(query, texts)[0] >= self.settings.not_found_min_overlap:
@@ -199,16 +202,17 @@ class AskPipeline:
         return prep, None
 
     def _chat(self, prep: Prepared, temperature: float):
-        if self.model is None:
+        model = self.model
+        if model is None:
             raise ModelError("no model is configured")
         try:
             return with_retries(
-                lambda: self.model.chat(prep.messages, max_tokens=self.settings.llm_max_tokens,
-                                        temperature=temperature, json_schema=prep.schema),
+                lambda: model.chat(prep.messages, max_tokens=self.settings.llm_max_tokens,
+                                   temperature=temperature, json_schema=prep.schema),
                 self.settings.llm_retries, self.settings.llm_retry_backoff_s)
         except UnreadableReply as exc:  # read_reply asks once more
             log.warning("unreadable reply from the model server: %s", exc)
-            return ChatReply(text="", model=self.model.name)
+            return ChatReply(text="", model=model.name)
 
     def read_reply(self, prep: Prepared, text: str, model_name: str) -> tuple[Answer, str]:
         """Parse a reply; an unreadable one is asked for once more, at temperature 0."""
@@ -304,8 +308,9 @@ class AskPipeline:
 
     def ask_stream(self, question: str, user: User, conversation_id: str | None = None,
                    history: list[Turn] | None = None,
-                   cancel: threading.Event | None = None) -> Iterator[tuple[str, object]]:
-        """("sources", [Source]), then ("token", text) as the model writes, then ("answer", AskResponse).
+                   cancel: threading.Event | None = None) -> Generator[tuple[str, object], None, None]:
+        """("sources", Prepared: the question, its language, conversation id and sources), then ("token", text) as
+        the model writes, then ("answer", AskResponse).
         Setting `cancel` (or closing this iterator) stops generation: the model stream is closed."""
         prep, early = self.prepare(question, user, conversation_id, history)
         with self._recorded_even_if_unfinished(prep):
@@ -321,7 +326,8 @@ class AskPipeline:
                     text, model_name, first_token = yield from stream_reply(self, prep, cancel)
                 except UnreadableReply as exc:  # read_reply asks once more
                     log.warning("unreadable streamed reply from the model server: %s", exc)
-                    text, model_name, first_token = "", self.model.name, {}
+                    text, first_token = "", {}
+                    model_name = self.model.name if self.model is not None else ""  # stream_reply checked it
                 if cancel is not None and cancel.is_set():
                     return
                 answer, model_name = self.read_reply(prep, text, model_name)

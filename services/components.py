@@ -1,4 +1,5 @@
-"""Wiring: builds each component from the one Settings object. Front doors ask here, never construct parts themselves."""
+"""Wiring: builds each component from the one Settings object. Front doors ask here, never construct parts
+themselves."""
 from __future__ import annotations
 
 import ingestion  # noqa: F401  (offline environment first)

@@ -57,7 +57,8 @@ def open_private(path: Path, flags: int = os.O_WRONLY | os.O_APPEND | os.O_CREAT
 def wider_than_owner(root: Path, limit: int = 20) -> tuple[int, list[str]]:
     """(how many, the first `limit` of them as "path mode") folders and files under `root` (itself included) that
     someone other than the owner may read, write or enter. Symbolic links are not followed."""
-    count, examples = 0, []
+    count = 0
+    examples: list[str] = []
 
     def check(path: Path) -> None:
         nonlocal count

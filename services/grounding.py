@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 
@@ -36,7 +37,7 @@ def terms(text: str) -> set[str]:
         found.add(word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word)
     for run in _CJK_RUN.findall(text):
         chars = [c for c in run if c not in _ZH_STOP]
-        found.update(a + b for a, b in zip(chars, chars[1:]))
+        found.update(a + b for a, b in pairwise(chars))
         if len(chars) == 1:
             found.add(chars[0])
     return found
@@ -103,8 +104,9 @@ def ground_answer(answer: Answer, source_texts: list[str], thresholds: Threshold
         points.append(GroundedPoint(text=point.text, citations=citations, model_citations=model_citations,
                                     supported=supported, overlap=round(best_overlap, 3),
                                     similarity=round(best_cos, 3)))
-    supported = sum(p.supported for p in points)
+    supported_count = sum(p.supported for p in points)
     total = len(answer.points)
-    summary = Grounding(supported=supported, total=total, rate=round(supported / total, 3) if total else None,
+    summary = Grounding(supported=supported_count, total=total,
+                        rate=round(supported_count / total, 3) if total else None,
                         dropped_points=dropped, recited_points=recited)
     return GroundedAnswer(**answer.model_dump(exclude={"points"}), points=points), summary

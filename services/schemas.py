@@ -36,7 +36,8 @@ class GroundedPoint(Point):
 
 
 class GroundedAnswer(Answer):
-    points: list[GroundedPoint] = Field(default_factory=list)
+    # Narrowed on purpose: pydantic validates the field anew, and a grounded answer holds only grounded points.
+    points: list[GroundedPoint] = Field(default_factory=list)  # type: ignore[assignment]
 
 
 class Grounding(BaseModel):

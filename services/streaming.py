@@ -6,14 +6,14 @@ import time
 from collections.abc import Generator
 from typing import TYPE_CHECKING
 
-from services.llm.base import ModelError, ModelUnavailable
+from services.llm.base import ChatModel, ModelError, ModelUnavailable
 
 if TYPE_CHECKING:
     from services.ask import AskPipeline, Prepared
 
 
-def _pieces(pipeline: "AskPipeline", prep: "Prepared"):
-    model, settings = pipeline.model, pipeline.settings
+def _pieces(pipeline: AskPipeline, model: ChatModel, prep: Prepared):
+    settings = pipeline.settings
     stream = getattr(model, "stream", None)
     if stream is None:  # a backend without streaming answers in one piece
         reply = pipeline._chat(prep, settings.llm_temperature)
@@ -22,7 +22,7 @@ def _pieces(pipeline: "AskPipeline", prep: "Prepared"):
                   json_schema=prep.schema), model.name
 
 
-def stream_reply(pipeline: "AskPipeline", prep: "Prepared",
+def stream_reply(pipeline: AskPipeline, prep: Prepared,
                  cancel: threading.Event | None) -> Generator[tuple[str, str], None, tuple[str, str, dict]]:
     """Yields ("token", piece); returns (whole text, model name, timings of the first piece: `first_token_ms` from
     the request, `model_first_token_ms` from sending the prompt). A transient failure before the first piece is
@@ -31,10 +31,11 @@ def stream_reply(pipeline: "AskPipeline", prep: "Prepared",
     parts: list[str] = []
     first: dict = {}
     for attempt in range(settings.llm_retries + 1):
-        if pipeline.model is None:
+        model = pipeline.model
+        if model is None:
             raise ModelError("no model is configured")
         sent = time.perf_counter()
-        pieces, model_name = _pieces(pipeline, prep)
+        pieces, model_name = _pieces(pipeline, model, prep)
         try:
             for piece in pieces:
                 if cancel is not None and cancel.is_set():

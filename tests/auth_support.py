@@ -6,6 +6,7 @@ import json
 import secrets
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from services.api.app import create_app
@@ -19,8 +20,10 @@ STRONG = secrets.token_urlsafe(32)
 
 # --- the corpus, the app ------------------------------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def corpus(tmp_path_factory, embedder):
+# Named apart from the fixture so that a test module importing it (to register it) does not have its `corpus`
+# parameters shadow the import.
+@pytest.fixture(scope="module", name="corpus")
+def corpus_fixture(tmp_path_factory, embedder):
     """(settings, retriever, hr doc id, public doc id) over a real index of one hr and one public document."""
     from ingestion.chunk import doc_id
     from services.components import build_retriever, run_ingest
@@ -61,6 +64,7 @@ def feedback_user(client: TestClient, headers: dict | None = None) -> str:
     response = client.post("/v1/feedback", json={"answer_id": answer.json()["answer_id"], "rating": "up",
                                                  "comment": marker}, headers=headers or {})
     assert response.status_code == 201, response.text
+    assert isinstance(client.app, FastAPI)
     path = client.app.state.settings.feedback_file
     (record,) = [json.loads(line) for line in path.read_text().splitlines() if marker in line]
     return record["user"]

@@ -7,6 +7,7 @@ import signal
 import socket
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -39,7 +40,7 @@ def load_questions() -> list[dict]:
 
 
 def make_settings(data_dir: Path, **overrides) -> Settings:
-    values = dict(data_dir=data_dir, PERIMETER_MODELS_DIR=MODELS_DIR, embedded_model=TEST_MODEL,
+    values: dict[str, Any] = dict(data_dir=data_dir, PERIMETER_MODELS_DIR=MODELS_DIR, embedded_model=TEST_MODEL,
                   # Tests ask far more than a person does, as one user, in the machine's shared Redis: no per-user
                   # limit unless a test sets one (tests/test_observability.py does).
                   rate_limit_per_minute=0)

@@ -15,7 +15,7 @@ class ScriptedModel:
 
     def __init__(self, *replies: str):
         self.replies = list(replies)
-        self.calls = []
+        self.calls: list[list[dict[str, str]]] = []
 
     def chat(self, messages, *, max_tokens, temperature, json_schema=None):
         self.calls.append(messages)

@@ -15,7 +15,6 @@ import redis
 
 from tests.conftest import REPO, free_port
 
-
 _RUNNING: list[subprocess.Popen] = []
 
 
@@ -76,7 +75,7 @@ class Worker:
         self.env, self.log, self.name = env, log, name
         self.proc: subprocess.Popen | None = None
 
-    def start(self) -> "Worker":
+    def start(self) -> Worker:
         cmd = [sys.executable, "-m", "celery", "-A", "services.worker.celery_app:app", "worker", "--pool=prefork",
                "--concurrency=1", "--loglevel=INFO", "-E", "--without-gossip", "--without-mingle",
                "-n", f"{self.name}-{time.time_ns()}@%h"]
@@ -111,7 +110,7 @@ class RedisServer:
     def url(self) -> str:
         return f"redis://127.0.0.1:{self.port}/0"
 
-    def start(self) -> "RedisServer":
+    def start(self) -> RedisServer:
         self.folder.mkdir(parents=True, exist_ok=True)
         cmd = [shutil.which("redis-server") or "redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
                "--dir", str(self.folder), "--appendonly", "yes", "--appendfsync", "always", "--save", ""]
@@ -138,7 +137,7 @@ class ChromaServer:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self) -> "ChromaServer":
+    def start(self) -> ChromaServer:
         chroma = Path(sys.executable).parent / "chroma"
         log = self.folder.parent / f"chroma-{self.port}.log"
         cmd = [str(chroma), "run", "--path", str(self.folder), "--host", "127.0.0.1", "--port", str(self.port)]

@@ -33,7 +33,7 @@ TRACE = r"""
 10    execve("/usr/local/bin/nope", ["nope"], 0x7ffd /* 40 vars */) = -1 ENOENT (No such file or directory)
 7     clone3({flags=CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD|CLONE_SYSVSEM, exit_signal=0}, 88) = 11
 7     clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f) = 12
-"""
+"""  # noqa: E501  (strace's lines, verbatim)
 
 
 def test_the_trace_reading_finds_every_ip_destination_and_flags_the_outbound_ones():

@@ -17,11 +17,20 @@ from services.api.app import create_app
 from services.auth import InsecureSettings, auth_summary, check_security
 from services.cli import api_server
 from services.settings import Settings
-from tests.auth_support import (  # noqa: F401  (corpus is a fixture)
-    CANARY, PROXY, STRONG, app_for, bearer, client_for, corpus, feedback_user, search, seen)
+from tests.auth_support import (
+    CANARY,
+    PROXY,
+    STRONG,
+    app_for,
+    bearer,
+    client_for,
+    corpus_fixture,  # noqa: F401  (registers the `corpus` fixture here)
+    feedback_user,
+    search,
+    seen,
+)
 from tests.conftest import REPO
 from tests.fakes import served
-
 
 # --- reverse proxy headers --------------------------------------------------------------------------------------
 

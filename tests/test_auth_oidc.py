@@ -14,7 +14,15 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from services.auth import InsecureSettings, auth_summary, check_security
 from services.settings import Settings
-from tests.auth_support import CANARY, bearer, client_for, corpus, feedback_user, search, seen  # noqa: F401
+from tests.auth_support import (
+    CANARY,
+    bearer,
+    client_for,
+    corpus_fixture,  # noqa: F401  (registers the `corpus` fixture here)
+    feedback_user,
+    search,
+    seen,
+)
 from tests.conftest import free_port
 
 ISSUER, AUDIENCE = "https://sso.example.internal/realms/acme", "perimeter"

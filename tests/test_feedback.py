@@ -10,12 +10,17 @@ import time
 from urllib.parse import urlencode
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from services.api.app import create_app
 from services.ask import AskPipeline
 from services.slack.answers import remember_answer
-from tests.auth_support import PROXY, client_for, corpus  # noqa: F401  (corpus is a fixture)
+from tests.auth_support import (
+    PROXY,
+    client_for,
+    corpus_fixture,  # noqa: F401  (registers the `corpus` fixture here)
+)
 from tests.test_slack import signed
 
 pytestmark = pytest.mark.integration  # the real embedding model and Chroma
@@ -26,6 +31,7 @@ QUESTION = "When is soup served in the canteen?"
 
 
 def stored(client: TestClient) -> list[dict]:
+    assert isinstance(client.app, FastAPI)
     path = client.app.state.settings.feedback_file
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()] if path.exists() else []
 

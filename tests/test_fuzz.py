@@ -55,7 +55,8 @@ def test_fuzz_the_api_from_its_openapi_spec_no_5xx(sample_index, embedder, redis
         "llm_url": f"http://127.0.0.1:{free_port()}/v1", "llm_retries": 0, "llm_timeout_s": 5.0,
         "redis_url": redis_url, "sources_file": sources, "admin_token": secrets.token_urlsafe(32),
         "slack_signing_secret": secrets.token_hex(16), "auth_trusted_proxies": ["testclient"],
-        "rate_limit_per_minute": 0, "audit_file": tmp_path / "audit.jsonl", "feedback_file": tmp_path / "feedback.jsonl"})
+        "rate_limit_per_minute": 0, "audit_file": tmp_path / "audit.jsonl",
+        "feedback_file": tmp_path / "feedback.jsonl"})
     pipeline = AskPipeline(app_settings, build_retriever(app_settings, embedder), build_model(app_settings))
     app = create_app(app_settings, pipeline)
     schema = schemathesis.openapi.from_asgi("/openapi.json", app, headers=SIGNED_IN)  # the docs need sign-in

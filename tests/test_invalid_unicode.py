@@ -33,8 +33,8 @@ def client(tmp_path_factory, embedder):
 
 
 def chat(*turns: tuple[str, str]) -> str:
-    return '{"model": "perimeter", "messages": [%s]}' % ", ".join(
-        '{"role": "%s", "content": %s}' % (role, content) for role, content in turns)
+    messages = ", ".join(f'{{"role": "{role}", "content": {content}}}' for role, content in turns)
+    return f'{{"model": "perimeter", "messages": [{messages}]}}'
 
 
 def text(value: str) -> str:

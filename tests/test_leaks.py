@@ -50,7 +50,7 @@ def write_api_keys(folder) -> dict[str, str]:
         f"  - {{name: hr-bot, sha256: {digest['hr']}, groups: [hr]}}\n", encoding="utf-8")
     claims = {"preferred_username": "hana", "groups": ["hr", "board"], "sub": "hana", "exp": 4102444800}
     return {"outsider": KEYS["outsider"], "hr_digest": digest["hr"],
-            "jwt_none": jwt.encode(claims, None, algorithm="none"),
+            "jwt_none": jwt.encode(claims, "", algorithm="none"),  # "none" takes no key ("" is None to PyJWT)
             "jwt_hs256": jwt.encode(claims, "a-guessed-secret-" + "s" * 32, algorithm="HS256")}
 
 

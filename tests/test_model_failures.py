@@ -8,8 +8,8 @@ from fastapi.testclient import TestClient
 from services.api.app import create_app
 from services.ask import AskPipeline
 from services.components import build_retriever
-from services.llm.embedded import EmbeddedLlamaServer
 from services.llm.base import ModelError, ModelUnavailable
+from services.llm.embedded import EmbeddedLlamaServer
 from services.llm.gguf import prepare_model
 from services.llm.harmony_completion import HarmonyCompletionModel
 from services.llm.openai_chat import OpenAIChatModel

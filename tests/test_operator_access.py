@@ -9,7 +9,13 @@ import secrets
 import pytest
 
 from services.auth import InsecureSettings
-from tests.auth_support import PROXY, STRONG, bearer, client_for, corpus  # noqa: F401  (corpus is a fixture)
+from tests.auth_support import (
+    PROXY,
+    STRONG,
+    bearer,
+    client_for,
+    corpus_fixture,  # noqa: F401  (registers the `corpus` fixture here)
+)
 
 pytestmark = pytest.mark.integration  # the real embedding model and Chroma
 

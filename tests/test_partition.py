@@ -8,7 +8,8 @@ MB = 10**6
 
 
 def test_pdf_keeps_page_numbers(tmp_path):
-    pdf = make_pdf(tmp_path / "handbook.pdf", ["Chapter one: badges.", "Chapter two: parking permits."], title="Handbook")
+    pdf = make_pdf(tmp_path / "handbook.pdf", ["Chapter one: badges.", "Chapter two: parking permits."],
+                   title="Handbook")
     doc = partition_file(pdf, max_bytes=MB)
     assert doc.title == "Handbook"
     assert [s.page for s in doc.sections] == [1, 2]
@@ -17,7 +18,8 @@ def test_pdf_keeps_page_numbers(tmp_path):
 
 def test_markdown_headings_become_sections(tmp_path):
     md = tmp_path / "policy.md"
-    md.write_text("# Leave policy\n\n## Annual leave\n\nStaff get 25 days.\n\n## 病假\n\n病假每年10天。\n", encoding="utf-8")
+    md.write_text("# Leave policy\n\n## Annual leave\n\nStaff get 25 days.\n\n## 病假\n\n病假每年10天。\n",
+                  encoding="utf-8")
     doc = partition_file(md, max_bytes=MB)
     assert doc.title == "Leave policy"
     headings = [s.heading for s in doc.sections]

@@ -8,7 +8,13 @@ import secrets
 
 import pytest
 
-from tests.auth_support import PROXY, STRONG, bearer, client_for, corpus  # noqa: F401  (corpus is a fixture)
+from tests.auth_support import (
+    PROXY,
+    STRONG,
+    bearer,
+    client_for,
+    corpus_fixture,  # noqa: F401  (registers the `corpus` fixture here)
+)
 from tests.test_observability import _wait_for_a_fresh_window
 
 pytestmark = pytest.mark.integration  # the real embedding model and Chroma

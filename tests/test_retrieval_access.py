@@ -172,6 +172,6 @@ def test_the_snapshot_maps_chunks_to_documents_for_document_evidence(index):
     assert retriever.doc_weight == 0.3
     snapshot = retriever.snapshots.current()
     records = retriever.collection.get(ids=snapshot.ids, include=["metadatas"])
-    assert snapshot.doc_of == {i: m["doc_id"] for i, m in zip(records["ids"], records["metadatas"])}
+    assert snapshot.doc_of == {i: m["doc_id"] for i, m in zip(records["ids"], records["metadatas"], strict=True)}
     seen = _sources(retriever, retriever.fused("salary canteen board", ["all"]))
     assert PUBLIC.source in seen and not seen & {SALARIES.source, BOARD.source}  # evidence never crosses access

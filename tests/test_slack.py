@@ -26,7 +26,7 @@ CANARY = "ZX-7781"
 class SlackRecorder(ThreadingHTTPServer):
     """Stands in for https://slack.com/api/: records every Web API call and answers ok."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.calls: list[tuple[str, dict]] = []
 
@@ -84,9 +84,9 @@ def slack(tmp_path_factory, embedder, llm_server, redis_url):
     users.write_text("users:\n  U_HR: [hr]\n")
     recorder = SlackRecorder()
     threading.Thread(target=recorder.serve_forever, daemon=True).start()
-    settings = make_settings(tmp / "data", redis_url=redis_url, slack_signing_secret=SECRET, slack_bot_token="xoxb-test",
-                             slack_api_url=recorder.url, slack_users_file=users, llm_url=llm_server.url,
-                             llm_temperature=0.0, llm_max_tokens=300, llm_timeout_s=400)
+    settings = make_settings(tmp / "data", redis_url=redis_url, slack_signing_secret=SECRET,
+                             slack_bot_token="xoxb-test", slack_api_url=recorder.url, slack_users_file=users,
+                             llm_url=llm_server.url, llm_temperature=0.0, llm_max_tokens=300, llm_timeout_s=400)
     run_ingest(settings, [docs], groups=["hr"], embedder=embedder)
     redis.Redis.from_url(redis_url).flushdb()
     env = {"PERIMETER_DATA_DIR": str(settings.data_dir), "PERIMETER_MODELS_DIR": str(MODELS_DIR),
@@ -218,7 +218,8 @@ def test_feedback_buttons_are_stored_once_with_the_question_and_thanked(slack, r
                "actions": [{"action_id": "feedback_down", "block_id": f"feedback:{answer_id}", "value": answer_id}]}
     form = urlencode({"payload": json.dumps(payload)})
     for _ in range(2):  # Slack may deliver the same click twice
-        assert _post(client, "/slack/interactions", form, signed(form), "application/x-www-form-urlencoded").json()["ok"]
+        response = _post(client, "/slack/interactions", form, signed(form), "application/x-www-form-urlencoded")
+        assert response.json()["ok"]
     assert _post(client, "/slack/interactions", form, signed(form, secret="wrong"),
                  "application/x-www-form-urlencoded").status_code == 401
     data_dir = client.app.state.settings.data_dir

@@ -4,7 +4,6 @@ from __future__ import annotations
 import json
 import shutil
 import time
-import uuid
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -282,7 +281,8 @@ def test_cancel_stops_a_running_job(stack):
     assert stack.api.post(f"/v1/admin/jobs/{job_id}/cancel", headers=stack.auth).json()["cancel_requested"]
     view = stack.wait(job_id)
     assert view["state"] == "cancelled"
-    assert any(f["status"] == "skipped" for f in view["files"]), [(f["source"][-30:], f["status"]) for f in view["files"]]
+    assert any(f["status"] == "skipped" for f in view["files"]), [(f["source"][-30:], f["status"])
+                                                                  for f in view["files"]]
 
 
 def test_beat_schedules_a_reindex_per_source_interval(stack, tmp_path):

@@ -29,6 +29,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLES = REPO / "samples" / "acme"
@@ -290,7 +291,8 @@ def run_check(work: Path, budget_s: float = 600) -> dict:
     rc = traced_in_namespace([sys.executable, "-m", "deploy.airgap.check", "--inside", str(work),
                               "--budget", str(budget_s)], trace, budget_s + 60, log)
     result_file = work / "result.json"
-    result = json.loads(result_file.read_text()) if result_file.exists() else {"error": f"no result (exit {rc})"}
+    result: dict[str, Any] = (json.loads(result_file.read_text()) if result_file.exists()
+                              else {"error": f"no result (exit {rc})"})
     summary = parse_trace(trace.read_text(errors="replace") if trace.exists() else "")
     result.update({
         "exit_code": rc, "processes": summary.processes, "programs": summary.programs,

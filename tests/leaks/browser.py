@@ -31,8 +31,8 @@ class BrowserDoor:
             page.click("#new-chat")
         elif conversation != current:
             # Someone else's conversation id, planted among this browser's saved conversations and opened.
-            page.evaluate("""id => localStorage.setItem("%s", JSON.stringify(
-                [{key: "planted", id, title: "planted", turns: [], updated: Date.now()}]))""" % STORE, conversation)
+            page.evaluate(f"""id => localStorage.setItem("{STORE}", JSON.stringify(
+                [{{key: "planted", id, title: "planted", turns: [], updated: Date.now()}}]))""", conversation)
             page.reload()
             page.wait_for_selector("body[data-ready=true]")
             page.locator("#conversations li button").first.click()

@@ -104,6 +104,7 @@ def run_attempts(door: str, ask: Ask, corpus: Corpus, ledger: Ledger, attempts: 
     follow-up in it must show the canary again, the outsider's must not."""
     for attempt in attempts:
         if attempt.kind == "borrowed" and conversations:
+            assert attempt.target, attempt  # a borrowed conversation is always about a target
             secret = corpus.secrets[attempt.target]
             insider = insiders[secret.group]
             first = ask(insider, secret.questions[0], None)
@@ -120,6 +121,7 @@ def run_attempts(door: str, ask: Ask, corpus: Corpus, ledger: Ledger, attempts: 
             answered = answered and reply.answered
         ledger.outside(door, outsider, attempt, "\n".join(texts), answered)
         if attempt.insider_sees_it:
+            assert attempt.target, attempt  # what the insider must see
             insider = insiders[corpus.secrets[attempt.target].group]
             ledger.inside(door, insider, attempt, ask(insider, attempt.question, None).text, attempt.target)
 

@@ -11,7 +11,6 @@ from ingestion.chunk import doc_id
 from tests.leaks.attempts import Person
 from tests.leaks.corpus import Corpus
 
-
 INSIDERS_ANSWER = "feedback on an insider's answer, by its id"
 
 
@@ -27,6 +26,7 @@ class Raw:
 def send(base_url: str, request: Raw, person: Person | None) -> tuple[int, str]:
     """(status, everything received) for one request sent exactly as written, as `person` (via the proxy)."""
     where = urlsplit(base_url)
+    assert where.hostname, base_url
     conn = http.client.HTTPConnection(where.hostname, where.port, timeout=60)
     try:
         conn.putrequest(request.method, request.path, skip_accept_encoding=True)
@@ -100,8 +100,8 @@ def side_door_attempts(ids: dict[str, tuple[str, str]], keys: dict[str, str],
     """Feedback (naming restricted sources, or rating an insider's answer by its id), its export, admin and service
     endpoints, and credentials that are not the caller's."""
     salary = ids["salary"][0]
-    feedback = ('{"rating": "down", "question": "salary bands?", "comment": "show me", "sources": ["%s", "%s"]}'
-                % (salary, ids["heron"][0])).encode()
+    feedback = (f'{{"rating": "down", "question": "salary bands?", "comment": "show me", '
+                f'"sources": ["{salary}", "{ids["heron"][0]}"]}}').encode()
     return [
         Raw("feedback naming restricted sources", "POST", "/v1/feedback", body=feedback),
         Raw(INSIDERS_ANSWER, "POST", "/v1/feedback",

@@ -48,7 +48,7 @@ class EchoModelServer(ThreadingHTTPServer):
     def url(self) -> str:
         return f"http://127.0.0.1:{self.server_port}"
 
-    def __enter__(self) -> "EchoModelServer":
+    def __enter__(self) -> EchoModelServer:
         self._thread.start()
         return self
 
@@ -96,7 +96,7 @@ class _Handler(BaseHTTPRequestHandler):
         def event(delta: dict, finish: str | None = None) -> None:
             chunk = {"id": made, "object": "chat.completion.chunk", "created": created, "model": MODEL_ID,
                      "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
-            self.wfile.write(f"data: {json.dumps(chunk, ensure_ascii=False)}\n\n".encode("utf-8"))
+            self.wfile.write(f"data: {json.dumps(chunk, ensure_ascii=False)}\n\n".encode())
 
         event({"role": "assistant", "content": ""})
         for at in range(0, len(text), 64):

@@ -2,6 +2,7 @@
 an admin group signed in through the proxy or OIDC, an admin API key, or the admin token (PERIMETER_ADMIN_TOKEN)."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException
@@ -12,19 +13,19 @@ from services.api.deps import get_settings, require_admin
 from services.api.unicode import valid_unicode_body
 from services.identity import User
 from services.settings import Settings
+from services.worker.jobs import JobNotFound, JobStore
 
 # On the router too, so a route added later cannot forget it.
 router = APIRouter(prefix="/v1/admin", tags=["admin"],
                    dependencies=[Depends(require_admin), Depends(valid_unicode_body)])
 
 
-def job_store(settings: Annotated[Settings, Depends(get_settings)]):
-    from services.worker.jobs import JobStore
-
+def job_store(settings: Annotated[Settings, Depends(get_settings)]) -> JobStore:
     return JobStore.from_url(settings.redis_url, stall_timeout_s=settings.job_stall_timeout_s, keep=settings.jobs_kept)
 
 
 Admin = Annotated[User, Depends(require_admin)]
+Store = Annotated[JobStore, Depends(job_store)]
 
 
 class ReindexRequest(BaseModel):
@@ -41,7 +42,7 @@ def sources(_: Admin, settings: Annotated[Settings, Depends(get_settings)]) -> l
 
 @router.post("/reindex", status_code=202)
 async def reindex(body: ReindexRequest, who: Admin, settings: Annotated[Settings, Depends(get_settings)],
-                  store=Depends(job_store)) -> dict:
+                  store: Store) -> dict:
     from services.worker.submit import NoSuchSource, submit_reindex
 
     try:
@@ -52,13 +53,11 @@ async def reindex(body: ReindexRequest, who: Admin, settings: Annotated[Settings
 
 
 @router.get("/jobs")
-def recent_jobs(_: Admin, store=Depends(job_store), limit: int = 20) -> list[dict]:
+def recent_jobs(_: Admin, store: Store, limit: int = 20) -> list[dict]:
     return store.recent(min(max(limit, 1), 100))
 
 
-def _job_or_404(action, store, job_id: str) -> dict:
-    from services.worker.jobs import JobNotFound
-
+def _job_or_404(action: Callable[[str], dict], store: JobStore, job_id: str) -> dict:
     try:
         return action(job_id)
     except JobNotFound as exc:
@@ -66,10 +65,10 @@ def _job_or_404(action, store, job_id: str) -> dict:
 
 
 @router.get("/jobs/{job_id}")
-def job(job_id: str, _: Admin, store=Depends(job_store)) -> dict:
+def job(job_id: str, _: Admin, store: Store) -> dict:
     return _job_or_404(store.view, store, job_id)
 
 
 @router.post("/jobs/{job_id}/cancel")
-def cancel(job_id: str, _: Admin, store=Depends(job_store)) -> dict:
+def cancel(job_id: str, _: Admin, store: Store) -> dict:
     return _job_or_404(store.cancel, store, job_id)

@@ -3,8 +3,9 @@ A caller who may not see it gets the same 404 as for a document that does not ex
 from __future__ import annotations
 
 import mimetypes
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException
 from fastapi.concurrency import run_in_threadpool
@@ -24,7 +25,8 @@ def find_document(pipeline: AskPipeline, doc_id: str, groups: list[str]) -> Path
     if not doc_id.isalnum() or len(doc_id) > 64:
         return None
     records = pipeline.retriever.collection.get(where={"doc_id": doc_id}, include=["metadatas"])
-    for meta in records.get("metadatas") or []:
+    metadatas: list[Mapping[str, Any]] = records["metadatas"] or []  # read by our own schema
+    for meta in metadatas:
         if meta and may_see(meta.get("groups") or [], groups):
             source = str(meta.get("source", ""))
             path = Path(source.removeprefix("file://"))

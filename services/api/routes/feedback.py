@@ -18,9 +18,9 @@ from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, Field
 
 from services.api.deps import get_pipeline, get_settings, get_user
-from services.api.unicode import valid_unicode_body
 from services.api.refusals import note_target
 from services.api.routes.admin import Admin
+from services.api.unicode import valid_unicode_body
 from services.ask import AskPipeline
 from services.feedback_log import append_feedback, feedback_path
 from services.identity import User

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Generator
 from typing import Annotated
 
 import anyio
@@ -15,10 +15,11 @@ from fastapi.responses import StreamingResponse
 from services.api.deps import get_pipeline, get_user
 from services.api.routes.ask import AskBody
 from services.api.unicode import valid_unicode_body
-from services.ask import AskPipeline, QuestionError
+from services.ask import AskPipeline, Prepared, QuestionError
 from services.identity import User
 
 router = APIRouter(prefix="/v1", tags=["ask"], dependencies=[Depends(valid_unicode_body)])
+Events = Generator[tuple[str, object], None, None]  # AskPipeline.ask_stream's
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
 
@@ -35,7 +36,7 @@ async def _watch_disconnect(request: Request, cancel: threading.Event) -> None:
             return
 
 
-async def drive(request: Request, events: Iterator, cancel: threading.Event) -> AsyncIterator:
+async def drive(request: Request, events: Events, cancel: threading.Event) -> AsyncIterator:
     """Runs the pipeline's blocking event iterator in a worker thread, one step at a time; on disconnect (seen by a
     watcher, or as cancellation of this generator) it sets `cancel` and closes the iterator, which closes the
     model's HTTP stream so the model server stops generating."""
@@ -54,7 +55,7 @@ async def drive(request: Request, events: Iterator, cancel: threading.Event) -> 
             await anyio.to_thread.run_sync(events.close)
 
 
-async def first_event(events: Iterator) -> tuple[str, object]:
+async def first_event(events: Events) -> tuple[str, object]:
     """The first event (retrieval, prompt) runs before the response starts, so a bad question is still a 422."""
     try:
         return await anyio.to_thread.run_sync(next, events)
@@ -68,6 +69,8 @@ async def ask_stream(body: AskBody, request: Request, pipeline: Annotated[AskPip
     cancel = threading.Event()
     events = pipeline.ask_stream(body.question, user, body.conversation_id, cancel=cancel)
     _, prep = await first_event(events)
+    if not isinstance(prep, Prepared):  # ask_stream always starts with ("sources", Prepared)
+        raise TypeError(f"the answer stream began with {type(prep).__name__}, not the prepared question")
 
     async def body_events():
         yield sse({"question": prep.question, "language": prep.language, "conversation_id": prep.conversation_id,
