@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test test-unit airgap-check compose-check clean
+.PHONY: install run lint test test-unit airgap-check compose-check clean
 
 install: $(STAMP)
 
@@ -28,7 +28,12 @@ run: install
 	@echo "==> serving on http://127.0.0.1:8000 (docs at /docs) in DEMO MODE (no sign-in); Ctrl-C stops"
 	PERIMETER_DEMO_MODE=1 $(BIN)/perimeter serve
 
-test: install
+# Lint and types, configured in pyproject.toml ([tool.ruff], [tool.mypy]); `make test` (and so CI) runs them first.
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+test: install lint
 	$(BIN)/python -m pytest -ra --durations=10
 
 test-unit: install
