@@ -70,31 +70,33 @@ def merge_adjacent(hits: list[Hit]) -> list[Hit]:
     absorbed: set[str] = set()
     rank = {h.id: n for n, h in enumerate(hits)}
     for doc_hits in by_doc.values():
-        doc_hits.sort(key=_position)
+        doc_hits.sort(key=lambda h: _position(h) or 0)  # every hit here has a position (filtered above)
         run: list[Hit] = []
-        for hit in doc_hits + [None]:
-            if hit is not None and run and _position(hit) == _position(run[-1]) + 1:
-                run.append(hit)
+        ends: list[Hit | None] = [*doc_hits, None]  # None closes the last run
+        for item in ends:
+            if item is not None and run and _position(item) == (_position(run[-1]) or 0) + 1:
+                run.append(item)
                 continue
             if len(run) > 1:
                 best = min(run, key=lambda h: rank[h.id])
                 run_of[best.id] = run
                 absorbed.update(h.id for h in run if h.id != best.id)
-            run = [hit] if hit is not None else []
+            run = [] if item is None else [item]
     merged: list[Hit] = []
     for hit in hits:
         if hit.id in absorbed:
             continue
-        run = run_of.get(hit.id)
-        if run is None:
+        doc_run = run_of.get(hit.id)
+        if doc_run is None:
             merged.append(hit)
             continue
-        text = run[0].text
-        for part in run[1:]:
+        text = doc_run[0].text
+        for part in doc_run[1:]:
             text = join_overlapping(text, part.text)
         # The best chunk's metadata (its page and heading are where the evidence is) and where its text starts in
         # the passage, so the snippet a user sees shows the part that matched, not the run's first chunk.
-        metadata = {**hit.metadata, "chunk_ids": [h.id for h in run], "positions": [_position(h) for h in run],
+        metadata = {**hit.metadata, "chunk_ids": [h.id for h in doc_run],
+                    "positions": [_position(h) for h in doc_run],
                     "focus": max(0, text.find(hit.text))}
         merged.append(replace(hit, text=text, metadata=metadata))
     return merged
@@ -102,7 +104,8 @@ def merge_adjacent(hits: list[Hit]) -> list[Hit]:
 
 def within_budget(hits: list[Hit], budget_tokens: int, max_sources: int | None = None) -> list[Hit]:
     """The best hits whose text fits the model's context budget (always at least one)."""
-    kept, used = [], 0
+    kept: list[Hit] = []
+    used = 0
     for hit in hits:
         if max_sources is not None and len(kept) >= max_sources:
             break

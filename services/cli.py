@@ -192,6 +192,7 @@ def _serve(args, settings: Settings) -> int:
 
 
 def _models(args, settings: Settings) -> int:
+    from services.llm.cpu_variants import BASELINE
     from services.llm.embedded import free_loopback_port, is_up
     from services.llm.gguf import prepare_model
     from services.modelserver import embedded_server
@@ -205,8 +206,9 @@ def _models(args, settings: Settings) -> int:
     if is_up(settings.embedded_url):  # a running server (perimeter serve) holds the port: prove on another one
         settings = settings.model_copy(update={"embedded_port": free_loopback_port()})
     with embedded_server(settings) as server:
+        build = server.variant or BASELINE
         print(f"model answers: first prompt in {server.first_token_s:.1f} s with {server.n_threads} threads, "
-              f"llama.cpp {server.variant.name} build ({server.variant.flags()})")
+              f"llama.cpp {build.name} build ({build.flags()})")
     return 0
 
 
@@ -267,7 +269,8 @@ def main(argv: list[str] | None = None) -> int:
         from services.llm.embedded import EmbeddedServerError
         from services.llm.gguf import ModelAssemblyError
 
-        if isinstance(exc, (QuestionError, ModelError, EmbeddedServerError, ModelAssemblyError, EmbeddingModelMismatch)):
+        known = (QuestionError, ModelError, EmbeddedServerError, ModelAssemblyError, EmbeddingModelMismatch)
+        if isinstance(exc, known):
             print(f"perimeter: {exc}", file=sys.stderr)
             return 2
         raise

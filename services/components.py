@@ -17,6 +17,7 @@ def build_embedder(settings: Settings) -> Embedder:
 
 
 def build_retriever(settings: Settings, embedder: Embedder | None = None) -> Retriever:
+    assert settings.cross_language_weight is not None  # Settings' validator fills it in from the embedding model
     prepare_data_dir(settings.data_dir)  # owner-only before Chroma opens its files (services/data_dir.py)
     return Retriever(
         chroma_dir=settings.chroma_dir,

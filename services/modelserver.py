@@ -7,7 +7,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from enum import Enum
+from enum import StrEnum
 
 from prometheus_client import Counter, Gauge
 
@@ -25,7 +25,7 @@ MODEL_SERVER_RESTARTS = Counter(
 MODEL_SERVER_UP = Gauge("perimeter_model_server_up", "1 while the embedded llama.cpp server answers")
 
 
-class ModelState(str, Enum):
+class ModelState(StrEnum):
     STARTING = "starting"  # the process is loading the model or answering its first prompt
     ANSWERING = "answering"  # it answered the start-up prompt and has not ended since
     CRASHED = "crashed"  # it ended or could not start; a restart is scheduled
@@ -163,8 +163,7 @@ def supervised_embedded_server(settings: Settings) -> Iterator[ModelSupervisor]:
     that cannot start is reported and retried; the API serves degraded answers (sources and a notice) meanwhile."""
     supervisor = ModelSupervisor(make_embedded_server(settings), backoff_s=settings.embedded_restart_backoff_s)
     print(f"Starting llama.cpp server for {settings.embedded_model} on {settings.embedded_url}…", flush=True)
-    if supervisor.start():
-        server = supervisor.server
+    if supervisor.start() and (server := supervisor.server) is not None and server.variant is not None:
         print(f"Model answering ({server.n_threads} threads, llama.cpp {server.variant.name} build; first prompt "
               f"answered in {server.first_token_s:.1f} s)", flush=True)
     else:

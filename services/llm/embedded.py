@@ -146,7 +146,7 @@ class EmbeddedLlamaServer:
         variant = f" ({self.variant.name} build)" if self.variant and self.variant is not BASELINE else ""
         return f"llama.cpp server{variant} {exit_reason(returncode)}{where}"
 
-    def start(self) -> "EmbeddedLlamaServer":
+    def start(self) -> EmbeddedLlamaServer:
         """Start the server with the fastest build this CPU may run and return once it has answered a short prompt;
         a build that dies with SIGILL gives way to the next (the baseline last). EmbeddedServerError says why not."""
         if is_up(self.url):
@@ -161,20 +161,16 @@ class EmbeddedLlamaServer:
                 log.warning("%s; falling back to the %s build", exc, self.variants[i + 1].name)
         raise EmbeddedServerError("no llama.cpp build to start")
 
-    def _start(self, variant: CpuVariant) -> "EmbeddedLlamaServer":
+    def _start(self, variant: CpuVariant) -> EmbeddedLlamaServer:
         self.variant = variant
         if self.log_path:
             self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
         env = {**os.environ, "HF_HUB_OFFLINE": "1"}
         if variant.path is not None:  # its llama_cpp package shadows the environment's
             env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(variant.path), env.get("PYTHONPATH")]))
-        try:
+        with open(self.log_path or os.devnull, "ab") as log:  # the child keeps its own copy
             self._proc = subprocess.Popen(self.command(variant), stdout=log, stderr=subprocess.STDOUT, env=env,
                                           start_new_session=True, preexec_fn=_die_with_parent)
-        finally:
-            if log is not subprocess.DEVNULL:
-                log.close()  # the child has its own copy
         deadline = time.monotonic() + self.start_timeout_s
         try:
             self._wait_listening(deadline)
@@ -230,7 +226,7 @@ class EmbeddedLlamaServer:
             proc.kill()
             proc.wait(timeout=10)
 
-    def __enter__(self) -> "EmbeddedLlamaServer":
+    def __enter__(self) -> EmbeddedLlamaServer:
         return self.start()
 
     def __exit__(self, *exc) -> None:
