@@ -12,7 +12,15 @@ rate (supported points / points); keyword recall (the share of each question's `
 answer's points and conclusion); and citation precision (the share of cited sources that are among the question's
 `expected_sources`), both as shown to the user and as the model wrote them (`model_citations`, before grounding
 re-cited points to the source that holds their text). Last line:
-RESULT overhead_ms=<n> ttft_s=<x> grounded=<fraction> keywords=<fraction> cite_precision=<fraction> model_cite_precision=<fraction>
+
+Those questions are asked as a person would, one after another through POST /v1/ask/stream (no cache flush: the
+server keeps the fixed instruction prefix of the previous prompt), and each answer's time is split into: prompt tokens
+(counted by the model server's own tokenizer), time to the first answer token (mostly prompt processing), the model's
+writing time, and Perimeter's checks after it (citations, grounding). ttft_p50_s and answer_p50_s are the medians of
+the client's time to the first token and to the final answer event. Last line:
+RESULT overhead_ms=<n> ttft_s=<x> grounded=<fraction> keywords=<fraction> cite_precision=<fraction>
+  model_cite_precision=<fraction> ttft_p50_s=<x> answer_p50_s=<x> prompt_tokens_p50=<n> threads=<n> context_tokens=<n>
+(one line)
 """
 from __future__ import annotations
 
@@ -75,10 +83,34 @@ def keyword_recall(out: dict, keywords: list[str]) -> float:
     return sum(k.lower() in text for k in keywords) / len(keywords) if keywords else 1.0
 
 
+def streamed_answer(client: httpx.Client, api: str, question: str) -> tuple[float, float, dict | None]:
+    """(client seconds to the first answer token, to the answer event, the answer) for one streamed question."""
+    start, first, event, answer = time.perf_counter(), None, None, None
+    with client.stream("POST", api + "/v1/ask/stream", json={"question": question}) as response:
+        response.raise_for_status()
+        for line in response.iter_lines():
+            if line.startswith("event: "):
+                event = line[7:]
+                if event == "token" and first is None:
+                    first = time.perf_counter() - start
+            elif line.startswith("data: ") and event == "answer":
+                answer = json.loads(line[6:])
+    total = time.perf_counter() - start
+    return (first if first is not None else total), total, answer
+
+
+def prompt_tokens(client: httpx.Client, server_url: str, messages: list[dict]) -> int:
+    """The prompt's size in the model's own tokens (the chat template's few tokens aside)."""
+    text = "\n".join(m["content"] for m in messages)
+    return len(client.post(server_url + "/extras/tokenize", json={"input": text}).json()["tokens"])
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--model", default="qwen2.5-coder-0.5b")
-    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--model", default="qwen2.5-coder-1.5b")
+    ap.add_argument("--threads", type=int, default=0, help="llama.cpp threads (0: the default Perimeter picks)")
+    ap.add_argument("--prompt-cache-mb", type=int, default=None, help="default: the setting's")
+    ap.add_argument("--context-tokens", type=int, default=None, help="default: the embedded model's setting")
     ap.add_argument("--timed", type=int, default=4, help="questions timed against the server directly")
     ap.add_argument("--limit", type=int, default=25, help="sample questions for the grounding rate")
     ap.add_argument("--max-tokens", type=int, default=300)
@@ -86,7 +118,8 @@ def main() -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so the model server below is stopped too
 
     from services.api.app import create_app
-    from services.components import build_pipeline, build_embedder, run_ingest
+    from services.components import build_embedder, build_pipeline, run_ingest
+    from services.llm.cpu_variants import BASELINE
     from services.llm.embedded import EmbeddedLlamaServer
     from services.llm.gguf import prepare_model
     from services.settings import Settings
@@ -103,9 +136,12 @@ def main() -> None:
     embedder = build_embedder(settings)
     run_ingest(settings, [SAMPLES], embedder=embedder)
     port = free_port()
+    cache_mb = settings.embedded_prompt_cache_mb if args.prompt_cache_mb is None else args.prompt_cache_mb
     server = EmbeddedLlamaServer(prepare_model(args.model, models_dir), port=port, n_threads=args.threads,
-                                 log_path=data_dir / "llama.log")
-    settings = settings.model_copy(update={"llm_url": server.url})
+                                 log_path=data_dir / "llama.log", prompt_cache_mb=cache_mb)
+    # Served like the embedded model (its context budget), on a port of the benchmark's own.
+    context = args.context_tokens or settings.embedded_context_tokens
+    settings = settings.model_copy(update={"llm_url": server.url, "context_tokens": context})
     with server, httpx.Client(timeout=900) as http:
         pipeline = build_pipeline(settings)
         with served(create_app(settings, pipeline)) as api:
@@ -128,8 +164,20 @@ def main() -> None:
             supported = total = answered = 0
             recall, right, cited, model_right, model_cited = [], 0, 0, 0, 0
             sample = questions[:: max(1, len(questions) // max(1, args.limit))][: args.limit]  # en and zh alike
+            ttfts, totals, sizes = [], [], []
             for q in sample:
-                out = http.post(api + "/v1/ask", json={"question": q["question"]}).json()
+                sizes.append(prompt_tokens(http, server.url, pipeline.prepare(q["question"], DEMO_USER)[0].messages))
+                ttft, total_s, streamed = streamed_answer(http, api, q["question"])
+                assert streamed is not None, f"{q['id']}: the stream ended without an answer event"
+                out = streamed
+                ttfts.append(ttft)
+                totals.append(total_s)
+                t = out["timings"]
+                model_s = (t.get("model_ms") or 0) / 1000
+                print(f"{q['id']}: {sizes[-1]} prompt tokens, first token {ttft:.1f} s (retrieval "
+                      f"{t['retrieval_ms'] / 1000:.2f} s, model {(t.get('model_first_token_ms') or 0) / 1000:.1f} s), "
+                      f"model writing {model_s - (t.get('model_first_token_ms') or 0) / 1000:.1f} s, checks and "
+                      f"relay {total_s - t['retrieval_ms'] / 1000 - model_s:.2f} s, answer {total_s:.1f} s", flush=True)
                 g = out["grounding"]
                 supported, total = supported + g["supported"], total + g["total"]
                 answered += g["supported"] > 0
@@ -142,17 +190,23 @@ def main() -> None:
                       f"{g.get('recited_points', 0)} re-cited, keywords {recall[-1]:.2f}, cites {files}"
                       f"{' (degraded)' if out['degraded'] else ''}{' (not found)' if out['not_found'] else ''}",
                       flush=True)
-    overhead = statistics.median(paired * 1000 for *_, paired in rows)
-    unpaired = statistics.median((a - s) * 1000 for a, s, *_ in rows)
-    ttft = statistics.median(a for a, *_ in rows)
+    nan = float("nan")
+    overhead = statistics.median(paired * 1000 for *_, paired in rows) if rows else nan
+    unpaired = statistics.median((a - s) * 1000 for a, s, *_ in rows) if rows else nan
+    ttft = statistics.median(a for a, *_ in rows) if rows else nan
     rate = supported / total if total else 0.0
-    print(f"model {args.model}, {args.threads} threads, embeddings {settings.embedding_model}; median over {len(rows)} timed questions; API ttft minus the "
+    build = (server.variant or BASELINE).name
+    print(f"model {args.model}, {server.n_threads} threads, llama.cpp {build} build, prompt cache {cache_mb} MB,"
+          f" context {context} tokens, embeddings {settings.embedding_model}; median over {len(rows)} "
+          f"timed questions; API ttft minus the "
           f"server's own ttft for the same prompt (separate runs, noisy on a busy box): {unpaired:.0f} ms; "
           f"{answered}/{len(sample)} answers with a supported point")
     print(f"RESULT overhead_ms={overhead:.0f} ttft_s={ttft:.2f} grounded={rate:.3f} "
           f"keywords={statistics.mean(recall) if recall else 0.0:.3f} "
           f"cite_precision={right / cited if cited else 0.0:.3f} "
-          f"model_cite_precision={model_right / model_cited if model_cited else 0.0:.3f}")
+          f"model_cite_precision={model_right / model_cited if model_cited else 0.0:.3f} "
+          f"ttft_p50_s={statistics.median(ttfts):.2f} answer_p50_s={statistics.median(totals):.2f} "
+          f"prompt_tokens_p50={statistics.median(sizes):.0f} threads={server.n_threads} context_tokens={context}")
 
 
 if __name__ == "__main__":

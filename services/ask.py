@@ -116,7 +116,7 @@ class AskPipeline:
         start = time.perf_counter()
         # Twice top_k: duplicates are dropped and neighbouring chunks merged before top_k sources are kept.
         hits = self.retriever.search(question, user.groups, 2 * self.settings.top_k)
-        hits = assemble_context(hits, self.settings.context_tokens, max_sources=self.settings.top_k)
+        hits = assemble_context(hits, self.settings.effective_context_tokens, max_sources=self.settings.top_k)
         elapsed_ms = (time.perf_counter() - start) * 1000
         observe_retrieval(elapsed_ms)
         return hits, elapsed_ms
@@ -167,7 +167,9 @@ class AskPipeline:
         # Without vectors only the lexical test is known: do not call a question off-topic on half the evidence.
         if question_vector is None:
             return True
-        return relevance(query, texts, question_vector, vectors)[1] >= self.settings.not_found_min_similarity
+        threshold = self.settings.not_found_min_similarity
+        assert threshold is not None  # Settings' validator fills it in from the embedding model
+        return relevance(query, texts, question_vector, vectors)[1] >= threshold
 
     def prepare(self, question: str, user: User, conversation_id: str | None = None,
                 history: list[Turn] | None = None) -> tuple[Prepared, AskResponse | None]:
@@ -242,6 +244,7 @@ class AskPipeline:
             log.info("dropped %d citation numbers that referred to no source", dropped)
         source_vectors = self._stored_vectors(prep) if answer.points else None
         vectors = self._embed([p.text for p in answer.points]) if source_vectors else None
+        assert self.settings.grounding_min_similarity is not None  # Settings' validator fills it in
         grounded_answer, grounding = ground_answer(
             answer, [h.text for h in prep.hits],
             Thresholds(self.settings.grounding_min_overlap, self.settings.grounding_min_similarity),

@@ -16,8 +16,8 @@ class Settings(BaseSettings):
 
     # Where the index, the assembled model and other state live.
     data_dir: Path = Path("./var")
-    models_dir_override: Path | None = Field(None, alias="PERIMETER_MODELS_DIR",
-                                             description="where assembled GGUF files are kept (default DATA_DIR/models)")
+    models_dir_override: Path | None = Field(
+        None, alias="PERIMETER_MODELS_DIR", description="where assembled GGUF files are kept (default DATA_DIR/models)")
     collection: str = "default"
 
     # Ingestion
@@ -48,7 +48,8 @@ class Settings(BaseSettings):
     slack_users_file: Path | None = Field(None, description="YAML users: {SLACK_USER_ID: [groups]}")
     slack_default_groups: list[str] = ["all"]
     slack_channel_groups: list[str] = Field(["all"], description="groups whose documents may be answered where a "
-                                            "whole channel reads the answer; direct messages use the asker's own groups")
+                                            "whole channel reads the answer; direct messages use the asker's own "
+                                            "groups")
     slack_dedupe_ttl_s: int = 3600
 
     # Authentication (README, "Sign-in"). Nobody is anonymous unless demo_mode is on. Lists come as JSON from the
@@ -66,7 +67,8 @@ class Settings(BaseSettings):
                                                               "path reaches into objects, e.g. realm_access.roles")
     auth_oidc_algorithms: list[str] = ["RS256", "ES256"]
     auth_oidc_leeway_s: float = Field(30.0, ge=0, description="clock skew allowed on exp/nbf/iat")
-    auth_api_keys_file: Path | None = Field(None, description="YAML keys: [{name, sha256, groups, role}] (digests only)")
+    auth_api_keys_file: Path | None = Field(None, description="YAML keys: [{name, sha256, groups, role}] (digests "
+                                                               "only)")
     auth_admin_groups: list[str] = Field(["perimeter-admins"], description="proxy/OIDC groups that make a user admin")
 
     # Embeddings: a packaged model (multilingual-e5-small: English and Chinese; all-MiniLM-L6-v2: English only, 5x
@@ -84,9 +86,10 @@ class Settings(BaseSettings):
     doc_weight: float = Field(0.0, ge=0, le=1, description="share of a chunk's fused score that comes from the best "
                               "chunk of its document in each list (0 = chunks alone; 0.5 gained only +0.004 "
                               "nDCG@10 on SciFact train, within noise; see README and retrieval/fuse.py)")
-    cross_language_weight: float | None = Field(None, ge=0, description="weight of a dense list of the best chunks "
-                                                "in the other language (mixed Chinese/English indexes only); unset = "
-                                                "0.5 for a multilingual embedding model, 0 for an English-only one")
+    # None until the validator below fills it in from the embedding model: a float after construction.
+    cross_language_weight: float | None = Field(
+        None, ge=0, description="weight of a dense list of the best chunks in the other language (mixed "
+        "Chinese/English indexes only); unset = 0.5 for a multilingual embedding model, 0 for an English-only one")
     dense_search: Literal["exact", "chroma"] = Field("exact", description="exact: masked dot product over the "
                                                      "snapshot's vectors; chroma: HNSW with a $contains filter")
     reranker_model: str | None = Field(None, description="folder of a sentence-transformers cross-encoder; unset = "
@@ -94,6 +97,9 @@ class Settings(BaseSettings):
     rerank_top_n: int = Field(30, ge=1, description="fused hits the reranker rescores")
     snippet_chars: int = 320
     context_tokens: int = Field(2000, ge=200, description="budget for the sources given to the model")
+    # A CPU model reads a prompt at 40-60 tokens/s (2 cores): every source token is waiting time before the first
+    # answer token. The embedded model gets a smaller budget (see README, "Embedded model").
+    embedded_context_tokens: int = Field(1000, ge=200, description="context_tokens for the embedded model")
 
     # Generation. llm_url unset = the embedded llama.cpp server that `perimeter serve` starts.
     llm_url: str | None = None
@@ -114,16 +120,17 @@ class Settings(BaseSettings):
     llm_retry_backoff_s: float = Field(0.5, ge=0, description="first wait between retries; doubles each time")
     grounding_min_overlap: float = Field(0.5, ge=0, le=1, description="share of a point's terms found in a cited "
                                                                        "source that makes it supported")
-    grounding_min_similarity: float | None = Field(None, ge=-1, le=1, description="embedding similarity to a cited "
-                                                   "source that makes a point supported; unset = the embedding "
-                                                   "model's own (0.6 for MiniLM, 0.92 for e5)")
+    grounding_min_similarity: float | None = Field(  # None until the validator fills it
+        None, ge=-1, le=1, description="embedding similarity to a cited source that makes a point supported; unset "
+        "= the embedding model's own (0.6 for MiniLM, 0.92 for e5)")
     grounding_drop_unsupported: bool = Field(False, description="drop unsupported points instead of marking them")
     grounding_fix_citations: bool = Field(True, description="re-cite a point whose cited sources hold too few of its "
                                                             "terms to the source that holds enough of them")
     not_found_min_overlap: float = Field(0.15, ge=0, le=1, description="below this question-term overlap AND the "
-                                                                        "similarity below, nothing retrieved is relevant")
-    not_found_min_similarity: float | None = Field(None, ge=-1, le=1, description="unset = the embedding model's "
-                                                   "own (0.35 for MiniLM, 0.84 for e5)")
+                                                                        "similarity below, nothing retrieved is "
+                                                                        "relevant")
+    not_found_min_similarity: float | None = Field(  # None until the validator fills it
+        None, ge=-1, le=1, description="unset = the embedding model's own (0.35 for MiniLM, 0.84 for e5)")
     conversation_turns: int = Field(3, ge=0, le=20, description="earlier turns a follow-up question sees")
     conversation_ttl_s: float = Field(3600.0, gt=0)
     conversation_store: Literal["memory", "redis"] = Field("memory", description="memory: this process only (the "
@@ -136,7 +143,8 @@ class Settings(BaseSettings):
     embedded_ctx: int = 4096
     embedded_threads: int = Field(0, ge=0, description="llama.cpp threads; 0 = the machine's cores, less one for "
                                                      "the API on boxes with more than four (see README)")
-    embedded_prompt_cache_mb: int = Field(0, ge=0, description="llama.cpp's RAM cache of earlier prompts' state; 0 off")
+    embedded_prompt_cache_mb: int = Field(512, ge=0, description="llama.cpp's RAM cache of earlier prompts' state "
+                                                                 "(~30 MB a prompt); 0 off")
     embedded_cpu_variant: str = Field("auto", description="llama.cpp build: auto (the fastest this CPU can run, "
                                       "proved by a first prompt; see services/llm/cpu_variants.py), avx512 or baseline")
     embedded_restart_backoff_s: float = Field(1.0, gt=0, description="first wait before restarting a crashed "
@@ -147,7 +155,8 @@ class Settings(BaseSettings):
     max_question_chars: int = 2000
 
     # Web UI
-    feedback_file: Path | None = Field(None, description="JSON lines of 👍/👎 feedback (default DATA_DIR/feedback.jsonl)")
+    feedback_file: Path | None = Field(None, description="JSON lines of 👍/👎 feedback (default "
+                                                          "DATA_DIR/feedback.jsonl)")
     feedback_window_s: float = Field(7 * 24 * 3600.0, gt=0, description="how long an answer can be rated: its id is "
                                      "kept this long, for the user it was given to (services/issued_answers.py)")
 
@@ -186,6 +195,10 @@ class Settings(BaseSettings):
     @property
     def models_dir(self) -> Path:
         return self.models_dir_override or self.data_dir / "models"
+
+    @property
+    def effective_context_tokens(self) -> int:
+        return self.context_tokens if self.llm_url else self.embedded_context_tokens
 
     @property
     def embedded_url(self) -> str:
