@@ -54,6 +54,18 @@ def open_private(path: Path, flags: int = os.O_WRONLY | os.O_APPEND | os.O_CREAT
     return os.open(path, flags, PRIVATE_FILE)
 
 
+def append_private(path: Path, data: bytes) -> None:
+    """Append `data` whole to an owner-only file (created 0600): os.write may write less than asked, so it loops; one
+    O_APPEND write per call keeps lines from several threads or processes from interleaving in practice."""
+    fd = open_private(path)
+    try:
+        written = 0
+        while written < len(data):
+            written += os.write(fd, data[written:])
+    finally:
+        os.close(fd)
+
+
 def wider_than_owner(root: Path, limit: int = 20) -> tuple[int, list[str]]:
     """(how many, the first `limit` of them as "path mode") folders and files under `root` (itself included) that
     someone other than the owner may read, write or enter. Symbolic links are not followed."""

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
 import threading
 from pathlib import Path
 
-from services.data_dir import open_private
+from services.data_dir import append_private
 from services.settings import Settings
 
 _lock = threading.Lock()
@@ -21,10 +20,4 @@ def append_feedback(settings: Settings, record: dict) -> None:
     """One JSON line; the file is created 0600 (it holds questions and comments), whatever the umask."""
     line = (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
     with _lock:
-        fd = open_private(feedback_path(settings))
-        try:
-            written = 0
-            while written < len(line):
-                written += os.write(fd, line[written:])
-        finally:
-            os.close(fd)
+        append_private(feedback_path(settings), line)

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from services.data_dir import open_private
+from services.data_dir import append_private
 from services.observability import context
 from services.observability.metrics import AUDIT_FAILURES
 
@@ -38,13 +37,7 @@ class AuditLog:
         line = (json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
         try:
             with self._lock:
-                fd = open_private(self.path)  # 0600 in a 0700 folder when created
-                try:
-                    written = 0
-                    while written < len(line):
-                        written += os.write(fd, line[written:])
-                finally:
-                    os.close(fd)
+                append_private(self.path, line)  # 0600 in a 0700 folder when created
             return True
         except OSError as exc:
             AUDIT_FAILURES.inc()
