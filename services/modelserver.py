@@ -3,6 +3,7 @@ answering: a server that crashes is restarted with backoff, and its state is wha
 from __future__ import annotations
 
 import logging
+import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -32,13 +33,11 @@ class ModelState(StrEnum):
     STOPPED = "stopped"  # shut down on purpose
 
 
-def _reason_label(error: str) -> str:
-    """A bounded metric label from a crash description: the signal name, 'exit', 'timeout' or 'error'."""
-    for word in error.replace("(", " ").split():
-        if word.startswith("SIG") and word[3:].isalpha():
-            return word
-    if "exited with code" in error:
-        return "exit"
+def _reason_label(returncode: int | None, error: str) -> str:
+    """A bounded metric label: the signal that ended the process, 'exit' (it exited), or for a process that still ran,
+    'timeout' (it did not answer in time) or 'error' (its port was taken, it answered with an HTTP error)."""
+    if returncode is not None:
+        return signal.Signals(-returncode).name if returncode < 0 else "exit"
     return "timeout" if "did not answer" in error else "error"
 
 
@@ -87,16 +86,16 @@ class ModelSupervisor:
             try:
                 self.server.start()
             except EmbeddedServerError as exc:
-                self._crashed(str(exc))
+                self._crashed(str(exc), exc.returncode)
                 return False
             self.state, self.error = ModelState.ANSWERING, None
             MODEL_SERVER_UP.set(1)
             return True
 
-    def _crashed(self, error: str) -> None:
+    def _crashed(self, error: str, returncode: int | None) -> None:
         self.state, self.error = ModelState.CRASHED, error
         MODEL_SERVER_UP.set(0)
-        MODEL_SERVER_CRASHES.labels(_reason_label(error)).inc()
+        MODEL_SERVER_CRASHES.labels(_reason_label(returncode, error)).inc()
         log.error("embedded model unavailable: %s", error)
 
     def _watch(self) -> None:
@@ -110,7 +109,7 @@ class ModelSupervisor:
                         wait = self.backoff_s  # stayed up: the next crash starts the waits afresh
                     self._stop.wait(self.poll_s)
                     continue
-                self._crashed(ended)
+                self._crashed(ended, self.server.returncode if self.server is not None else None)
             log.warning("restarting the embedded model server in %.1f s", wait)
             if self._stop.wait(wait):
                 break

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import signal
-import socket
 import threading
 from pathlib import Path
 from typing import Any
@@ -12,6 +11,7 @@ from typing import Any
 import pytest
 
 import ingestion  # noqa: F401  (offline environment before anything else)
+from services.llm.embedded import free_loopback_port
 from services.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]
@@ -29,10 +29,7 @@ def pytest_configure(config):
         signal.signal(signal.SIGTERM, signal.default_int_handler)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+free_port = free_loopback_port  # services/llm/embedded.py: a port the kernel just handed out on loopback
 
 
 def load_questions() -> list[dict]:

@@ -132,6 +132,11 @@ class EmbeddedLlamaServer:
         return f"http://{self.host}:{self.port}"
 
     @property
+    def returncode(self) -> int | None:
+        """The process's exit status once it has ended (negative: the signal that ended it), else None."""
+        return self._proc.poll() if self._proc is not None else None
+
+    @property
     def pid(self) -> int | None:
         return self._proc.pid if self._proc is not None else None
 
