@@ -136,12 +136,12 @@ def main() -> None:
     embedder = build_embedder(settings)
     run_ingest(settings, [SAMPLES], embedder=embedder)
     port = free_port()
-    cache_mb = settings.embedded_prompt_cache_mb if args.prompt_cache_mb is None else args.prompt_cache_mb
+    cache_mb = settings.embedded.prompt_cache_mb if args.prompt_cache_mb is None else args.prompt_cache_mb
     server = EmbeddedLlamaServer(prepare_model(args.model, models_dir), port=port, n_threads=args.threads,
                                  log_path=data_dir / "llama.log", prompt_cache_mb=cache_mb)
     # Served like the embedded model (its context budget), on a port of the benchmark's own.
-    context = args.context_tokens or settings.embedded_context_tokens
-    settings = settings.model_copy(update={"llm_url": server.url, "context_tokens": context})
+    context = args.context_tokens or settings.embedded.context_tokens
+    settings = settings.with_values(**{"llm_url": server.url, "context_tokens": context})
     with server, httpx.Client(timeout=900) as http:
         pipeline = build_pipeline(settings)
         with served(create_app(settings, pipeline)) as api:
@@ -197,7 +197,7 @@ def main() -> None:
     rate = supported / total if total else 0.0
     build = (server.variant or BASELINE).name
     print(f"model {args.model}, {server.n_threads} threads, llama.cpp {build} build, prompt cache {cache_mb} MB,"
-          f" context {context} tokens, embeddings {settings.embedding_model}; median over {len(rows)} "
+          f" context {context} tokens, embeddings {settings.embedding.model}; median over {len(rows)} "
           f"timed questions; API ttft minus the "
           f"server's own ttft for the same prompt (separate runs, noisy on a busy box): {unpaired:.0f} ms; "
           f"{answered}/{len(sample)} answers with a supported point")

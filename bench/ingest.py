@@ -49,12 +49,12 @@ def write_corpus(folder: Path, n: int) -> str:
 
 def raw_encode(folder: Path, settings: Settings) -> tuple[int, float]:
     """Partition and chunk outside the clock, then time model.encode on exactly the texts the pipeline embeds."""
-    splitter = make_splitter(settings.chunk_tokens, settings.chunk_overlap_tokens)
+    splitter = make_splitter(settings.ingestion.chunk_tokens, settings.ingestion.chunk_overlap_tokens)
     texts = []
     for path in sorted(folder.rglob("*.*")):
         doc = partition_file(path, max_bytes=10**8)
         texts += [embedding_text(doc.title, c.text) for c in chunk_document(doc, splitter, {"groups": ["all"]})]
-    embedder = load_embedder(settings.embedding_model)
+    embedder = load_embedder(settings.embedding.model)
     embedder.embed_documents(texts[:8])  # warm-up
     start = time.perf_counter()
     embedder.embed_documents(texts)
@@ -81,7 +81,7 @@ def run_job(settings: Settings) -> dict:
     from services.worker.jobs import JobStore
     from services.worker.submit import submit_reindex
 
-    store = JobStore.from_url(settings.redis_url)
+    store = JobStore.from_url(settings.redis.url)
     (job,) = submit_reindex(settings, store, "bench")
     while (view := store.view(job["id"]))["state"] in ("queued", "planning", "running"):
         time.sleep(0.2)
@@ -106,7 +106,7 @@ def main() -> None:
     redis.Redis.from_url(args.redis).flushdb()
 
     chunks, raw_s = raw_encode(docs, settings)
-    env = {"PERIMETER_DATA_DIR": str(settings.data_dir), "PERIMETER_REDIS_URL": args.redis,
+    env = {"PERIMETER_DATA_DIR": str(settings.storage.data_dir), "PERIMETER_REDIS_URL": args.redis,
            "PERIMETER_SOURCES_FILE": str(sources)}
     worker = Worker(env, tmp / "worker.log", "bench").start()
     while b"perimeter worker warm" not in (tmp / "worker.log").read_bytes():  # model loaded before the clock starts

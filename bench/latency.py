@@ -136,16 +136,16 @@ def measure(model: str, chunks: int, queries: int, chroma_queries: int) -> dict:
     retriever = build_retriever(settings)
     texts = list(load("scifact").queries.values())
     for warm in texts[:5]:  # first-call costs (jieba's dictionary, page cache) are start-up, not latency
-        retriever.search(warm, ["all"], settings.top_k)
+        retriever.search(warm, ["all"], settings.retrieval.top_k)
     asked = (texts * (queries // len(texts) + 1))[:queries]
-    times = _timed(lambda q, g: retriever.search(q, g, settings.top_k), asked)
+    times = _timed(lambda q, g: retriever.search(q, g, settings.retrieval.top_k), asked)
     rss = rss_mb()
-    retriever.dense_search = "chroma"
-    chroma = _timed(lambda q, g: retriever.search(q, g, settings.top_k), asked[:chroma_queries])
-    retriever.dense_search = "exact"
+    retriever.settings = retriever.settings.model_copy(update={"dense_search": "chroma"})
+    chroma = _timed(lambda q, g: retriever.search(q, g, settings.retrieval.top_k), asked[:chroma_queries])
+    retriever.settings = retriever.settings.model_copy(update={"dense_search": "exact"})
     retriever.reranker = load_reranker(str(minilm_shaped_cross_encoder(CACHE_DIR / "minilm-shaped-cross-encoder")))
-    retriever.search(texts[0], ["all"], settings.top_k)  # loading the cross-encoder is start-up
-    reranked = _timed(lambda q, g: retriever.search(q, g, settings.top_k), asked[:chroma_queries])
+    retriever.search(texts[0], ["all"], settings.retrieval.top_k)  # loading the cross-encoder is start-up
+    reranked = _timed(lambda q, g: retriever.search(q, g, settings.retrieval.top_k), asked[:chroma_queries])
     return {
         "chunks": len(retriever.snapshots.current()),
         "queries": len(times),
@@ -154,7 +154,7 @@ def measure(model: str, chunks: int, queries: int, chroma_queries: int) -> dict:
         "chroma_filter_p50_ms": float(np.percentile(chroma, 50)),
         "chroma_filter_p95_ms": float(np.percentile(chroma, 95)),
         "reranked_queries": len(reranked),
-        "rerank_top_n": retriever.rerank_top_n,
+        "rerank_top_n": retriever.settings.rerank_top_n,
         "reranked_p50_ms": float(np.percentile(reranked, 50)),
         "reranked_p95_ms": float(np.percentile(reranked, 95)),
         "rss_mb": rss,

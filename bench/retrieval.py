@@ -65,7 +65,7 @@ class Index:
         return self.docs(self.retriever.dense(query, GROUPS, DEPTH))
 
     def pipeline(self, query: str) -> list[str]:
-        hits = self.retriever.search(query, GROUPS, 2 * self.settings.candidates)
+        hits = self.retriever.search(query, GROUPS, 2 * self.settings.retrieval.candidates)
         return unique_docs([h.metadata["source"] for h in hits])
 
 
@@ -129,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     parts = set(args.only or PARTS)
     started = time.time()
     default = Settings()
-    models = list(dict.fromkeys([MINILM, E5_SMALL, default.embedding_model]))
+    models = list(dict.fromkeys([MINILM, E5_SMALL, default.embedding.model]))
     # Chroma pays an fsync per write: scratch indexes go to tmpfs where there is one (3x faster ingestion here).
     scratch_root = Path("/dev/shm") if Path("/dev/shm").is_dir() else CACHE_DIR / "scratch"
     scratch_root.mkdir(parents=True, exist_ok=True)
@@ -149,8 +149,8 @@ def main(argv: list[str] | None = None) -> int:
                 rankers[f"dense alone, {m}"] = indexes[m].dense
             rankers["LangChain Chroma retriever (MiniLM, 1000/200 chars)"] = langchain_ranker(dataset, scratch)
             for m in models:
-                label = "default" if m == default.embedding_model else "alternative"
-                rankers[f"Perimeter ({label}: {m} + BM25, {default.fusion})"] = indexes[m].pipeline
+                label = "default" if m == default.embedding.model else "alternative"
+                rankers[f"Perimeter ({label}: {m} + BM25, {default.retrieval.fusion})"] = indexes[m].pipeline
             for label, ranker in rankers.items():
                 start = time.time()
                 table.setdefault(label, {}).update(evaluate(ranker, dataset, query_ids))
@@ -158,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     chunks = 20_000 if args.quick else 100_000
-    lat = latency(default.embedding_model, chunks, 100 if args.quick else 300) if "latency" in parts else None
+    lat = latency(default.embedding.model, chunks, 100 if args.quick else 300) if "latency" in parts else None
     print_table(table, lat, default, args.quick, time.time() - started, complete=len(parts) == len(PARTS))
     return 0
 
@@ -187,7 +187,7 @@ def print_table(table: dict[str, dict[str, float]], lat: dict | None, default: S
 
 
 def print_latency(lat: dict, default: Settings) -> None:
-    print(f"latency at {lat['chunks']:,} chunks ({lat['queries']} queries, 2-core box, {default.embedding_model} "
+    print(f"latency at {lat['chunks']:,} chunks ({lat['queries']} queries, 2-core box, {default.embedding.model} "
           f"query embedding + dense + BM25 + fusion + access filter + fetch): p50 {lat['p50_ms']:.1f} ms, "
           f"p95 {lat['p95_ms']:.1f} ms; with Chroma's $contains filter instead of the exact masked search: "
           f"p50 {lat['chroma_filter_p50_ms']:.1f} ms, p95 {lat['chroma_filter_p95_ms']:.1f} ms; "

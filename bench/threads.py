@@ -65,7 +65,7 @@ def main() -> None:
     run_ingest(settings, [SAMPLES], embedder=build_embedder(settings))
     pipeline = build_pipeline(settings)
     prompts = [pipeline.prepare(q, DEMO_USER)[0] for q in QUESTIONS]
-    model = prepare_model(args.model, settings.models_dir)
+    model = prepare_model(args.model, settings.storage.models_dir)
     results: dict[int, list[tuple]] = {}
     print(f"{'threads':>7} {'question':>8} {'prompt tok':>10} {'ttft s':>7} {'prompt tok/s':>12} "
           f"{'gen tok/s':>9}")

@@ -32,7 +32,7 @@ def _ranked(index: Index, retriever: Retriever, query: str) -> list[str]:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--model", default=Settings().embedding_model)
+    ap.add_argument("--model", default=Settings().embedding.model)
     ap.add_argument("--fusion", nargs="+", choices=["convex", "rrf"], default=GRID["fusion"])
     ap.add_argument("--dense-weight", nargs="+", type=float, default=GRID["dense_weight"])
     ap.add_argument("--candidates", nargs="+", type=int, default=GRID["candidates"])

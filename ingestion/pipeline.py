@@ -24,6 +24,7 @@ from ingestion.keyword_index import build_keyword_index
 from ingestion.limits import time_limit
 from ingestion.manifest import FileManifest, FileRecord
 from ingestion.partition import SUPPORTED_SUFFIXES, PartitionError, partition_file
+from ingestion.settings import IngestionSettings
 from ingestion.sources import SourceItem, source_uri
 from ingestion.sync import DELETE, MOVE, REGROUP, SKIP, Operation, SyncPlan, plan_sync
 
@@ -77,17 +78,16 @@ class Indexer:
     """Writes one collection: chunks (with their embeddings) and the file manifest that makes them answerable."""
 
     def __init__(self, client: chromadb.ClientAPI, collection_name: str, embedder: Embedder, *, data_dir: Path,
-                 chunk_tokens: int, overlap_tokens: int, max_bytes: int, source_name: str = "",
-                 file_time_limit_s: float | None = None, embed_group: int = 64):
+                 settings: IngestionSettings, source_name: str = "", embed_group: int = 64):
         self.client = client
         self.data_dir = data_dir
         self.collection = open_collection(client, collection_name, embedder.model_id, embedder.dimension)
         self.manifest = FileManifest(client, collection_name)
         self.embedder = embedder
-        self.splitter = make_splitter(chunk_tokens, overlap_tokens)
-        self.max_bytes = max_bytes
+        self.splitter = make_splitter(settings.chunk_tokens, settings.chunk_overlap_tokens)
+        self.max_bytes = settings.max_bytes
         self.source_name = source_name
-        self.file_time_limit_s = file_time_limit_s
+        self.file_time_limit_s = settings.file_time_limit_s
         self.embed_group = embed_group  # new chunks embedded together while the next files are read
 
     def apply(self, op: Operation) -> FileResult:

@@ -10,7 +10,7 @@ from typing import Any
 import chromadb
 import numpy as np
 
-from ingestion.embedder import Embedder
+from ingestion.embedder import Embedder, is_multilingual
 from ingestion.index import included, open_client, open_collection
 from prompts.language import detect_language
 from retrieval.access import may_see
@@ -19,34 +19,26 @@ from retrieval.fuse import fuse_rankings, fuse_scores
 from retrieval.hits import Hit
 from retrieval.keyword import keyword_search
 from retrieval.rerank import Reranker, rerank
+from retrieval.settings import RetrievalSettings
 from retrieval.snapshot import Snapshot, SnapshotReader
-
-FUSIONS = ("rrf", "convex")
-DENSE_SEARCHES = ("exact", "chroma")
 
 
 class Retriever:
-    def __init__(self, *, chroma_dir: Path, data_dir: Path, collection: str, embedder: Embedder,
-                 candidates: int = 30, rrf_k: int = 60, chroma_url: str | None = None, fusion: str = "rrf",
-                 dense_weight: float = 1.0, keyword_weight: float = 1.0, doc_weight: float = 0.0,
-                 dense_search: str = "exact",
-                 cross_language_weight: float = 0.0, reranker: Reranker | None = None, rerank_top_n: int = 30):
-        if fusion not in FUSIONS or dense_search not in DENSE_SEARCHES:
-            raise ValueError(f"fusion must be one of {FUSIONS} and dense_search one of {DENSE_SEARCHES}")
+    """Search over one collection as configured by its settings section (retrieval/settings.py)."""
+
+    def __init__(self, settings: RetrievalSettings, *, chroma_dir: Path, data_dir: Path, collection: str,
+                 embedder: Embedder, chroma_url: str | None = None, reranker: Reranker | None = None):
+        self.settings = settings
         self.embedder = embedder
         self.collection_name = collection
         self._client = open_client(chroma_dir, chroma_url)
         self._collection: chromadb.Collection | None = None
         self.snapshots = SnapshotReader(data_dir, collection)
-        self.candidates = candidates
-        self.rrf_k = rrf_k
-        self.doc_weight = doc_weight
-        self.fusion = fusion
-        self.weights = [dense_weight, keyword_weight]
-        self.cross_language_weight = cross_language_weight
-        self.dense_search = dense_search
+        self.weights = [settings.dense_weight, settings.keyword_weight]
+        # Unset: a list across languages only where the model's vectors mean the same across them.
+        self.cross_language_weight = (settings.cross_language_weight if settings.cross_language_weight is not None
+                                      else 0.5 if is_multilingual(embedder.model_id) else 0.0)
         self.reranker = reranker
-        self.rerank_top_n = rerank_top_n
 
     @property
     def collection(self) -> chromadb.Collection:
@@ -66,13 +58,14 @@ class Retriever:
 
     def _dense(self, snapshot: Snapshot, vector: np.ndarray, mask: np.ndarray, groups: list[str], k: int,
                scores: np.ndarray | None) -> list[tuple[str, float]]:
-        if self.dense_search == "exact" and scores is not None:
+        if self.settings.dense_search == "exact" and scores is not None:
             return best_visible(snapshot, scores, mask, k)
         return chroma_search(self.collection, vector, groups, k)  # also an old snapshot without vectors
 
     def _exact_scores(self, snapshot: Snapshot, vector: np.ndarray) -> np.ndarray | None:
         """Similarities to every chunk, when the exact search or the other-language list will read them."""
-        return similarities(snapshot, vector) if self.dense_search == "exact" or self.cross_language_weight else None
+        wanted = self.settings.dense_search == "exact" or self.cross_language_weight
+        return similarities(snapshot, vector) if wanted else None
 
     def keyword(self, query: str, groups: list[str], k: int) -> list[tuple[str, float]]:
         snapshot = self.snapshots.current()
@@ -87,28 +80,28 @@ class Retriever:
         if self.weights[0]:
             vector = self._vector(query)
             scores = self._exact_scores(snapshot, vector)  # computed once for both dense lists
-            rankings.append(self._dense(snapshot, vector, mask, groups, self.candidates, scores))
+            rankings.append(self._dense(snapshot, vector, mask, groups, self.settings.candidates, scores))
             weights.append(self.weights[0])
             other = snapshot.other_language(detect_language(query), mask) if self.cross_language_weight else None
             if other is not None and scores is not None:
                 # Embedding models favour the query's language; the best chunks in the other language get a list
                 # of their own, so an answer that only exists in the other language can still surface.
-                rankings.append(best_visible(snapshot, scores, other, self.candidates))
+                rankings.append(best_visible(snapshot, scores, other, self.settings.candidates))
                 weights.append(self.cross_language_weight)
         if self.weights[1]:
-            rankings.append(keyword_search(snapshot, query, mask, self.candidates))
+            rankings.append(keyword_search(snapshot, query, mask, self.settings.candidates))
             weights.append(self.weights[1])
-        if self.fusion == "convex":
-            return fuse_scores(rankings, weights, doc_of=snapshot.doc_of, doc_weight=self.doc_weight)
-        return fuse_rankings([[i for i, _ in r] for r in rankings], k=self.rrf_k, weights=weights,
-                             doc_of=snapshot.doc_of, doc_weight=self.doc_weight)
+        if self.settings.fusion == "convex":
+            return fuse_scores(rankings, weights, doc_of=snapshot.doc_of, doc_weight=self.settings.doc_weight)
+        return fuse_rankings([[i for i, _ in r] for r in rankings], k=self.settings.rrf_k, weights=weights,
+                             doc_of=snapshot.doc_of, doc_weight=self.settings.doc_weight)
 
     def search(self, query: str, groups: list[str], k: int) -> list[Hit]:
         # Twice k: a few may be gone (old versions purged since the search snapshot was published).
-        depth = max(2 * k, self.rerank_top_n if self.reranker else 0)
+        depth = max(2 * k, self.settings.rerank_top_n if self.reranker else 0)
         hits = self.hits(self.fused(query, groups)[:depth], groups)
         if self.reranker is not None:
-            hits = rerank(self.reranker, query, hits, self.rerank_top_n)
+            hits = rerank(self.reranker, query, hits, self.settings.rerank_top_n)
         return hits[:k]
 
     def hits(self, ranked: list[tuple[str, float]], groups: list[str]) -> list[Hit]:

@@ -107,16 +107,16 @@ class AskPipeline:
         question = question.strip()
         if not question:
             raise QuestionError("the question is empty")
-        if len(question) > self.settings.max_question_chars:
-            raise QuestionError(f"the question is longer than {self.settings.max_question_chars} characters")
+        if len(question) > self.settings.limits.max_question_chars:
+            raise QuestionError(f"the question is longer than {self.settings.limits.max_question_chars} characters")
         return question
 
     def _retrieve(self, question: str, user: User) -> tuple[list[Hit], float]:
         """The numbered sources (source n = element n-1) for both the prompt and the response."""
         start = time.perf_counter()
         # Twice top_k: duplicates are dropped and neighbouring chunks merged before top_k sources are kept.
-        hits = self.retriever.search(question, user.groups, 2 * self.settings.top_k)
-        hits = assemble_context(hits, self.settings.effective_context_tokens, max_sources=self.settings.top_k)
+        hits = self.retriever.search(question, user.groups, 2 * self.settings.retrieval.top_k)
+        hits = assemble_context(hits, self.settings.context_tokens, max_sources=self.settings.retrieval.top_k)
         elapsed_ms = (time.perf_counter() - start) * 1000
         observe_retrieval(elapsed_ms)
         return hits, elapsed_ms
@@ -124,7 +124,7 @@ class AskPipeline:
     def search(self, question: str, user: User) -> SearchResponse:
         question = self.check_question(question)
         hits, retrieval_ms = self._retrieve(question, user)
-        sources = [to_source(n, h, self.settings.snippet_chars) for n, h in enumerate(hits, start=1)]
+        sources = [to_source(n, h, self.settings.retrieval.snippet_chars) for n, h in enumerate(hits, start=1)]
         self.recorder.searched(user=user, question=question, sources=sources)
         return SearchResponse(question=question, sources=sources, timings=Timings(retrieval_ms=round(retrieval_ms, 1)))
 
@@ -156,7 +156,7 @@ class AskPipeline:
     def _is_relevant(self, query: str, prep: Prepared) -> bool:
         """Is anything retrieved about the question? Term overlap first (free); the embedding only when it fails."""
         texts = [h.text for h in prep.hits]
-        if relevance(query, texts)[0] >= self.settings.not_found_min_overlap:
+        if relevance(query, texts)[0] >= self.settings.answers.not_found_min_overlap:
             return True
         vectors = self._stored_vectors(prep)
         try:
@@ -167,9 +167,7 @@ class AskPipeline:
         # Without vectors only the lexical test is known: do not call a question off-topic on half the evidence.
         if question_vector is None:
             return True
-        threshold = self.settings.not_found_min_similarity
-        assert threshold is not None  # Settings' validator fills it in from the embedding model
-        return relevance(query, texts, question_vector, vectors)[1] >= threshold
+        return relevance(query, texts, question_vector, vectors)[1] >= self.settings.on_topic_similarity
 
     def prepare(self, question: str, user: User, conversation_id: str | None = None,
                 history: list[Turn] | None = None) -> tuple[Prepared, AskResponse | None]:
@@ -185,7 +183,8 @@ class AskPipeline:
         hits, retrieval_ms = self._retrieve(query, user)
         prep = Prepared(question=question, language=language, user=user, conversation_id=conversation_id,
                         started=started, retrieval_ms=retrieval_ms, hits=hits,
-                        sources=[to_source(n, h, self.settings.snippet_chars) for n, h in enumerate(hits, start=1)])
+                        sources=[to_source(n, h, self.settings.retrieval.snippet_chars)
+                                 for n, h in enumerate(hits, start=1)])
         if not hits or not self._is_relevant(query, prep):
             # Nothing the user may see is about this: say so rather than let the model improvise.
             notice = prep.labels["not_found"]
@@ -209,9 +208,9 @@ class AskPipeline:
             raise ModelError("no model is configured")
         try:
             return with_retries(
-                lambda: model.chat(prep.messages, max_tokens=self.settings.llm_max_tokens,
+                lambda: model.chat(prep.messages, max_tokens=self.settings.llm.max_tokens,
                                    temperature=temperature, json_schema=prep.schema),
-                self.settings.llm_retries, self.settings.llm_retry_backoff_s)
+                self.settings.llm.retries, self.settings.llm.retry_backoff_s)
         except UnreadableReply as exc:  # read_reply asks once more
             log.warning("unreadable reply from the model server: %s", exc)
             return ChatReply(text="", model=model.name)
@@ -244,12 +243,11 @@ class AskPipeline:
             log.info("dropped %d citation numbers that referred to no source", dropped)
         source_vectors = self._stored_vectors(prep) if answer.points else None
         vectors = self._embed([p.text for p in answer.points]) if source_vectors else None
-        assert self.settings.grounding_min_similarity is not None  # Settings' validator fills it in
         grounded_answer, grounding = ground_answer(
             answer, [h.text for h in prep.hits],
-            Thresholds(self.settings.grounding_min_overlap, self.settings.grounding_min_similarity),
-            vectors, source_vectors if vectors else None, self.settings.grounding_drop_unsupported,
-            self.settings.grounding_fix_citations)
+            Thresholds(self.settings.answers.grounding_min_overlap, self.settings.supported_similarity),
+            vectors, source_vectors if vectors else None, self.settings.answers.grounding_drop_unsupported,
+            self.settings.answers.grounding_fix_citations)
         grounding.dropped_citations = dropped
         grounded = any(p.citations for p in grounded_answer.points)
         supported = any(p.supported for p in grounded_answer.points)
@@ -303,7 +301,7 @@ class AskPipeline:
         start = time.perf_counter()
         with self._recorded_even_if_unfinished(prep):
             try:
-                reply = self._chat(prep, self.settings.llm_temperature)
+                reply = self._chat(prep, self.settings.llm.temperature)
                 answer, model_name = self.read_reply(prep, reply.text, reply.model)
             except ModelError as exc:
                 return self.degraded(prep, exc)

@@ -20,9 +20,9 @@ def _ingest(args, settings: Settings) -> int:
     paths = [Path(p) for p in args.paths]
     # No --groups: new files get the default groups, files already indexed keep theirs (run_ingest).
     groups = [g.strip() for g in args.groups.split(",") if g.strip()] if args.groups else None
-    collection = args.collection or settings.collection
+    collection = args.collection or settings.storage.collection
     total = sum(1 for _ in discover_files(paths))
-    print(f"Loading embedding model {settings.embedding_model}…", flush=True)
+    print(f"Loading embedding model {settings.embedding.model}…", flush=True)
     embedder = build_embedder(settings)
     bar = tqdm(total=total, unit="file", desc=f"ingesting into '{collection}'")
 
@@ -60,7 +60,8 @@ def _reindex(args, settings: Settings) -> int:
     from services.worker.jobs import JobStore
     from services.worker.submit import submit_reindex
 
-    store = JobStore.from_url(settings.redis_url, stall_timeout_s=settings.job_stall_timeout_s, keep=settings.jobs_kept)
+    store = JobStore.from_url(settings.redis.url, stall_timeout_s=settings.worker.job_stall_timeout_s,
+                             keep=settings.worker.jobs_kept)
     started = submit_reindex(settings, store, args.source, args.collection, requested_by="cli")
     for job in started:
         print(f"job {job['id']}: re-index of source '{job['source']}' into '{job['collection']}' queued")
@@ -142,7 +143,7 @@ def _ask(args, settings: Settings) -> int:
     from services.modelserver import embedded_server
 
     pipeline = build_pipeline(settings)
-    if settings.llm_url is None and not is_up(settings.embedded_url):
+    if settings.llm.url is None and not is_up(settings.embedded.url):
         # No server running: start the embedded one for this one question.
         print("Starting the embedded model server for this question…", file=sys.stderr, flush=True)
         with embedded_server(settings):
@@ -183,7 +184,7 @@ def _serve(args, settings: Settings) -> int:
         print(f"{banner}\n{auth_summary(settings)}\n{banner}", flush=True)
         api_server(app, args.host, args.port).run()
 
-    if settings.llm_url is None and not is_up(settings.embedded_url):
+    if settings.llm.url is None and not is_up(settings.embedded.url):
         with supervised_embedded_server(settings) as supervisor:
             run_api(supervisor)
     else:
@@ -198,17 +199,24 @@ def _models(args, settings: Settings) -> int:
     from services.modelserver import embedded_server
 
     if args.name:
-        settings = settings.model_copy(update={"embedded_model": args.name})
-    path = prepare_model(settings.embedded_model, settings.models_dir)
+        settings = settings.with_values(embedded_model=args.name)
+    path = prepare_model(settings.embedded.model, settings.storage.models_dir)
     print(f"model assembled: {path}")
     if args.no_check:
         return 0
-    if is_up(settings.embedded_url):  # a running server (perimeter serve) holds the port: prove on another one
-        settings = settings.model_copy(update={"embedded_port": free_loopback_port()})
+    if is_up(settings.embedded.url):  # a running server (perimeter serve) holds the port: prove on another one
+        settings = settings.with_values(embedded_port=free_loopback_port())
     with embedded_server(settings) as server:
         build = server.variant or BASELINE
         print(f"model answers: first prompt in {server.first_token_s:.1f} s with {server.n_threads} threads, "
               f"llama.cpp {build.name} build ({build.flags()})")
+    return 0
+
+
+def _settings(args, settings: Settings) -> int:
+    """Every variable with the value this process would use; secrets show only whether they are set."""
+    for name, value in settings.described().items():
+        print(f"{name}={value}")
     return 0
 
 
@@ -251,13 +259,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", help="embedded model name (default: PERIMETER_EMBEDDED_MODEL)")
     p.add_argument("--no-check", action="store_true", help="assemble only; do not start the model to prove it answers")
     p.set_defaults(func=_models)
+
+    p = sub.add_parser("settings", help="print every PERIMETER_* setting with the value in effect (secrets hidden)")
+    p.set_defaults(func=_settings)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     args = build_parser().parse_args(argv)
-    settings = get_settings()
+    try:
+        settings = get_settings()
+    except ValueError as exc:  # a bad PERIMETER_* value: the message names the variable (services/settings.py)
+        print(f"perimeter: {exc}", file=sys.stderr)
+        return 2
     try:
         return args.func(args, settings)
     except KeyboardInterrupt:

@@ -13,56 +13,47 @@ from services.settings import Settings
 
 
 def build_embedder(settings: Settings) -> Embedder:
-    return load_embedder(settings.embedding_model)
+    return load_embedder(settings.embedding.model)
 
 
 def build_retriever(settings: Settings, embedder: Embedder | None = None) -> Retriever:
-    assert settings.cross_language_weight is not None  # Settings' validator fills it in from the embedding model
-    prepare_data_dir(settings.data_dir)  # owner-only before Chroma opens its files (services/data_dir.py)
+    prepare_data_dir(settings.storage.data_dir)  # owner-only before Chroma opens its files (services/data_dir.py)
     return Retriever(
-        chroma_dir=settings.chroma_dir,
-        chroma_url=settings.chroma_url,
-        data_dir=settings.data_dir,
-        collection=settings.collection,
+        settings.retrieval,
+        chroma_dir=settings.storage.chroma_dir,
+        chroma_url=settings.storage.chroma_url,
+        data_dir=settings.storage.data_dir,
+        collection=settings.storage.collection,
         embedder=embedder if embedder is not None else build_embedder(settings),
-        candidates=settings.candidates,
-        rrf_k=settings.rrf_k,
-        doc_weight=settings.doc_weight,
-        fusion=settings.fusion,
-        dense_weight=settings.dense_weight,
-        keyword_weight=settings.keyword_weight,
-        cross_language_weight=settings.cross_language_weight,
-        dense_search=settings.dense_search,
         reranker=build_reranker(settings),
-        rerank_top_n=settings.rerank_top_n,
     )
 
 
 def build_reranker(settings: Settings):
     """The optional cross-encoder (a local folder); None when unset, and then the search is unchanged."""
-    if not settings.reranker_model:
+    if not settings.retrieval.reranker_model:
         return None
     from retrieval.rerank import load_reranker
 
-    return load_reranker(settings.reranker_model)
+    return load_reranker(settings.retrieval.reranker_model)
 
 
 def build_model(settings: Settings) -> ChatModel:
     """The configured OpenAI-compatible server, or the embedded llama.cpp server's address when none is set."""
-    if settings.llm_backend == "harmony":
+    if settings.llm.backend == "harmony":
         from services.llm.harmony_completion import HarmonyCompletionModel
 
-        return HarmonyCompletionModel(settings.effective_llm_url, model=settings.llm_model,
-                                      api_key=settings.llm_api_key, timeout_s=settings.llm_timeout_s,
-                                      reasoning_effort=settings.llm_reasoning_effort)
-    if settings.llm_backend != "chat":
-        raise ValueError(f"unknown PERIMETER_LLM_BACKEND '{settings.llm_backend}' (chat or harmony)")
+        return HarmonyCompletionModel(settings.llm_url, model=settings.llm.model,
+                                      api_key=settings.llm.api_key, timeout_s=settings.llm.timeout_s,
+                                      reasoning_effort=settings.llm.reasoning_effort)
+    if settings.llm.backend != "chat":
+        raise ValueError(f"unknown PERIMETER_LLM_BACKEND '{settings.llm.backend}' (chat or harmony)")
     return OpenAIChatModel(
-        settings.effective_llm_url,
-        model=settings.llm_model,
-        api_key=settings.llm_api_key,
-        timeout_s=settings.llm_timeout_s,
-        response_format_style=settings.llm_response_format if settings.llm_url else "llamacpp",
+        settings.llm_url,
+        model=settings.llm.model,
+        api_key=settings.llm.api_key,
+        timeout_s=settings.llm.timeout_s,
+        response_format_style=settings.llm.response_format if settings.llm.url else "llamacpp",
     )
 
 
@@ -73,24 +64,22 @@ def build_pipeline(settings: Settings, model: ChatModel | None = None) -> AskPip
 def open_index_client(settings: Settings):
     from ingestion.index import open_client
 
-    return open_client(settings.chroma_dir, settings.chroma_url)
+    return open_client(settings.storage.chroma_dir, settings.storage.chroma_url)
 
 
 def build_indexer(settings: Settings, *, collection: str | None = None, embedder: Embedder | None = None,
                   source_name: str = ""):
     from ingestion.pipeline import Indexer
 
-    prepare_data_dir(settings.data_dir)  # owner-only before Chroma and the keyword index write (services/data_dir.py)
+    # Owner-only before Chroma and the keyword index write (services/data_dir.py).
+    prepare_data_dir(settings.storage.data_dir)
     return Indexer(
         open_index_client(settings),
-        collection or settings.collection,
+        collection or settings.storage.collection,
         embedder if embedder is not None else build_embedder(settings),  # an empty cache wrapper is falsy
-        data_dir=settings.data_dir,
-        chunk_tokens=settings.chunk_tokens,
-        overlap_tokens=settings.chunk_overlap_tokens,
-        max_bytes=int(settings.max_file_mb * 1e6),
+        data_dir=settings.storage.data_dir,
+        settings=settings.ingestion,
         source_name=source_name,
-        file_time_limit_s=settings.file_time_limit_s,
     )
 
 
@@ -103,15 +92,15 @@ def run_ingest(settings: Settings, paths, *, groups: list[str] | None = None, co
     from ingestion.pipeline import plan_paths, run_plan
 
     indexer = build_indexer(settings, collection=collection, embedder=embedder)
-    plan = plan_paths(indexer, [Path(p) for p in paths], sorted(set(groups or settings.default_groups)),
+    plan = plan_paths(indexer, [Path(p) for p in paths], sorted(set(groups or settings.ingestion.default_groups)),
                       keep_known_groups=not groups)
-    return run_plan(indexer, plan, progress, batch_files=settings.worker_batch_files)
+    return run_plan(indexer, plan, progress, batch_files=settings.worker.batch_files)
 
 
 def load_sources(settings: Settings):
     from ingestion.sources import load_sources as load
 
-    return load(settings.sources_file)
+    return load(settings.storage.sources_file)
 
 
 def plan_source(settings: Settings, source, indexer):
@@ -128,4 +117,4 @@ def sync_source(settings: Settings, source, *, embedder: Embedder | None = None,
     from ingestion.pipeline import run_plan
 
     indexer = build_indexer(settings, collection=source.collection, embedder=embedder, source_name=source.name)
-    return run_plan(indexer, plan_source(settings, source, indexer), progress, batch_files=settings.worker_batch_files)
+    return run_plan(indexer, plan_source(settings, source, indexer), progress, batch_files=settings.worker.batch_files)

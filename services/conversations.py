@@ -84,6 +84,7 @@ class RedisConversationStore(ConversationStore):
 
 def conversation_store(settings) -> ConversationStore:
     """The store the settings ask for: this process's memory, or Redis (shared by all processes)."""
-    if settings.conversation_store == "redis":
-        return RedisConversationStore(settings.redis_url, settings.conversation_turns, settings.conversation_ttl_s)
-    return ConversationStore(settings.conversation_turns, settings.conversation_ttl_s)
+    answers = settings.answers
+    if answers.conversation_store == "redis":
+        return RedisConversationStore(settings.redis.url, answers.conversation_turns, answers.conversation_ttl_s)
+    return ConversationStore(answers.conversation_turns, answers.conversation_ttl_s)

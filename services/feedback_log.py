@@ -13,7 +13,7 @@ _lock = threading.Lock()
 
 
 def feedback_path(settings: Settings) -> Path:
-    return settings.feedback_file or settings.data_dir / "feedback.jsonl"
+    return settings.answers.feedback_file or settings.storage.data_dir / "feedback.jsonl"
 
 
 def append_feedback(settings: Settings, record: dict) -> None:

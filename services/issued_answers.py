@@ -73,6 +73,6 @@ class RedisIssuedAnswers(IssuedAnswers):
 
 def issued_answers(settings) -> IssuedAnswers:
     """The store the settings ask for, beside the conversations: memory (this process) or Redis (all processes)."""
-    if settings.conversation_store == "redis":
-        return RedisIssuedAnswers(settings.redis_url, settings.feedback_window_s)
-    return IssuedAnswers(settings.feedback_window_s)
+    if settings.answers.conversation_store == "redis":
+        return RedisIssuedAnswers(settings.redis.url, settings.answers.feedback_window_s)
+    return IssuedAnswers(settings.answers.feedback_window_s)

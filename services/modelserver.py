@@ -133,15 +133,15 @@ class ModelSupervisor:
 
 def make_embedded_server(settings: Settings) -> Callable[[], EmbeddedLlamaServer]:
     """A factory of llama.cpp servers for the configured embedded model (assembled and sha256-checked once)."""
-    path = prepare_model(settings.embedded_model, settings.models_dir)
-    log_path = settings.data_dir / "logs" / "llama-server.log"
+    path = prepare_model(settings.embedded.model, settings.storage.models_dir)
+    log_path = settings.storage.data_dir / "logs" / "llama-server.log"
 
     def make() -> EmbeddedLlamaServer:
         return EmbeddedLlamaServer(
-            path, host=settings.embedded_host, port=settings.embedded_port, n_ctx=settings.embedded_ctx,
-            n_threads=settings.embedded_threads, log_path=log_path,
-            start_timeout_s=settings.embedded_start_timeout_s, prompt_cache_mb=settings.embedded_prompt_cache_mb,
-            cpu_variant=settings.embedded_cpu_variant)
+            path, host=settings.embedded.host, port=settings.embedded.port, n_ctx=settings.embedded.ctx,
+            n_threads=settings.embedded.threads, log_path=log_path,
+            start_timeout_s=settings.embedded.start_timeout_s, prompt_cache_mb=settings.embedded.prompt_cache_mb,
+            cpu_variant=settings.embedded.cpu_variant)
 
     return make
 
@@ -150,7 +150,7 @@ def make_embedded_server(settings: Settings) -> Callable[[], EmbeddedLlamaServer
 def embedded_server(settings: Settings) -> Iterator[EmbeddedLlamaServer]:
     """One server for one job (`perimeter ask`, `models prepare`): started, proved, stopped; no restarts."""
     server = make_embedded_server(settings)()
-    print(f"Starting llama.cpp server for {settings.embedded_model} on {settings.embedded_url} "
+    print(f"Starting llama.cpp server for {settings.embedded.model} on {settings.embedded.url} "
           f"({server.n_threads} threads)…", flush=True)
     with server:
         yield server
@@ -160,8 +160,8 @@ def embedded_server(settings: Settings) -> Iterator[EmbeddedLlamaServer]:
 def supervised_embedded_server(settings: Settings) -> Iterator[ModelSupervisor]:
     """`perimeter serve`'s model: started and proved before the API comes up, restarted whenever it dies. A server
     that cannot start is reported and retried; the API serves degraded answers (sources and a notice) meanwhile."""
-    supervisor = ModelSupervisor(make_embedded_server(settings), backoff_s=settings.embedded_restart_backoff_s)
-    print(f"Starting llama.cpp server for {settings.embedded_model} on {settings.embedded_url}…", flush=True)
+    supervisor = ModelSupervisor(make_embedded_server(settings), backoff_s=settings.embedded.restart_backoff_s)
+    print(f"Starting llama.cpp server for {settings.embedded.model} on {settings.embedded.url}…", flush=True)
     if supervisor.start() and (server := supervisor.server) is not None and server.variant is not None:
         print(f"Model answering ({server.n_threads} threads, llama.cpp {server.variant.name} build; first prompt "
               f"answered in {server.first_token_s:.1f} s)", flush=True)

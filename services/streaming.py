@@ -16,9 +16,9 @@ def _pieces(pipeline: AskPipeline, model: ChatModel, prep: Prepared):
     settings = pipeline.settings
     stream = getattr(model, "stream", None)
     if stream is None:  # a backend without streaming answers in one piece
-        reply = pipeline._chat(prep, settings.llm_temperature)
+        reply = pipeline._chat(prep, settings.llm.temperature)
         return iter([reply.text]), reply.model
-    return stream(prep.messages, max_tokens=settings.llm_max_tokens, temperature=settings.llm_temperature,
+    return stream(prep.messages, max_tokens=settings.llm.max_tokens, temperature=settings.llm.temperature,
                   json_schema=prep.schema), model.name
 
 
@@ -30,7 +30,7 @@ def stream_reply(pipeline: AskPipeline, prep: Prepared,
     settings = pipeline.settings
     parts: list[str] = []
     first: dict = {}
-    for attempt in range(settings.llm_retries + 1):
+    for attempt in range(settings.llm.retries + 1):
         model = pipeline.model
         if model is None:
             raise ModelError("no model is configured")
@@ -49,9 +49,9 @@ def stream_reply(pipeline: AskPipeline, prep: Prepared,
             first["model_ms"] = round((time.perf_counter() - sent) * 1000, 1)  # the model's part, checks excluded
             return "".join(parts), model_name, first
         except ModelUnavailable as exc:
-            if parts or not exc.transient or attempt == settings.llm_retries:
+            if parts or not exc.transient or attempt == settings.llm.retries:
                 raise
-            time.sleep(settings.llm_retry_backoff_s * 2**attempt)
+            time.sleep(settings.llm.retry_backoff_s * 2**attempt)
         finally:
             close = getattr(pieces, "close", None)
             if close is not None:

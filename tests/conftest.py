@@ -49,7 +49,7 @@ def make_settings(data_dir: Path, **overrides) -> Settings:
 def embedder():
     from ingestion.embedder import load_embedder
 
-    return load_embedder(Settings().embedding_model)
+    return load_embedder(Settings().embedding.model)
 
 
 @pytest.fixture(scope="session")

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.integration
 def client_for(settings, model) -> tuple[TestClient, AskPipeline]:
     pipeline = AskPipeline(settings, build_retriever(settings), model)
     # Anonymous callers are the demo user: these tests are about answers, not sign-in (tests/test_auth.py).
-    return TestClient(create_app(settings.model_copy(update={"demo_mode": True}), pipeline)), pipeline
+    return TestClient(create_app(settings.with_values(**{"demo_mode": True}), pipeline)), pipeline
 
 
 def test_each_point_is_marked_supported_or_not(sample_index):
@@ -51,7 +51,7 @@ def test_a_point_citing_a_source_that_does_not_hold_it_is_recited_to_the_one_tha
     (point,) = body["answer"]["points"]
     assert (point["citations"], point["model_citations"], point["supported"]) == ([1], [wrong], True)
     assert body["grounding"]["recited_points"] == 1 and body["notice"] is None
-    off = settings.model_copy(update={"grounding_fix_citations": False})
+    off = settings.with_values(**{"grounding_fix_citations": False})
     client, _ = client_for(off, ScriptedModel(reply(wrong)))
     (point,) = client.post("/v1/ask", json=question).json()["answer"]["points"]
     assert (point["citations"], point["model_citations"], point["supported"]) == ([wrong], None, False)
@@ -67,7 +67,7 @@ def test_answer_with_no_supported_point_carries_the_caution_notice(sample_index)
 
 def test_unsupported_points_dropped_by_setting(sample_index):
     settings, _ = sample_index
-    settings = settings.model_copy(update={"grounding_drop_unsupported": True})
+    settings = settings.with_values(**{"grounding_drop_unsupported": True})
     invented = ("Phishing reports earn a bonus of 500 euros paid in gold bars.", [1])
     client, _ = client_for(settings, ScriptedModel(reply(1, more=[invented])))
     body = client.post("/v1/ask", json={"question": "How do I report a phishing email?"}).json()

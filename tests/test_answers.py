@@ -21,9 +21,9 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 @pytest.fixture(scope="module")
 def api(sample_index, llm_server):
     settings, _ = sample_index
-    settings = settings.model_copy(update={"llm_url": llm_server.url, "llm_temperature": 0.0, "llm_max_tokens": 400})
+    settings = settings.with_values(**{"llm_url": llm_server.url, "llm_temperature": 0.0, "llm_max_tokens": 400})
     model = OpenAIChatModel(llm_server.url, timeout_s=240, response_format_style="llamacpp")
-    app = create_app(settings.model_copy(update={"demo_mode": True}), build_pipeline(settings, model))
+    app = create_app(settings.with_values(**{"demo_mode": True}), build_pipeline(settings, model))
     return TestClient(app), settings
 
 
@@ -59,7 +59,7 @@ def test_real_model_answers_with_valid_citations(api, qid):
 def test_cli_ask_json_against_a_running_server(api, llm_server):
     _, settings = api
     q = _question("q01")
-    env = {**os.environ, "PERIMETER_DATA_DIR": str(settings.data_dir), "PERIMETER_LLM_URL": llm_server.url,
+    env = {**os.environ, "PERIMETER_DATA_DIR": str(settings.storage.data_dir), "PERIMETER_LLM_URL": llm_server.url,
            "PERIMETER_LLM_TEMPERATURE": "0", "PERIMETER_LLM_MAX_TOKENS": "400", "PERIMETER_MODELS_DIR": str(MODELS_DIR),
            "PERIMETER_EMBEDDED_MODEL": TEST_MODEL, "PERIMETER_LLM_RESPONSE_FORMAT": "llamacpp",
            "PERIMETER_LLM_TIMEOUT_S": "400"}

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.integration
 
 def client_for(settings, model) -> TestClient:
     pipeline = AskPipeline(settings, build_retriever(settings), model)
-    return TestClient(create_app(settings.model_copy(update={"demo_mode": True}), pipeline))  # anonymous = demo user
+    return TestClient(create_app(settings.with_values(**{"demo_mode": True}), pipeline))  # anonymous = demo user
 
 
 def test_ask_returns_the_documented_shape_and_drops_invalid_citations(sample_index):
@@ -41,7 +41,7 @@ def test_ask_returns_the_documented_shape_and_drops_invalid_citations(sample_ind
 
 def test_answer_without_valid_citations_says_so(sample_index):
     settings, _ = sample_index
-    unfixed = settings.model_copy(update={"grounding_fix_citations": False})
+    unfixed = settings.with_values(**{"grounding_fix_citations": False})
     body = client_for(unfixed, ScriptedModel(reply(42))).post("/v1/ask", json={"question": "phishing?"}).json()
     assert body["grounded"] is False
     assert body["answer"]["points"][0]["citations"] == []

@@ -195,8 +195,8 @@ def test_startup_refuses_a_weak_admin_token_outside_demo_mode(token):
     settings = Settings(admin_token=token, **PROXY)
     with pytest.raises(InsecureSettings, match="PERIMETER_ADMIN_TOKEN"):
         create_app(settings)  # refused before the pipeline is built
-    check_security(settings.model_copy(update={"demo_mode": True}))  # a demo on one's own machine may
-    check_security(settings.model_copy(update={"admin_token": STRONG}))
+    check_security(settings.with_values(**{"demo_mode": True}))  # a demo on one's own machine may
+    check_security(settings.with_values(**{"admin_token": STRONG}))
 
 
 def test_perimeter_serve_refuses_weak_secrets_and_prints_the_demo_identity():

@@ -45,7 +45,7 @@ def test_everything_written_under_the_data_dir_is_owner_only(tmp_path, embedder,
     append_feedback(settings, {"rating": "up", "comment": "clear"})
     AuditLog(audit_path(settings)).append({"question": "annual leave?"})
 
-    modes = modes_under(settings.data_dir)
+    modes = modes_under(settings.storage.data_dir)
     assert {"chroma/chroma.sqlite3", "feedback.jsonl", "audit.jsonl"} <= set(modes), sorted(modes)
     assert any(name.startswith("keyword/") for name in modes), sorted(modes)
     wide = {name: f"{mode:04o}" for name, mode in modes.items() if mode & 0o077}

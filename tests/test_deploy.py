@@ -6,7 +6,7 @@ import subprocess
 import pytest
 import yaml
 
-from services.settings import Settings
+from services.settings import variables
 from tests.conftest import REPO
 
 COMPOSE = REPO / "docker-compose.yml"
@@ -23,11 +23,7 @@ def compose() -> dict:
     return yaml.safe_load(COMPOSE.read_text())
 
 
-def setting_variables() -> set[str]:
-    names = set()
-    for name, field in Settings.model_fields.items():
-        names.add(field.alias if field.alias else f"PERIMETER_{name.upper()}")
-    return names
+setting_variables = variables  # every PERIMETER_* variable a setting is read from (services/settings.py)
 
 
 @pytest.mark.parametrize("profile", sorted(PROFILES))

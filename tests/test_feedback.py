@@ -32,7 +32,7 @@ QUESTION = "When is soup served in the canteen?"
 
 def stored(client: TestClient) -> list[dict]:
     assert isinstance(client.app, FastAPI)
-    path = client.app.state.settings.feedback_file
+    path = client.app.state.settings.answers.feedback_file
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()] if path.exists() else []
 
 
@@ -81,7 +81,7 @@ def test_feedback_on_an_answer_the_caller_was_not_given_is_refused(corpus):
 
 
 def test_answer_ids_in_redis_serve_every_api_process_for_their_user_only(corpus, redis_url):
-    settings = corpus[0].model_copy(update={"conversation_store": "redis", "redis_url": redis_url, **PROXY})
+    settings = corpus[0].with_values(**{"conversation_store": "redis", "redis_url": redis_url, **PROXY})
     first, second = (TestClient(create_app(settings, AskPipeline(settings, corpus[1], None))) for _ in range(2))
     answer_id = first.post("/v1/ask", json={"question": QUESTION}, headers=ALICE).json()["answer_id"]
     assert second.post("/v1/feedback", json={"answer_id": answer_id, "rating": "up"}, headers=ALICE).status_code == 201
@@ -91,7 +91,7 @@ def test_answer_ids_in_redis_serve_every_api_process_for_their_user_only(corpus,
 
 def test_a_slack_click_counts_only_where_the_answer_was_posted(corpus, redis_url):
     secret = secrets.token_hex(16)
-    settings = corpus[0].model_copy(update={"slack_signing_secret": secret, "redis_url": redis_url, **PROXY})
+    settings = corpus[0].with_values(**{"slack_signing_secret": secret, "redis_url": redis_url, **PROXY})
     client = TestClient(create_app(settings, AskPipeline(settings, corpus[1], None)))
     answer_id = secrets.token_hex(16)
     remember_answer(redis_url, answer_id, {"question": "When is pay day?", "conversation_id": "slack:D0HANA:1.0",

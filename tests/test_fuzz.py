@@ -51,7 +51,7 @@ def expected_server_error(case, response) -> bool:
 def test_fuzz_the_api_from_its_openapi_spec_no_5xx(sample_index, embedder, redis_url, tmp_path):
     sources = tmp_path / "sources.yaml"
     sources.write_text(f"sources:\n  - name: acme\n    path: {SAMPLES}\n    groups: [all]\n", encoding="utf-8")
-    app_settings = sample_index[0].model_copy(update={
+    app_settings = sample_index[0].with_values(**{
         "llm_url": f"http://127.0.0.1:{free_port()}/v1", "llm_retries": 0, "llm_timeout_s": 5.0,
         "redis_url": redis_url, "sources_file": sources, "admin_token": secrets.token_urlsafe(32),
         "slack_signing_secret": secrets.token_hex(16), "auth_trusted_proxies": ["testclient"],
@@ -143,7 +143,7 @@ def test_fuzz_json_bodies_with_lone_surrogates_no_5xx(sample_index, embedder, re
     a lone surrogate in every string; same bar, no 5xx, and the question doors refuse them (422)."""
     from fastapi.testclient import TestClient
 
-    app_settings = sample_index[0].model_copy(update={
+    app_settings = sample_index[0].with_values(**{
         "llm_url": f"http://127.0.0.1:{free_port()}/v1", "llm_retries": 0, "llm_timeout_s": 5.0,
         "redis_url": redis_url, "admin_token": secrets.token_urlsafe(32), "auth_trusted_proxies": ["testclient"],
         "rate_limit_per_minute": 0, "audit_file": tmp_path / "audit.jsonl",

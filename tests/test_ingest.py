@@ -95,4 +95,4 @@ def test_embedding_model_mismatch_is_a_clear_error(tmp_path, embedder):
     settings = make_settings(tmp_path / "data")
     run_ingest(settings, [SAMPLES / "onboarding-guide.md"], embedder=embedder)
     with pytest.raises(EmbeddingModelMismatch, match="full re-index"):
-        open_collection(open_client(settings.chroma_dir), settings.collection, "another-model", 768)
+        open_collection(open_client(settings.storage.chroma_dir), settings.storage.collection, "another-model", 768)

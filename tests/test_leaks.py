@@ -98,10 +98,10 @@ def test_feedback_export_admin_and_forged_identities(site, leak_index, ledger):
         assert status < 500, (attempt, text[:300])
         if attempt.label == INSIDERS_ANSWER:  # her answer id, were it ever seen, is not the outsider's to rate
             assert status == 404, text[:300]
-    feedback = settings.feedback_file.read_text(encoding="utf-8")
+    feedback = settings.answers.feedback_file.read_text(encoding="utf-8")
     assert OUTSIDER.name not in feedback  # nothing the outsider sent was stored: no answer id of theirs was named
     # The same identity headers from a peer that is not a trusted proxy name nobody.
-    untrusted = settings.model_copy(update={"auth_trusted_proxies": ["192.0.2.1/32"]})
+    untrusted = settings.with_values(**{"auth_trusted_proxies": ["192.0.2.1/32"]})
     with served(create_app(untrusted, pipeline)) as spoofed:
         forged = Person("hana", ("hr", "board", "all"), "")
         for attempt in download_attempts(corpus, ids, forged)[::3] + [
@@ -162,7 +162,7 @@ def test_real_model_path_and_hostile_document(leak_index, minilm, llm_server, le
     """The same kind of attempts through the real llama.cpp model (few: each answer takes seconds), and a public
     document full of instructions: the answer still parses into the schema and cites only real, visible sources."""
     corpus, settings, _ = leak_index
-    real = settings.model_copy(update={"llm_url": llm_server.url, "llm_temperature": 0.0, "llm_max_tokens": 200,
+    real = settings.with_values(**{"llm_url": llm_server.url, "llm_temperature": 0.0, "llm_max_tokens": 200,
                                        "llm_timeout_s": 400, "top_k": 3})
     client = TestClient(create_app(real, AskPipeline(real, build_retriever(real, minilm), build_model(real))))
     public = {str(p) for p in corpus.public.values()}
@@ -282,14 +282,15 @@ def test_operational_doors_refusals_and_data_files(site, leak_index, ledger):
         assert status == expected, (path, text[:300])
         if path == "/readyz":  # ready (the echo model is up), and nothing more: no chunk count, no model name
             assert json.loads(text.rsplit("\n\n", 1)[-1]) == {"ready": True, "degraded": False}
-    audit = (settings.audit_file or settings.data_dir / "audit.jsonl").read_text(encoding="utf-8")
+    audit = (settings.operations.audit_file or settings.storage.data_dir / "audit.jsonl").read_text(encoding="utf-8")
     refused = [r for r in map(json.loads, filter(None, audit.split("\n"))) if r.get("outcome") == "refused"]
     tried = [r for r in refused if r["user"] == OUTSIDER.name and r["route"] == "/v1/documents/{doc_id}"]
     assert {ids[key][0] for key in corpus.secrets} <= {r["target"].get("doc_id") for r in tried}, tried[:3]
     assert all(r["status"] == 404 and r["reason"] == "not_found" for r in tried)
     assert not [k for k, s in corpus.secrets.items() if any(s.markers[0] in json.dumps(r).lower() for r in refused)]
-    wide = [f"{p} {p.stat().st_mode & 0o777:04o}" for p in [settings.data_dir, *settings.data_dir.rglob("*"),
-                                                             settings.feedback_file]
+    data_dir = settings.storage.data_dir
+    kept = [data_dir, *data_dir.rglob("*"), settings.answers.feedback_file]
+    wide = [f"{p} {p.stat().st_mode & 0o777:04o}" for p in kept
             if not p.is_symlink() and p.stat().st_mode & 0o077]
     assert not wide, wide
     assert not ledger.leaks(door)
@@ -311,7 +312,7 @@ def test_hostile_markup_is_shown_never_linked(site, leak_index, ledger, slack_ap
     canary = corpus.markup_canary
     document = corpus.public[HOSTILE_MARKUP[0]].read_text(encoding="utf-8")
     assert [t.removeprefix(canary) for t in markdown_targets(document)] == ["/pixel.png?t=title", "/phish"]
-    down = settings.model_copy(update={"llm_url": f"http://127.0.0.1:{free_port()}/v1"})
+    down = settings.with_values(**{"llm_url": f"http://127.0.0.1:{free_port()}/v1"})
     degraded = TestClient(create_app(down, AskPipeline(down, pipeline.retriever, build_model(down))))
     slack = SlackDoor(client, slack_api, SLACK_SECRET)
     doors = [("markup: chat-completions", client, False), ("markup: chat-completions streamed", client, True),
@@ -338,7 +339,7 @@ def test_summary(ledger, leak_index, capsys):
     with capsys.disabled():
         print("\n\nLeak suite: attempts by people outside the documents' groups, per front door\n" + ledger.table())
     assert not ledger.leaks()
-    audit = settings.audit_file or settings.data_dir / "audit.jsonl"
+    audit = settings.operations.audit_file or settings.storage.data_dir / "audit.jsonl"
     text = audit.read_text(encoding="utf-8").lower()
     assert text.count("\n") >= 100  # every question above was audited
     assert not [k for k, s in corpus.secrets.items() if s.markers[0] in text]

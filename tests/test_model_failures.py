@@ -20,12 +20,12 @@ pytestmark = pytest.mark.integration
 
 def test_killed_model_server_gives_sources_with_a_notice_and_readyz_503(sample_index, tmp_path):
     settings, _ = sample_index
-    settings = settings.model_copy(update={"llm_retries": 1, "llm_retry_backoff_s": 0.1})
+    settings = settings.with_values(**{"llm_retries": 1, "llm_retry_backoff_s": 0.1})
     server = EmbeddedLlamaServer(prepare_model(TEST_MODEL, MODELS_DIR), port=free_port(), n_ctx=1024, n_threads=1,
                                  log_path=tmp_path / "llama.log")
     with server:
         model = OpenAIChatModel(server.url, timeout_s=30)
-        client = TestClient(create_app(settings.model_copy(update={"demo_mode": True}),
+        client = TestClient(create_app(settings.with_values(**{"demo_mode": True}),
                                        AskPipeline(settings, build_retriever(settings), model)))
         assert client.get("/readyz").json()["ready"] is True
         # The harmony backend's request is accepted by a real /v1/completions (llama.cpp); Qwen does not speak

@@ -14,7 +14,7 @@ def test_openai_client_gets_the_cited_answer_as_markdown(sample_index):
     settings, _ = sample_index
     model = ScriptedModel(reply(1, 2), reply(1))
     pipeline = AskPipeline(settings, build_retriever(settings), model)
-    with served(create_app(settings.model_copy(update={"demo_mode": True}), pipeline)) as url:
+    with served(create_app(settings.with_values(**{"demo_mode": True}), pipeline)) as url:
         client = OpenAI(base_url=url + "/v1", api_key="unused", max_retries=0)
         assert [m.id for m in client.models.list()] == ["perimeter"]
         out = client.chat.completions.create(model="perimeter", messages=[
@@ -33,7 +33,7 @@ def test_openai_client_gets_the_cited_answer_as_markdown(sample_index):
 def test_openai_client_streams_chinese_answers_with_chinese_labels(sample_index):
     settings, _ = sample_index
     pipeline = AskPipeline(settings, build_retriever(settings), StreamingScriptedModel(reply(1)))
-    with served(create_app(settings.model_copy(update={"demo_mode": True}), pipeline)) as url:
+    with served(create_app(settings.with_values(**{"demo_mode": True}), pipeline)) as url:
         client = OpenAI(base_url=url + "/v1", api_key="unused", max_retries=0)
         chunks = list(client.chat.completions.create(model="perimeter", stream=True, messages=[
             {"role": "user", "content": "如何报告钓鱼邮件？"}]))

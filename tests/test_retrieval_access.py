@@ -65,7 +65,7 @@ def _sources(retriever, ranked) -> set[str]:
 @pytest.mark.parametrize("dense_search", ["exact", "chroma"])
 def test_restricted_chunks_never_reach_fusion(index, dense_search):
     settings, _ = index
-    retriever = build_retriever(settings.model_copy(update={"dense_search": dense_search}), WordHashEmbedder())
+    retriever = build_retriever(settings.with_values(**{"dense_search": dense_search}), WordHashEmbedder())
     query = "salary bands for engineers"
     for groups, hidden in ((["all"], {SALARIES.source, BOARD.source}),
                            (["hr"], {BOARD.source, PUBLIC.source}),
@@ -109,11 +109,11 @@ def test_deleted_and_replaced_documents_disappear_from_bm25_and_vectors(index):
 def test_fusion_settings_and_weights_reach_the_search(index, fusion):
     settings, _ = index
     query = "canteen salary"
-    keyword_only = build_retriever(settings.model_copy(update={"fusion": fusion, "dense_weight": 0.0}),
+    keyword_only = build_retriever(settings.with_values(**{"fusion": fusion, "dense_weight": 0.0}),
                                    WordHashEmbedder())
     assert [i for i, _ in keyword_only.fused(query, ["all", "hr"])] == \
            [i for i, _ in keyword_only.keyword(query, ["all", "hr"], 10)]
-    hits = build_retriever(settings.model_copy(update={"fusion": fusion}), WordHashEmbedder()).search(
+    hits = build_retriever(settings.with_values(**{"fusion": fusion}), WordHashEmbedder()).search(
         query, ["all", "hr"], 5)
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
 
@@ -126,7 +126,7 @@ def test_a_configured_reranker_rescores_the_fused_hits_and_none_leaves_them(inde
     plain = build_retriever(settings, WordHashEmbedder())
     assert plain.reranker is None
     fused = [h.id for h in plain.search(query, ["all", "hr", "board"], 3)]
-    reranking = settings.model_copy(update={"reranker_model": str(make_tiny_cross_encoder(tmp_path / "ce")),
+    reranking = settings.with_values(**{"reranker_model": str(make_tiny_cross_encoder(tmp_path / "ce")),
                                             "rerank_top_n": 3})
     reranked = build_retriever(reranking, WordHashEmbedder()).search(query, ["all", "hr", "board"], 3)
     assert sorted(h.id for h in reranked) == sorted(fused)
@@ -168,8 +168,8 @@ def test_prompt_and_response_number_the_same_merged_deduplicated_sources(tmp_pat
 
 def test_the_snapshot_maps_chunks_to_documents_for_document_evidence(index):
     settings, _ = index
-    retriever = build_retriever(settings.model_copy(update={"doc_weight": 0.3}), WordHashEmbedder())
-    assert retriever.doc_weight == 0.3
+    retriever = build_retriever(settings.with_values(**{"doc_weight": 0.3}), WordHashEmbedder())
+    assert retriever.settings.doc_weight == 0.3
     snapshot = retriever.snapshots.current()
     records = retriever.collection.get(ids=snapshot.ids, include=["metadatas"])
     assert snapshot.doc_of == {i: m["doc_id"] for i, m in zip(records["ids"], records["metadatas"], strict=True)}

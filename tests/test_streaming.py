@@ -16,7 +16,7 @@ pytestmark = pytest.mark.integration
 
 def app_for(settings, model):
     pipeline = AskPipeline(settings, build_retriever(settings), model)
-    return create_app(settings.model_copy(update={"demo_mode": True}), pipeline)  # anonymous = demo user
+    return create_app(settings.with_values(**{"demo_mode": True}), pipeline)  # anonymous = demo user
 
 
 def events(text: str) -> list[tuple[str, dict]]:
@@ -57,7 +57,7 @@ def test_stream_with_a_model_without_streaming_and_a_chinese_question(sample_ind
 
 def test_stream_degrades_when_the_model_is_down(sample_index):
     settings, _ = sample_index
-    settings = settings.model_copy(update={"llm_retries": 0})
+    settings = settings.with_values(**{"llm_retries": 0})
     response = TestClient(app_for(settings, StreamingScriptedModel())).post(
         "/v1/ask/stream", json={"question": "How do I report a phishing email?"})
     got = events(response.text)

@@ -61,7 +61,7 @@ def site(sample_index, tmp_path_factory):
     settings, _ = sample_index
     data = tmp_path_factory.mktemp("web")
     (data / "sources.yaml").write_text("sources:\n  - name: acme\n    path: samples/acme\n", encoding="utf-8")
-    settings = settings.model_copy(update={"admin_token": TOKEN, "feedback_file": data / "feedback.jsonl",
+    settings = settings.with_values(**{"admin_token": TOKEN, "feedback_file": data / "feedback.jsonl",
                                            "sources_file": data / "sources.yaml", "demo_mode": True})
     model = PageModel(delay=0.01, piece=12)
     app = create_app(settings, AskPipeline(settings, build_retriever(settings), model))
@@ -132,7 +132,7 @@ def test_ask_stream_cite_feedback_and_chinese(site, page):
     turn.locator(".feedback textarea").fill("clear and cited")
     turn.locator(".send-feedback").click()
     page.wait_for_selector(".feedback .thanks:not(:empty)")
-    stored = [json.loads(line) for line in settings.feedback_file.read_text(encoding="utf-8").splitlines()]
+    stored = [json.loads(line) for line in settings.answers.feedback_file.read_text(encoding="utf-8").splitlines()]
     assert stored[-1]["rating"] == "up" and stored[-1]["comment"] == "clear and cited"
     export = page.request.get(url + "/v1/admin/feedback", headers={"Authorization": f"Bearer {TOKEN}"})
     assert "clear and cited" in export.text()

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 
 from services.api.app import create_app
 from services.components import build_retriever, sync_source
-from tests.conftest import MODELS_DIR, SAMPLES, make_settings
+from tests.conftest import SAMPLES, make_settings
 from tests.hostile import OK, write_hostile_corpus
 from tests.processes import ChromaServer, RedisServer, Worker, wait_for
 
@@ -44,20 +44,9 @@ class Stack:
         self.workers: list[Worker] = []
 
     def env(self) -> dict[str, str]:
-        s = self.settings
-        env = {
-            "PERIMETER_DATA_DIR": str(s.data_dir), "PERIMETER_MODELS_DIR": str(MODELS_DIR),
-            "PERIMETER_REDIS_URL": s.redis_url, "PERIMETER_SOURCES_FILE": str(self.sources_file),
-            "PERIMETER_WORKER_VISIBILITY_TIMEOUT_S": str(s.worker_visibility_timeout_s),
-            "PERIMETER_TASK_MAX_RETRIES": str(s.task_max_retries),
-            "PERIMETER_FILE_TIME_LIMIT_S": str(s.file_time_limit_s),
-            "PERIMETER_JOB_STALL_TIMEOUT_S": str(s.job_stall_timeout_s),
-            "PERIMETER_WORKER_BATCH_FILES": str(s.worker_batch_files),
-            "PERIMETER_EMBEDDING_MODEL": s.embedding_model,
-        }
-        if s.chroma_url:
-            env["PERIMETER_CHROMA_URL"] = s.chroma_url
-        return env
+        return self.settings.environment("data_dir", "models_dir", "redis_url", "sources_file",
+                                         "worker_visibility_timeout_s", "task_max_retries", "file_time_limit_s",
+                                         "job_stall_timeout_s", "worker_batch_files", "embedding_model", "chroma_url")
 
     def start_worker(self) -> Worker:
         worker = Worker(self.env(), self.tmp / "worker.log", f"w{len(self.workers)}").start()
@@ -252,7 +241,7 @@ def test_redis_restart_during_a_job_never_leaves_it_running(tmp_path):
 def test_chroma_server_down_fails_the_job_clearly_and_the_old_index_still_answers(stack, tmp_path):
     chroma = ChromaServer(tmp_path / "chroma-server").start()
     try:
-        stack.settings = stack.settings.model_copy(update={"chroma_url": chroma.url})
+        stack.settings = stack.settings.with_values(**{"chroma_url": chroma.url})
         stack.api = TestClient(create_app(stack.settings))
         shutil.copy(SAMPLES / "phishing-reporting.html", stack.docs)
         stack.start_worker()

@@ -13,7 +13,7 @@ OPENAPI_URL = "/openapi.json"
 
 
 def docs_open(settings: Settings) -> bool:
-    return settings.demo_mode or settings.api_docs_public
+    return settings.auth.demo_mode or settings.operations.api_docs_public
 
 
 def api_docs_urls(settings: Settings) -> dict:

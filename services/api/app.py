@@ -42,12 +42,13 @@ def create_app(settings: Settings | None = None, pipeline: AskPipeline | None = 
         app.include_router(router)
     app.include_router(slack.router)
     add_signed_in_docs(app, settings)  # /docs, /redoc, /openapi.json for signed-in callers, outside demo mode
-    if settings.metrics_enabled:
+    if settings.operations.metrics_enabled:
         from services.observability.http import router as metrics_router
 
         app.include_router(metrics_router)
     # The last added runs first: request id, logs and latency around everything, then the body size cap.
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.limits.max_body_bytes)
     app.add_middleware(RefusalAuditMiddleware)  # audits refusals (413s too) with the request id (services/api)
-    app.add_middleware(RequestContextMiddleware, log_format=settings.log_format, log_level=settings.log_level)
+    app.add_middleware(RequestContextMiddleware, log_format=settings.operations.log_format,
+                       log_level=settings.operations.log_level)
     return app

@@ -60,7 +60,8 @@ class RateLimiter:
 def limiter_for(request: Request, settings: Settings) -> RateLimiter:
     limiter = getattr(request.app.state, "rate_limiter", None)
     if limiter is None:
-        limiter = RateLimiter(settings.rate_limit_redis_url or settings.redis_url, settings.rate_limit_per_minute)
+        limits = settings.limits
+        limiter = RateLimiter(limits.rate_limit_redis_url or settings.redis.url, limits.rate_limit_per_minute)
         request.app.state.rate_limiter = limiter
     return limiter
 
@@ -68,7 +69,7 @@ def limiter_for(request: Request, settings: Settings) -> RateLimiter:
 def count_question(request: Request, settings: Settings, key: str) -> int | None:
     """Counts one question of `key` (a `User.key`); the seconds to wait when it is over the per-user limit (counted in
     perimeter_rate_limited_requests), else None. Every front door that takes questions calls it."""
-    if settings.rate_limit_per_minute <= 0:
+    if settings.limits.rate_limit_per_minute <= 0:
         return None
     wait = limiter_for(request, settings).retry_after(key)
     if wait is not None:
@@ -80,10 +81,11 @@ async def rate_limit(request: Request, user: Annotated[User, Depends(get_user)],
                      settings: Annotated[Settings, Depends(get_settings)]) -> None:
     """Router-level dependency of the question-answering routes (services/api/app.py), keyed by the signed-in user
     (`User.key`: sign-in method + name, so an API key or Slack user named like a person has its own window)."""
-    if settings.rate_limit_per_minute <= 0 or request.method == "GET":  # GET /v1/models (clients poll it) is free
+    # GET /v1/models (clients poll it) is free
+    if settings.limits.rate_limit_per_minute <= 0 or request.method == "GET":
         return
     wait = await run_in_threadpool(count_question, request, settings, user.key)
     if wait is not None:
-        log.info("rate limit: %s is over %d questions a minute", user.name, settings.rate_limit_per_minute)
-        raise HTTPException(429, f"too many questions: at most {settings.rate_limit_per_minute} a minute; "
+        log.info("rate limit: %s is over %d questions a minute", user.name, settings.limits.rate_limit_per_minute)
+        raise HTTPException(429, f"too many questions: at most {settings.limits.rate_limit_per_minute} a minute; "
                                  f"try again in {wait} s", headers={"Retry-After": str(wait)})

@@ -38,12 +38,12 @@ def operator(request: Request) -> str | None:
     may not. Never raises: /readyz must answer probes whatever they send. A caller who signs in is remembered on the
     request (access log, refusal audit)."""
     settings = request.app.state.settings
-    if settings.metrics_token and _sent_metrics_token(request, settings.metrics_token):
+    if settings.operations.metrics_token and _sent_metrics_token(request, settings.operations.metrics_token):
         return "metrics-token"
     peer = request.client.host if request.client else None
-    if settings.metrics_allow_from and peer in _scrapers(tuple(settings.metrics_allow_from)):
+    if settings.operations.metrics_allow_from and peer in _scrapers(tuple(settings.operations.metrics_allow_from)):
         return "scraper"
-    if settings.demo_mode and not (settings.metrics_token or settings.metrics_allow_from):
+    if settings.auth.demo_mode and not (settings.operations.metrics_token or settings.operations.metrics_allow_from):
         return "demo"
     try:
         user = authenticator(request).resolve(request.headers.items(), peer)

@@ -100,16 +100,16 @@ def jwks_source(location: str) -> JwksFile | JwksUrl:
 
 class OidcVerifier:
     def __init__(self, settings: Settings):
-        if not (settings.auth_oidc_jwks and settings.auth_oidc_issuer and settings.auth_oidc_audience):
+        if not (settings.auth.oidc_jwks and settings.auth.oidc_issuer and settings.auth.oidc_audience):
             raise ValueError("OIDC needs PERIMETER_AUTH_OIDC_JWKS, _ISSUER and _AUDIENCE")
-        self.keys = jwks_source(settings.auth_oidc_jwks)
-        self.issuer = settings.auth_oidc_issuer
-        self.audience = settings.auth_oidc_audience
-        self.algorithms = list(settings.auth_oidc_algorithms)
-        self.leeway = settings.auth_oidc_leeway_s
-        self.user_claim = settings.auth_oidc_user_claim
-        self.groups_claim = settings.auth_oidc_groups_claim
-        self.admin_groups = list(settings.auth_admin_groups)
+        self.keys = jwks_source(settings.auth.oidc_jwks)
+        self.issuer = settings.auth.oidc_issuer
+        self.audience = settings.auth.oidc_audience
+        self.algorithms = list(settings.auth.oidc_algorithms)
+        self.leeway = settings.auth.oidc_leeway_s
+        self.user_claim = settings.auth.oidc_user_claim
+        self.groups_claim = settings.auth.oidc_groups_claim
+        self.admin_groups = list(settings.auth.admin_groups)
 
     def claims(self, token: str) -> dict:
         """The token's verified claims; NotSignedIn for a bad signature, issuer, audience, expiry or shape."""

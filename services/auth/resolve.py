@@ -36,9 +36,9 @@ class Authenticator:
 
     def __init__(self, settings: Settings):
         self.settings = settings
-        self.peers = TrustedPeers(settings.auth_trusted_proxies)
-        self.oidc = OidcVerifier(settings) if settings.auth_oidc_jwks else None
-        self.api_keys = ApiKeys(settings.auth_api_keys_file) if settings.auth_api_keys_file else None
+        self.peers = TrustedPeers(settings.auth.trusted_proxies)
+        self.oidc = OidcVerifier(settings) if settings.auth.oidc_jwks else None
+        self.api_keys = ApiKeys(settings.auth.api_keys_file) if settings.auth.api_keys_file else None
 
     @property
     def methods(self) -> list[str]:
@@ -50,7 +50,7 @@ class Authenticator:
             on.append("oidc")
         if self.api_keys:
             on.append("api-key")
-        if self.settings.admin_token:
+        if self.settings.auth.admin_token:
             on.append("admin-token")
         return on
 
@@ -62,17 +62,17 @@ class Authenticator:
             if credential is not None:
                 return self._from_credential(credential)
         except NotSignedIn:
-            if not self.settings.demo_mode:
+            if not self.settings.auth.demo_mode:
                 raise
             # Demo mode: a credential that is not ours (the `openai` client always sends one) counts as none.
             return DEMO_USER
         if peer in self.peers:
-            s = self.settings
-            user = proxy_user(values.get(s.auth_user_header.lower(), []), values.get(s.auth_groups_header.lower(), []),
-                              s.auth_admin_groups)
+            auth = self.settings.auth
+            user = proxy_user(values.get(auth.user_header.lower(), []), values.get(auth.groups_header.lower(), []),
+                              auth.admin_groups)
             if user is not None:
                 return user
-        if self.settings.demo_mode:
+        if self.settings.auth.demo_mode:
             return DEMO_USER
         raise NotSignedIn("sign-in required: " + self._hint())
 
@@ -92,7 +92,7 @@ class Authenticator:
         return token.strip() or None
 
     def _from_credential(self, credential: str) -> User:
-        token = self.settings.admin_token
+        token = self.settings.auth.admin_token
         if token and hmac.compare_digest(credential.encode(), token.encode()):
             return ADMIN_TOKEN_USER
         if self.api_keys is not None:

@@ -41,32 +41,32 @@ def weak_secret(value: str) -> str | None:
 def _configuration_problems(settings: Settings) -> list[str]:
     """Sign-in settings that cannot work, in any mode."""
     problems = []
-    if settings.auth_oidc_jwks:
-        if not (settings.auth_oidc_issuer and settings.auth_oidc_audience):
+    if settings.auth.oidc_jwks:
+        if not (settings.auth.oidc_issuer and settings.auth.oidc_audience):
             problems.append("OIDC sign-in (PERIMETER_AUTH_OIDC_JWKS) needs PERIMETER_AUTH_OIDC_ISSUER and "
                             "PERIMETER_AUTH_OIDC_AUDIENCE: a token's issuer and audience are always checked")
-        symmetric = [a for a in settings.auth_oidc_algorithms if a not in ASYMMETRIC]
-        if symmetric or not settings.auth_oidc_algorithms:
+        symmetric = [a for a in settings.auth.oidc_algorithms if a not in ASYMMETRIC]
+        if symmetric or not settings.auth.oidc_algorithms:
             problems.append(f"PERIMETER_AUTH_OIDC_ALGORITHMS may list only public-key algorithms "
                             f"({', '.join(sorted(ASYMMETRIC))}); refused: {symmetric or 'an empty list'}")
-        location = settings.auth_oidc_jwks
+        location = settings.auth.oidc_jwks
         if not location.startswith(("http://", "https://")):
             path = Path(location.removeprefix("file://"))
             try:
                 jwt.PyJWKSet.from_json(path.read_text(encoding="utf-8"))
             except (OSError, ValueError, jwt.PyJWKSetError, jwt.InvalidKeyError) as exc:
                 problems.append(f"PERIMETER_AUTH_OIDC_JWKS: {path} is not a readable JWKS with a usable key ({exc})")
-    if settings.auth_api_keys_file:
+    if settings.auth.api_keys_file:
         try:
-            load_api_keys(settings.auth_api_keys_file)
+            load_api_keys(settings.auth.api_keys_file)
         except ApiKeysFileError as exc:
             problems.append(f"PERIMETER_AUTH_API_KEYS_FILE: {exc}")
-    for entry in settings.auth_trusted_proxies:
+    for entry in settings.auth.trusted_proxies:
         try:
             network = ipaddress.ip_network(entry.strip(), strict=False)
         except ValueError:
             continue  # a literal peer name
-        if network.prefixlen == 0 and not settings.demo_mode:
+        if network.prefixlen == 0 and not settings.auth.demo_mode:
             problems.append(f"PERIMETER_AUTH_TRUSTED_PROXIES: '{entry}' trusts every address, so anyone could name "
                             "themselves in X-Forwarded-User; list only your proxy's addresses")
     return problems
@@ -74,15 +74,15 @@ def _configuration_problems(settings: Settings) -> list[str]:
 
 def _secret_problems(settings: Settings) -> list[str]:
     problems = []
-    for env, value in (("PERIMETER_ADMIN_TOKEN", settings.admin_token),
-                       ("PERIMETER_SLACK_SIGNING_SECRET", settings.slack_signing_secret),
-                       ("PERIMETER_METRICS_TOKEN", settings.metrics_token)):
+    for env, value in (("PERIMETER_ADMIN_TOKEN", settings.auth.admin_token),
+                       ("PERIMETER_SLACK_SIGNING_SECRET", settings.slack.signing_secret),
+                       ("PERIMETER_METRICS_TOKEN", settings.operations.metrics_token)):
         why = weak_secret(value) if value is not None else None
         if why:
             problems.append(f"{env} is {why}: set it to a random value ({NEW_SECRET}) or unset it")
     # The Slack bot counts: Slack signs each request and its users map to groups (PERIMETER_SLACK_USERS_FILE).
-    if not (settings.auth_trusted_proxies or settings.auth_oidc_jwks or settings.auth_api_keys_file
-            or settings.slack_signing_secret):
+    if not (settings.auth.trusted_proxies or settings.auth.oidc_jwks or settings.auth.api_keys_file
+            or settings.slack.signing_secret):
         problems.append("no sign-in method is configured, so nobody could use Perimeter: set "
                         "PERIMETER_AUTH_TRUSTED_PROXIES (a reverse proxy's X-Forwarded-User/-Groups), "
                         "PERIMETER_AUTH_OIDC_JWKS (+ _ISSUER, _AUDIENCE) for OIDC bearer tokens, or "
@@ -94,7 +94,7 @@ def _secret_problems(settings: Settings) -> list[str]:
 def check_security(settings: Settings) -> None:
     """Raises InsecureSettings listing every problem, each naming the environment variable to set."""
     problems = _configuration_problems(settings)
-    if not settings.demo_mode:
+    if not settings.auth.demo_mode:
         problems += _secret_problems(settings)
     if problems:
         raise InsecureSettings("Perimeter refuses to start:\n" + "\n".join(f"  - {p}" for p in problems))
@@ -102,26 +102,27 @@ def check_security(settings: Settings) -> None:
 
 def auth_summary(settings: Settings) -> str:
     """One line per sign-in method that is on (what `perimeter serve` prints)."""
-    lines = [DEMO_BANNER] if settings.demo_mode else []
-    if settings.auth_trusted_proxies:
-        lines.append(f"sign-in: {settings.auth_user_header}/{settings.auth_groups_header} headers trusted from "
-                     f"{', '.join(settings.auth_trusted_proxies)}")
-    if settings.auth_oidc_jwks:
-        lines.append(f"sign-in: OIDC bearer tokens of {settings.auth_oidc_issuer} for audience "
-                     f"{settings.auth_oidc_audience} (keys: {settings.auth_oidc_jwks}; groups from claim "
-                     f"'{settings.auth_oidc_groups_claim}')")
-    if settings.auth_api_keys_file:
-        lines.append(f"sign-in: API keys (sha256 digests) from {settings.auth_api_keys_file}")
-    if settings.slack_signing_secret:
+    lines = [DEMO_BANNER] if settings.auth.demo_mode else []
+    if settings.auth.trusted_proxies:
+        lines.append(f"sign-in: {settings.auth.user_header}/{settings.auth.groups_header} headers trusted from "
+                     f"{', '.join(settings.auth.trusted_proxies)}")
+    if settings.auth.oidc_jwks:
+        lines.append(f"sign-in: OIDC bearer tokens of {settings.auth.oidc_issuer} for audience "
+                     f"{settings.auth.oidc_audience} (keys: {settings.auth.oidc_jwks}; groups from claim "
+                     f"'{settings.auth.oidc_groups_claim}')")
+    if settings.auth.api_keys_file:
+        lines.append(f"sign-in: API keys (sha256 digests) from {settings.auth.api_keys_file}")
+    if settings.slack.signing_secret:
         lines.append("sign-in: Slack (signed requests; Slack users map to groups via PERIMETER_SLACK_USERS_FILE)")
-    if settings.admin_token:
+    if settings.auth.admin_token:
         lines.append("admin: PERIMETER_ADMIN_TOKEN is an admin service account for /v1/admin/*")
-    if settings.auth_admin_groups and (settings.auth_trusted_proxies or settings.auth_oidc_jwks):
-        lines.append(f"admin: members of {', '.join(settings.auth_admin_groups)}")
-    if settings.metrics_token or settings.metrics_allow_from or not settings.demo_mode:
-        readers = ["admins"] + (["PERIMETER_METRICS_TOKEN"] if settings.metrics_token else []) + (
-            [f"scrapers at {', '.join(settings.metrics_allow_from)}"] if settings.metrics_allow_from else [])
+    if settings.auth.admin_groups and (settings.auth.trusted_proxies or settings.auth.oidc_jwks):
+        lines.append(f"admin: members of {', '.join(settings.auth.admin_groups)}")
+    if settings.operations.metrics_token or settings.operations.metrics_allow_from or not settings.auth.demo_mode:
+        ops = settings.operations
+        readers = ["admins"] + (["PERIMETER_METRICS_TOKEN"] if ops.metrics_token else []) + (
+            [f"scrapers at {', '.join(ops.metrics_allow_from)}"] if ops.metrics_allow_from else [])
         lines.append(f"operations: /metrics and /readyz's details for {', '.join(readers)}")
-    if not settings.demo_mode:
+    if not settings.auth.demo_mode:
         lines.append("anonymous callers get 401")
     return "\n".join(lines)

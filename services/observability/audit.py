@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 
 
 def audit_path(settings) -> Path:
-    return settings.audit_file or settings.data_dir / "audit.jsonl"
+    return settings.operations.audit_file or settings.storage.data_dir / "audit.jsonl"
 
 
 class AuditLog:

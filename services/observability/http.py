@@ -17,6 +17,7 @@ async def metrics(request: Request) -> Response:
     state = request.app.state
     if getattr(state, "job_metrics", None) is None:
         settings = state.settings
-        state.job_metrics = job_registry(settings.redis_url, settings.job_stall_timeout_s, settings.jobs_kept)
+        state.job_metrics = job_registry(settings.redis.url, settings.worker.job_stall_timeout_s,
+                                         settings.worker.jobs_kept)
     body, content_type = await run_in_threadpool(exposition, state.job_metrics)
     return Response(body, media_type=content_type)

@@ -35,19 +35,19 @@ def beat_schedule(settings: Settings) -> dict:
 
 def create_celery(settings: Settings | None = None) -> Celery:
     settings = settings or get_settings()
-    app = Celery("perimeter", broker=settings.redis_url, backend=settings.redis_url,
+    app = Celery("perimeter", broker=settings.redis.url, backend=settings.redis.url,
                  include=["services.worker.tasks", "services.worker.slack_tasks"])
     app.conf.update(
         task_acks_late=True,  # a task is acknowledged after it ran: a killed worker's task is redelivered
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
         broker_transport_options={
-            "visibility_timeout": settings.worker_visibility_timeout_s,
+            "visibility_timeout": settings.worker.visibility_timeout_s,
             # Look for a dead worker's unacknowledged tasks often enough to honour the visibility timeout.
-            "unacked_restore_interval": max(1, min(60, settings.worker_visibility_timeout_s // 4)),
+            "unacked_restore_interval": max(1, min(60, settings.worker.visibility_timeout_s // 4)),
             "unacked_restore_throttle": 1,
         },
-        result_backend_transport_options={"visibility_timeout": settings.worker_visibility_timeout_s},
+        result_backend_transport_options={"visibility_timeout": settings.worker.visibility_timeout_s},
         broker_connection_retry_on_startup=True,
         worker_send_task_events=True,  # Flower
         task_send_sent_event=True,
@@ -68,7 +68,7 @@ def _structured_logs(loglevel=None, **_) -> None:
     from services.observability.logging import configure_logging
 
     settings = get_settings()
-    configure_logging(settings.log_format, loglevel or settings.log_level)
+    configure_logging(settings.operations.log_format, loglevel or settings.operations.log_level)
 
 
 @signals.worker_init.connect
@@ -78,7 +78,7 @@ def _private_data_dir(**_) -> None:
     a warning now, at start, about anything in it that others may read (services/data_dir.py)."""
     from services.data_dir import prepare_data_dir
 
-    prepare_data_dir(get_settings().data_dir)
+    prepare_data_dir(get_settings().storage.data_dir)
 
 
 @signals.task_prerun.connect

@@ -21,12 +21,12 @@ def pipeline():
         from services.components import build_pipeline
 
         # Thread follow-ups may reach another worker process than the thread's first question: memory in Redis.
-        _pipeline = build_pipeline(settings.model_copy(update={"conversation_store": "redis"}))
+        _pipeline = build_pipeline(settings.with_values(**{"conversation_store": "redis"}))
     return _pipeline
 
 
 def slack_client() -> WebClient:
-    return WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
+    return WebClient(token=settings.slack.bot_token, base_url=settings.slack.api_url)
 
 
 @app.task(name="perimeter.slack_answer", acks_late=True, autoretry_for=(ConnectionError,), retry_backoff=True,
@@ -39,12 +39,12 @@ def slack_answer(channel: str, thread_ts: str, user_id: str, question: str, dire
     webhook saw; tasks queued without it (by an older API) go by the channel id. Either way a channel id that is not
     a direct message's is answered for the channel."""
     direct = is_direct_message(channel) and (direct is None or bool(direct))
-    asker = slack_user(user_id, settings.slack_users_file, settings.slack_default_groups)
-    user = asker if direct else reading_in_channel(asker, settings.slack_channel_groups)
+    asker = slack_user(user_id, settings.slack.users_file, settings.slack.default_groups)
+    user = asker if direct else reading_in_channel(asker, settings.slack.channel_groups)
     response = pipeline().ask(question, user, conversation_id=f"slack:{channel}:{thread_ts}")
     withheld = set(asker.groups) - set(user.groups)  # the asker might find more in a direct message
     answer_id = uuid.uuid4().hex
-    remember_answer(settings.redis_url, answer_id, {
+    remember_answer(settings.redis.url, answer_id, {
         "question": question, "conversation_id": response.conversation_id, "model": response.model,
         "sources": [s.doc_id for s in response.sources], "slack_user": user_id,
         "channel": channel})  # who received it: that channel's members (services/slack/answers.received)

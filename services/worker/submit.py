@@ -15,7 +15,7 @@ def select_sources(settings: Settings, source: str | None = None, collection: st
     chosen = [s for s in sources if (source is None or s.name == source)
               and (collection is None or s.collection == collection)]
     if not chosen:
-        known = ", ".join(s.name for s in sources) or f"none configured in {settings.sources_file}"
+        known = ", ".join(s.name for s in sources) or f"none configured in {settings.storage.sources_file}"
         raise NoSuchSource(f"no source matches (source={source!r}, collection={collection!r}); sources: {known}")
     return chosen
 
@@ -28,7 +28,7 @@ def submit_reindex(settings: Settings, store, source: str | None = None, collect
 
     started = []
     # Sent to the broker of these settings (not whatever the process-wide Celery app was configured with).
-    with app.connection_for_write(settings.redis_url) as connection:
+    with app.connection_for_write(settings.redis.url) as connection:
         for s in select_sources(settings, source, collection):
             job_id = store.create(s.name, s.collection, requested_by=requested_by)
             plan_reindex.apply_async((job_id, s.name), connection=connection)

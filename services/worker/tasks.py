@@ -37,8 +37,8 @@ _indexers: dict = {}
 def jobs() -> JobStore:
     global _store
     if _store is None:
-        _store = JobStore.from_url(settings.redis_url, stall_timeout_s=settings.job_stall_timeout_s,
-                                   keep=settings.jobs_kept)
+        _store = JobStore.from_url(settings.redis.url, stall_timeout_s=settings.worker.job_stall_timeout_s,
+                                   keep=settings.worker.jobs_kept)
     return _store
 
 
@@ -57,18 +57,18 @@ def warm_up(**_) -> None:
 
     build_embedder(settings).embed_documents(["warm-up"])
     warm_up_parsers()
-    log.warning("perimeter worker warm: embedding model %s loaded", settings.embedding_model)
+    log.warning("perimeter worker warm: embedding model %s loaded", settings.embedding.model)
 
 
 def find_source(name: str):
     for source in load_sources(settings):
         if source.name == name:
             return source
-    raise SourcesError(f"no source named '{name}' in {settings.sources_file}")
+    raise SourcesError(f"no source named '{name}' in {settings.storage.sources_file}")
 
 
 def _retry_or_fail(task: Task, job_id: str, exc: Exception) -> None:
-    if task.request.retries >= settings.task_max_retries:
+    if task.request.retries >= settings.worker.task_max_retries:
         jobs().update(job_id, state="failed", finished_at=time.time(),
                       error=f"index unavailable after {task.request.retries} retries: {exc}")
         return
@@ -130,7 +130,7 @@ class BatchTask(Task):
         job_id, collection, source_name, _, ops = args
         reason = f"{type(exc).__name__}: {exc}"
         if "TimeLimitExceeded" in type(exc).__name__:
-            reason = f"took longer than the time limit ({settings.file_time_limit_s:g} s per file)"
+            reason = f"took longer than the time limit ({settings.ingestion.file_time_limit_s:g} s per file)"
         for op in ops:
             _record_and_maybe_finish(job_id, collection, source_name, FileResult(op["uri"], "failed", reason=reason))
 
@@ -143,9 +143,9 @@ def _record_and_maybe_finish(job_id: str, collection: str, source_name: str, res
 
 
 def dispatch_batches(job_id: str, source, operations: list[Operation]) -> None:
-    for number, batch in enumerate(batches(operations, settings.worker_batch_files)):
+    for number, batch in enumerate(batches(operations, settings.worker.batch_files)):
         # The per-file limit is enforced inside; this is a backstop.
-        limit = settings.file_time_limit_s * len(batch) + 60
+        limit = settings.ingestion.file_time_limit_s * len(batch) + 60
         apply_batch.apply_async((job_id, source.collection, source.name, number, [op.to_dict() for op in batch]),
                                 soft_time_limit=limit, time_limit=limit + 30)
 
@@ -178,7 +178,7 @@ def apply_batch(self, job_id: str, collection: str, source_name: str, number: in
             _record_and_maybe_finish(job_id, collection, source_name, FileResult(
                 op.uri, "failed", reason="took longer than the batch time limit"))
     except TRANSIENT as exc:
-        if self.request.retries < settings.task_max_retries:
+        if self.request.retries < settings.worker.task_max_retries:
             raise self.retry(exc=exc, countdown=min(60, 2 ** (self.request.retries + 1))) from exc
         for op in todo:
             _record_and_maybe_finish(job_id, collection, source_name,

@@ -4,7 +4,6 @@ worker for Slack, a browser; module-scoped fixtures, registered in the test modu
 from __future__ import annotations
 
 import hashlib
-import json
 import shutil
 import threading
 
@@ -15,7 +14,7 @@ import pytest
 from services.api.app import create_app
 from services.ask import AskPipeline
 from services.components import build_model, build_retriever, load_sources, sync_source
-from tests.conftest import MODELS_DIR, REPO, make_settings
+from tests.conftest import REPO, make_settings
 from tests.fakes import served
 from tests.leaks.attempts import INSIDERS, OUTSIDER
 from tests.leaks.corpus import sources_file, write_corpus
@@ -134,11 +133,9 @@ def browser_fixture():
 def slack_worker_fixture(leak_index, tmp_path_factory):
     """A real Celery worker answering Slack questions over the same index, model, Redis and users file."""
     settings = leak_index[1]
-    env = {"PERIMETER_MODELS_DIR": str(MODELS_DIR), "OMP_NUM_THREADS": "1"}
-    for name in ("data_dir", "embedding_model", "llm_url", "llm_retries", "redis_url", "slack_signing_secret",
-                 "slack_bot_token", "slack_api_url", "slack_users_file", "top_k", "rate_limit_per_minute"):
-        value = getattr(settings, name)
-        env[f"PERIMETER_{name.upper()}"] = json.dumps(value) if isinstance(value, list) else str(value)
+    env = {"OMP_NUM_THREADS": "1", **settings.environment(
+        "data_dir", "models_dir", "embedding_model", "llm_url", "llm_retries", "redis_url", "slack_signing_secret",
+        "slack_bot_token", "slack_api_url", "slack_users_file", "top_k", "rate_limit_per_minute")}
     worker = Worker(env, tmp_path_factory.mktemp("leaks-worker") / "worker.log", "leaks")
     worker.start()
     yield worker

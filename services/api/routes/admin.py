@@ -21,7 +21,8 @@ router = APIRouter(prefix="/v1/admin", tags=["admin"],
 
 
 def job_store(settings: Annotated[Settings, Depends(get_settings)]) -> JobStore:
-    return JobStore.from_url(settings.redis_url, stall_timeout_s=settings.job_stall_timeout_s, keep=settings.jobs_kept)
+    return JobStore.from_url(settings.redis.url, stall_timeout_s=settings.worker.job_stall_timeout_s,
+                             keep=settings.worker.jobs_kept)
 
 
 Admin = Annotated[User, Depends(require_admin)]

@@ -72,9 +72,9 @@ async def chat_completions(body: ChatRequest, request: Request,
                            pipeline: Annotated[AskPipeline, Depends(get_pipeline)],
                            user: Annotated[User, Depends(get_user)]):
     question, history = _question_and_history(body.messages)
-    turns = pipeline.settings.conversation_turns
+    turns = pipeline.settings.answers.conversation_turns
     history = history[-turns:] if turns else []
-    limit = pipeline.settings.max_question_chars
+    limit = pipeline.settings.limits.max_question_chars
     if any(len(t.question.strip()) > limit for t in history):  # the last one is searched with the new question
         raise HTTPException(422, f"an earlier question is longer than {limit} characters")
     completion_id, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())

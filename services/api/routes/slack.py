@@ -51,12 +51,12 @@ class BytesSignatureVerifier(SignatureVerifier):
 
 
 async def verified_body(request: Request, settings: Annotated[Settings, Depends(get_settings)]) -> bytes:
-    if not settings.slack_signing_secret:
+    if not settings.slack.signing_secret:
         raise HTTPException(503, "the Slack bot is not configured: set PERIMETER_SLACK_SIGNING_SECRET")
     body = await request.body()
     timestamp = request.headers.get("X-Slack-Request-Timestamp")
     signature = request.headers.get("X-Slack-Signature")
-    valid = (timestamp or "").isdigit() and BytesSignatureVerifier(settings.slack_signing_secret).is_valid(
+    valid = (timestamp or "").isdigit() and BytesSignatureVerifier(settings.slack.signing_secret).is_valid(
         body, timestamp, signature)
     if not valid:
         raise HTTPException(401, "invalid or expired Slack signature")
@@ -65,8 +65,8 @@ async def verified_body(request: Request, settings: Annotated[Settings, Depends(
 
 def first_delivery(settings: Settings, event_id: str) -> bool:
     """True the first time an event id is seen; Slack's retries of it return False."""
-    client = redis.Redis.from_url(settings.redis_url, socket_timeout=2)
-    return bool(client.set(f"perimeter:slack:event:{event_id}", 1, nx=True, ex=settings.slack_dedupe_ttl_s))
+    client = redis.Redis.from_url(settings.redis.url, socket_timeout=2)
+    return bool(client.set(f"perimeter:slack:event:{event_id}", 1, nx=True, ex=settings.slack.dedupe_ttl_s))
 
 
 def _send(settings: Settings, task_name: str, args: tuple, kwargs: dict | None = None) -> None:
@@ -74,7 +74,7 @@ def _send(settings: Settings, task_name: str, args: tuple, kwargs: dict | None =
     from services.worker import slack_tasks
     from services.worker.celery_app import app
 
-    with app.connection_for_write(settings.redis_url) as connection:
+    with app.connection_for_write(settings.redis.url) as connection:
         getattr(slack_tasks, task_name).apply_async(args, kwargs or {}, connection=connection)
 
 
@@ -85,7 +85,7 @@ def over_limit(request: Request, settings: Settings, user_id: str, question: str
     if wait is None:
         return None
     return SECTION_LABELS[detect_language(question)]["rate_limited"].format(
-        limit=settings.rate_limit_per_minute, wait=wait)
+        limit=settings.limits.rate_limit_per_minute, wait=wait)
 
 
 def enqueue(settings: Settings, channel: str, thread_ts: str | None, user: str, question: str, direct: bool) -> None:
@@ -160,7 +160,7 @@ def interactions(body: Annotated[bytes, Depends(verified_body)], settings: Annot
         answer_id = action.value[:64]
         if not rating or not answer_id or not first_delivery(settings, f"feedback:{answer_id}:{user_id}:{rating}"):
             continue
-        about = recall_answer(settings.redis_url, answer_id)
+        about = recall_answer(settings.redis.url, answer_id)
         if not received(about, user_id, channel):  # not posted where this click came from: not theirs to rate
             continue
         append_feedback(settings, {"at": round(time.time(), 3), "user": f"slack:{user_id}", "via": "slack",

@@ -1,0 +1,73 @@
+"""The settings sections that ingestion reads, and the base every section shares.
+
+Each section is read from the environment on its own, with the `PERIMETER_` names of the README's settings table
+(services/settings.py puts the sections together). They live here, low in the house, so that the Indexer takes its
+section instead of loose arguments, and the defaults exist once.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Section(BaseSettings):
+    """One group of settings. A field's variable is the section's prefix + its name, unless it names its own
+    (`validation_alias`), which keeps the variable names of the flat settings that came before the sections."""
+
+    model_config = SettingsConfigDict(env_prefix="PERIMETER_", env_file=".env", extra="ignore",
+                                      populate_by_name=True, validate_default=True)
+
+    @classmethod
+    def variable(cls, field: str) -> str:
+        """The environment variable of one field, e.g. PERIMETER_TOP_K."""
+        alias = cls.model_fields[field].validation_alias
+        if isinstance(alias, str):
+            return alias
+        return f"{cls.model_config.get('env_prefix', '')}{field}".upper()
+
+
+class StorageSettings(Section):
+    """Where the index, the assembled models and other state live."""
+
+    data_dir: Path = Path("./var")
+    models_dir_override: Path | None = Field(
+        None, validation_alias="PERIMETER_MODELS_DIR", description="where assembled GGUF files are kept (default "
+        "DATA_DIR/models)")
+    collection: str = "default"
+    # Embedded Chroma under data_dir, or a Chroma server (`chroma run`) when chroma_url is set.
+    chroma_url: str | None = None
+    sources_file: Path = Field(Path("sources.yaml"), description="sources that re-index jobs sync (YAML: sources: "
+                               "[{name, path, collection, groups, interval_minutes}])")
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.models_dir_override or self.data_dir / "models"
+
+
+class IngestionSettings(Section):
+    """How files become chunks."""
+
+    chunk_tokens: int = Field(200, ge=32, description="estimated model tokens per chunk (1 per CJK char, 4 chars else)")
+    chunk_overlap_tokens: int = Field(30, ge=0)
+    max_file_mb: float = Field(25.0, gt=0, description="files larger than this fail with a clear reason")
+    default_groups: list[str] = ["all"]
+    file_time_limit_s: float = Field(120.0, gt=0, description="a file whose parsing/indexing takes longer fails alone")
+
+    @property
+    def max_bytes(self) -> int:
+        return int(self.max_file_mb * 1e6)
+
+
+class EmbeddingSettings(Section):
+    """The embedding model: a packaged one (multilingual-e5-small: English and Chinese; all-MiniLM-L6-v2: English
+    only, 5x faster to ingest, as good on English) or a sentence-transformers folder. README, "Retrieval quality"."""
+
+    model_config = SettingsConfigDict(env_prefix="PERIMETER_EMBEDDING_")
+
+    model: str = "multilingual-e5-small"

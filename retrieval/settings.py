@@ -1,0 +1,35 @@
+"""The retrieval section of the settings: the Retriever and context assembly take it whole, so its defaults exist
+here once (services/settings.py puts the sections together)."""
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from ingestion.settings import Section
+
+Fusion = Literal["rrf", "convex"]
+DenseSearch = Literal["exact", "chroma"]
+
+
+class RetrievalSettings(Section):
+    top_k: int = Field(5, ge=1, le=50)
+    candidates: int = Field(100, ge=1, description="results taken from each of dense and keyword before fusion")
+    fusion: Fusion = Field("convex", description="rrf: reciprocal rank fusion; convex: weighted sum of min-max "
+                           "normalised scores (better on SciFact train, see README)")
+    dense_weight: float = Field(0.5, ge=0, description="weight of the dense ranking in fusion (0 = keyword only)")
+    keyword_weight: float = Field(0.5, ge=0, description="weight of the BM25 ranking in fusion (0 = dense only)")
+    rrf_k: int = 60
+    doc_weight: float = Field(0.0, ge=0, le=1, description="share of a chunk's fused score that comes from the best "
+                              "chunk of its document in each list (0 = chunks alone; 0.5 gained only +0.004 "
+                              "nDCG@10 on SciFact train, within noise; see README and retrieval/fuse.py)")
+    cross_language_weight: float | None = Field(
+        None, ge=0, description="weight of a dense list of the best chunks in the other language (mixed "
+        "Chinese/English indexes only); unset = 0.5 for a multilingual embedding model, 0 for an English-only one")
+    dense_search: DenseSearch = Field("exact", description="exact: masked dot product over the snapshot's vectors; "
+                                      "chroma: HNSW with a $contains filter")
+    reranker_model: str | None = Field(None, description="folder of a sentence-transformers cross-encoder; unset = "
+                                                         "no reranking")
+    rerank_top_n: int = Field(30, ge=1, description="fused hits the reranker rescores")
+    snippet_chars: int = 320
+    context_tokens: int = Field(2000, ge=200, description="budget for the sources given to the model")
