@@ -5,7 +5,8 @@
 2. Chunks of one document that follow each other (positions n, n+1, …) become one source at the rank of the best of
    them, with the splitter's overlap removed, so the model reads one passage instead of two broken halves; the source
    keeps the best chunk's page and heading, and `focus`, where that chunk starts in the passage (for the snippet).
-3. Sources are taken in rank order while they fit the token budget (the first always does) and up to `max_sources`.
+3. Sources are taken in rank order if they fit what is left of the token budget (the first always does; one that does
+   not fit is passed over for shorter ones after it), up to `max_sources`.
 
 The returned order is the numbering: source [n] in the prompt is source n in the response, because both are built from
 this one list.
@@ -103,7 +104,9 @@ def merge_adjacent(hits: list[Hit]) -> list[Hit]:
 
 
 def within_budget(hits: list[Hit], budget_tokens: int, max_sources: int | None = None) -> list[Hit]:
-    """The best hits whose text fits the model's context budget (always at least one)."""
+    """The best hits whose text fits the model's context budget (always at least one). A source too long for what is
+    left is passed over, not the end of the list: a long merged passage at rank 2 must not keep the short page at rank
+    3 (often the right one) from the model."""
     kept: list[Hit] = []
     used = 0
     for hit in hits:
@@ -111,7 +114,7 @@ def within_budget(hits: list[Hit], budget_tokens: int, max_sources: int | None =
             break
         cost = estimate_tokens(hit.text) + SOURCE_OVERHEAD_TOKENS
         if kept and used + cost > budget_tokens:
-            break
+            continue
         kept.append(hit)
         used += cost
     return kept

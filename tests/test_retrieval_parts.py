@@ -89,6 +89,13 @@ def test_budget_and_numbering():
     assert [h.id for h in assemble_context(hits, 10_000, max_sources=3)] == ["0", "1", "2"]
 
 
+def test_a_source_too_long_for_the_budget_is_passed_over_not_the_end():
+    hits = [hit("first", "alpha " * 100, doc="a", score=0.9), hit("long", "beta " * 800, doc="b", score=0.8),
+            hit("short", "gamma " * 40, doc="c", score=0.7)]
+    assert [h.id for h in within_budget(hits, budget_tokens=400)] == ["first", "short"]
+    assert [h.id for h in within_budget(hits, budget_tokens=10_000)] == ["first", "long", "short"]  # control
+
+
 class LengthReranker:
     """Prefers longer texts: enough to see the order change."""
 
