@@ -78,15 +78,16 @@ class RssSampler(threading.Thread):
 
 
 def run_job(settings: Settings) -> dict:
-    from services.worker.jobs import JobStore
+    from services.worker.jobs import ACTIVE, JobStore
     from services.worker.submit import submit_reindex
 
     store = JobStore.from_url(settings.redis.url)
     (job,) = submit_reindex(settings, store, "bench")
-    while (view := store.view(job["id"]))["state"] in ("queued", "planning", "running"):
+    while (view := store.summary(job.id)).state in ACTIVE:
         time.sleep(0.2)
-    view["seconds"] = view["finished_at"] - view["started_at"]
-    return view
+    summary = view.model_dump(mode="json")
+    summary["seconds"] = summary["finished_at"] - summary["started_at"]
+    return summary
 
 
 def main() -> None:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 
@@ -29,15 +30,30 @@ class Chunk:
     metadata: dict[str, Any]  # Chroma metadata: str, int, float, bool or a list of them
 
 
+class FileStatus(StrEnum):
+    """What became of one file in a run (a str: the same values in JSON, Redis and the CLI's --json)."""
+
+    ADDED = "added"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+    MOVED = "moved"
+    DELETED = "deleted"
+    FAILED = "failed"
+    SKIPPED = "skipped"  # a cancelled job's files that were not reached
+
+
 @dataclass
 class FileResult:
     source: str
-    status: str  # "added" | "updated" | "unchanged" | "moved" | "deleted" | "failed"
+    status: FileStatus
     chunks_added: int = 0
     chunks_updated: int = 0  # kept, with new metadata (access groups, new place)
     chunks_removed: int = 0
     chunks_unchanged: int = 0
     reason: str | None = None
+
+    def __post_init__(self) -> None:
+        self.status = FileStatus(self.status)  # read back from JSON as a plain str
 
 
 @dataclass
@@ -48,11 +64,11 @@ class IngestReport:
 
     @property
     def failed(self) -> list[FileResult]:
-        return [f for f in self.files if f.status == "failed"]
+        return [f for f in self.files if f.status == FileStatus.FAILED]
 
     @property
     def ok(self) -> list[FileResult]:
-        return [f for f in self.files if f.status != "failed"]
+        return [f for f in self.files if f.status != FileStatus.FAILED]
 
     def total(self, attr: str) -> int:
         return sum(getattr(f, attr) for f in self.files)

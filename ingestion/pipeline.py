@@ -17,7 +17,7 @@ import chromadb
 from chromadb.api.types import Metadata
 
 from ingestion.chunk import chunk_document, chunk_id, doc_id, embedding_text, make_splitter
-from ingestion.documents import Chunk, Document, FileResult, IngestReport
+from ingestion.documents import Chunk, Document, FileResult, FileStatus, IngestReport
 from ingestion.embedder import Embedder
 from ingestion.index import TRANSIENT_ERRORS, as_embeddings, included, open_collection
 from ingestion.keyword_index import build_keyword_index
@@ -51,12 +51,12 @@ def _isolated(uri: str, step: Callable[[], T]) -> T | FileResult:
     try:
         return step()
     except PartitionError as exc:
-        return FileResult(uri, "failed", reason=str(exc))
+        return FileResult(uri, FileStatus.FAILED, reason=str(exc))
     except TRANSIENT_ERRORS:
         raise
     except Exception as exc:
         log.exception("ingesting %s failed", uri)
-        return FileResult(uri, "failed", reason=f"{type(exc).__name__}: {exc}")
+        return FileResult(uri, FileStatus.FAILED, reason=f"{type(exc).__name__}: {exc}")
 
 
 @dataclass
@@ -114,7 +114,7 @@ class Indexer:
             vectors = _isolated("batch", future.result)
             if isinstance(vectors, FileResult):  # the model failed on the group: each of its files fails with it
                 for n, p in members:
-                    done(n, FileResult(p.doc.source, "failed", reason=f"embedding failed: {vectors.reason}"))
+                    done(n, FileResult(p.doc.source, FileStatus.FAILED, reason=f"embedding failed: {vectors.reason}"))
                 return
             for (n, _), result in zip(members, self._commit([p for _, p in members], vectors), strict=True):
                 done(n, result)
@@ -146,7 +146,7 @@ class Indexer:
         if op.kind == DELETE:
             return self._delete(op.uri)
         if op.kind == SKIP and record:
-            return FileResult(op.uri, "unchanged", chunks_unchanged=len(record.chunk_ids))
+            return FileResult(op.uri, FileStatus.UNCHANGED, chunks_unchanged=len(record.chunk_ids))
         if op.kind == REGROUP and record:
             return self._regroup(record, list(op.groups))
         if op.kind == MOVE and record is None and op.moved_from:
@@ -169,7 +169,7 @@ class Indexer:
 
     def _prepare(self, doc: Document, groups: list[str], record: FileRecord | None) -> FileResult | _Pending:
         if record and record.file_sha256 == doc.sha256 and sorted(record.groups) == sorted(groups):
-            return FileResult(doc.source, "unchanged", chunks_unchanged=len(record.chunk_ids))
+            return FileResult(doc.source, FileStatus.UNCHANGED, chunks_unchanged=len(record.chunk_ids))
         now = datetime.now(UTC).isoformat(timespec="seconds")
         base = {"groups": groups, "ingested_at": now, "source_name": self.source_name}
         chunks = chunk_document(doc, self.splitter, base)
@@ -193,7 +193,8 @@ class Indexer:
             file_kept = [c for c in p.chunks if c.id in old_ids]
             stale += file_stale
             kept += file_kept
-            results.append(FileResult(p.doc.source, "updated" if p.record else "added", chunks_added=len(p.new),
+            status = FileStatus.UPDATED if p.record else FileStatus.ADDED
+            results.append(FileResult(p.doc.source, status, chunks_added=len(p.new),
                                       chunks_removed=len(file_stale), chunks_unchanged=len(file_kept)))
         self._retire(stale)
         if kept:
@@ -207,7 +208,7 @@ class Indexer:
             metas = self.collection.get(ids=record.chunk_ids, include=["metadatas"])
             self.collection.update(ids=metas["ids"],
                                    metadatas=[{**m, "groups": list(groups)} for m in included(metas["metadatas"])])
-        return FileResult(record.source, "updated", chunks_updated=len(record.chunk_ids))
+        return FileResult(record.source, FileStatus.UPDATED, chunks_updated=len(record.chunk_ids))
 
     def _move(self, op: Operation, moved_from: str) -> FileResult | None:
         """Same content at a new place: re-use the stored chunks and vectors under the new uri, no re-embedding."""
@@ -237,7 +238,7 @@ class Indexer:
         self.manifest.put(FileRecord(op.uri, old.file_sha256, list(op.groups), self.source_name, ids))
         self.manifest.remove(old.source)
         self._retire(old.chunk_ids)
-        return FileResult(op.uri, "moved", chunks_updated=len(ids), reason=f"moved from {old.source}")
+        return FileResult(op.uri, FileStatus.MOVED, chunks_updated=len(ids), reason=f"moved from {old.source}")
 
     def _delete(self, uri: str) -> FileResult:
         record = self.manifest.by_source(uri)
@@ -245,7 +246,7 @@ class Indexer:
         ids = set(record.chunk_ids) if record else set()
         ids |= set(self.collection.get(where={"source": uri}, include=[])["ids"])
         self._retire(sorted(ids))
-        return FileResult(uri, "deleted", chunks_removed=len(ids))
+        return FileResult(uri, FileStatus.DELETED, chunks_removed=len(ids))
 
     def _retire(self, ids: list[str]) -> None:
         """Old chunks stay readable until the next search snapshot is published without them (then purged), so a
@@ -272,10 +273,10 @@ def run_plan(indexer: Indexer, plan: SyncPlan, progress: Callable[[str, FileResu
             progress(result.source, result)
 
     for uri, reason in plan.errors.items():
-        record(FileResult(uri, "failed", reason=reason))
+        record(FileResult(uri, FileStatus.FAILED, reason=reason))
     for batch in batches(plan.operations, batch_files):
         indexer.apply_many(batch, on_result=record)
-    changed = any(f.status not in ("unchanged", "failed") for f in report.files)
+    changed = any(f.status not in (FileStatus.UNCHANGED, FileStatus.FAILED) for f in report.files)
     if changed or not (indexer.data_dir / "keyword" / indexer.collection.name / "current").exists():
         indexer.publish()
     report.seconds = time.perf_counter() - start

@@ -6,14 +6,19 @@ import json
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import ingestion  # noqa: F401  (offline environment before any third-party import)
 from services.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from services.worker.schemas import JobSummary
 
 
 def _ingest(args, settings: Settings) -> int:
     from tqdm import tqdm
 
+    from ingestion.documents import FileStatus
     from ingestion.pipeline import discover_files
     from services.components import build_embedder, run_ingest
 
@@ -28,7 +33,7 @@ def _ingest(args, settings: Settings) -> int:
 
     def progress(path, result):
         bar.update(1)
-        if result.status == "failed":
+        if result.status == FileStatus.FAILED:
             bar.write(f"  failed: {path} — {result.reason}")
 
     report = run_ingest(settings, paths, groups=groups, collection=collection, embedder=embedder, progress=progress)
@@ -57,41 +62,42 @@ def _reindex(args, settings: Settings) -> int:
 
     from tqdm import tqdm
 
-    from services.worker.jobs import JobStore
+    from services.worker.jobs import ACTIVE, JobStore
+    from services.worker.schemas import JobState
     from services.worker.submit import submit_reindex
 
     store = JobStore.from_url(settings.redis.url, stall_timeout_s=settings.worker.job_stall_timeout_s,
                              keep=settings.worker.jobs_kept)
     started = submit_reindex(settings, store, args.source, args.collection, requested_by="cli")
     for job in started:
-        print(f"job {job['id']}: re-index of source '{job['source']}' into '{job['collection']}' queued")
+        print(f"job {job.id}: re-index of source '{job.source}' into '{job.collection}' queued")
     if not args.watch:
         return 0
     worst = 0
     for job in started:
-        bar = tqdm(unit="file", desc=job["source"])
+        bar = tqdm(unit="file", desc=job.source)
         while True:
-            view = store.view(job["id"], with_files=False)
-            if view["files_total"] is not None:
-                bar.total = view["files_total"]
-            bar.n = view["files_done"]
-            bar.set_postfix(state=view["state"], failed=view["files_failed"], added=view["chunks_added"])
+            view = store.summary(job.id)
+            if view.files_total is not None:
+                bar.total = view.files_total
+            bar.n = view.files_done
+            bar.set_postfix(state=view.state, failed=view.files_failed, added=view.chunks_added)
             bar.refresh()
-            if view["state"] not in ("queued", "planning", "running"):
+            if view.state not in ACTIVE:
                 break
             time.sleep(0.5)
         bar.close()
         _print_job(view)
-        worst = max(worst, 0 if view["state"] == "finished" else 1)
+        worst = max(worst, 0 if view.state == JobState.FINISHED else 1)
     return worst
 
 
-def _print_job(view: dict) -> None:
-    print(f"{view['state']}: files {view['files_done']}/{view['files_total']}, failed {view['files_failed']} | chunks "
-          f"added {view['chunks_added']}, updated {view['chunks_updated']}, removed {view['chunks_removed']}, "
-          f"unchanged {view['chunks_unchanged']}" + (f" | {view['error']}" if view["error"] else ""))
-    for e in view["errors"]:
-        print(f"  FAILED {e['source']}: {e['reason']}")
+def _print_job(view: JobSummary) -> None:
+    print(f"{view.state}: files {view.files_done}/{view.files_total}, failed {view.files_failed} | chunks "
+          f"added {view.chunks_added}, updated {view.chunks_updated}, removed {view.chunks_removed}, "
+          f"unchanged {view.chunks_unchanged}" + (f" | {view.error}" if view.error else ""))
+    for e in view.errors:
+        print(f"  FAILED {e.source}: {e.reason}")
 
 
 def _reindex_here(args, settings: Settings) -> int:

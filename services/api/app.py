@@ -4,6 +4,7 @@ from __future__ import annotations
 from fastapi import Depends, FastAPI
 
 from services.api.api_docs import add_signed_in_docs, api_docs_urls
+from services.api.errors import add_error_handlers
 from services.api.limits import rate_limit
 from services.api.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from services.api.refusals import RefusalAuditMiddleware
@@ -33,6 +34,7 @@ def create_app(settings: Settings | None = None, pipeline: AskPipeline | None = 
     app.state.settings = settings
     app.state.pipeline = pipeline
     app.state.model_supervisor = model_supervisor
+    add_error_handlers(app)  # QuestionError → 422 and the others, once for every route (services/api/errors.py)
     app.include_router(health.router)
     # Question-answering doors: per-user rate limit (services/api/limits.py; fails open when Redis is down).
     for router in (ask.router, stream.router, openai_compat.router):

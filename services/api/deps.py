@@ -53,3 +53,6 @@ def require_admin(request: Request, user: Annotated[User, Depends(get_user)]) ->
         raise HTTPException(401, "admin credential required (Authorization: Bearer <token>)",
                             headers={"WWW-Authenticate": 'Bearer realm="perimeter"'})
     raise HTTPException(403, f"'{user.name}' is not an admin")
+
+
+Admin = Annotated[User, Depends(require_admin)]

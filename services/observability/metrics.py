@@ -16,6 +16,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, 
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from services.worker.schemas import JobState, JobSummary
+
 log = logging.getLogger(__name__)
 
 HTTP_SECONDS = Histogram(
@@ -47,7 +49,7 @@ AUDIT_FAILURES = Counter("perimeter_audit_write_failures", "audit records that c
 BODY_TOO_LARGE = Counter("perimeter_request_body_too_large", "requests refused with 413")
 
 
-JOB_STATES = ("queued", "planning", "running", "finished", "failed", "cancelled")
+JOB_STATES = tuple(JobState)
 
 
 class JobCollector(Collector):
@@ -58,9 +60,9 @@ class JobCollector(Collector):
     def __init__(self, redis_url: str, stall_timeout_s: float, keep: int, cache_s: float = 5.0):
         self.redis_url, self.stall_timeout_s, self.keep, self.cache_s = redis_url, stall_timeout_s, keep, cache_s
         self._lock = threading.Lock()
-        self._cached: tuple[float, list[dict] | None] = (0.0, None)
+        self._cached: tuple[float, list[JobSummary] | None] = (0.0, None)
 
-    def _jobs(self) -> list[dict] | None:
+    def _jobs(self) -> list[JobSummary] | None:
         with self._lock:
             at, jobs = self._cached
             if time.monotonic() - at < self.cache_s:
@@ -92,15 +94,12 @@ class JobCollector(Collector):
             return
         states = GaugeMetricFamily("perimeter_jobs", "re-index jobs kept in Redis, by state", labels=["state"])
         for state in JOB_STATES:
-            states.add_metric([state], sum(1 for j in jobs if j["state"] == state))
-        other = sum(1 for j in jobs if j["state"] not in JOB_STATES)
-        if other:
-            states.add_metric(["other"], other)
+            states.add_metric([state], sum(1 for j in jobs if j.state == state))
         yield states
         files = GaugeMetricFamily("perimeter_job_files", "files processed by the jobs kept in Redis, by result",
                                   labels=["result"])
-        files.add_metric(["done"], sum(j["files_done"] for j in jobs))
-        files.add_metric(["failed"], sum(j["files_failed"] for j in jobs))
+        files.add_metric(["done"], sum(j.files_done for j in jobs))
+        files.add_metric(["failed"], sum(j.files_failed for j in jobs))
         yield files
 
 

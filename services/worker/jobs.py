@@ -13,16 +13,22 @@ from typing import Any, cast
 
 import redis
 
-from ingestion.documents import FileResult
+from ingestion.documents import FileResult, FileStatus
+from services.worker.schemas import FileFailure, JobState, JobSummary, JobView
 
 PREFIX = "perimeter:job"
 RECENT = "perimeter:jobs"
 KEEP_S = 7 * 24 * 3600
-ACTIVE = ("queued", "planning", "running")
+ACTIVE = frozenset({JobState.QUEUED, JobState.PLANNING, JobState.RUNNING})
 
 
 class JobNotFound(KeyError):
-    pass
+    def __init__(self, job_id: str, keep: int):
+        super().__init__(job_id)
+        self.job_id, self.keep = job_id, keep
+
+    def __str__(self) -> str:
+        return f"no job {self.job_id} (jobs are kept {self.keep} deep, for 7 days)"
 
 
 class JobStore:
@@ -43,7 +49,7 @@ class JobStore:
         now = time.time()
         with self.r.pipeline() as p:
             p.hset(self._key(job_id), mapping={
-                "id": job_id, "source": source, "collection": collection, "state": "queued", "total": -1,
+                "id": job_id, "source": source, "collection": collection, "state": JobState.QUEUED, "total": -1,
                 "created_at": now, "updated_at": now, "requested_by": requested_by,
             })
             p.expire(self._key(job_id), KEEP_S)
@@ -61,13 +67,10 @@ class JobStore:
         fields["updated_at"] = time.time()
         self.r.hset(self._key(job_id), mapping={k: v if v is not None else "" for k, v in fields.items()})
 
-    def heartbeat(self, job_id: str) -> None:
-        self.r.hset(self._key(job_id), "updated_at", time.time())
-
     def fields(self, job_id: str) -> dict:
         data = self.r.hgetall(self._key(job_id))
         if not data:
-            raise JobNotFound(job_id)
+            raise JobNotFound(job_id, self.keep)
         return data
 
     def save_plan(self, job_id: str, plan: dict[str, Any]) -> dict[str, Any]:
@@ -76,7 +79,7 @@ class JobStore:
         self.r.set(key, json.dumps(plan), nx=True, ex=KEEP_S)
         stored = self.r.get(key)
         if stored is None:  # set just above, kept for KEEP_S: only a job deleted meanwhile has none
-            raise JobNotFound(job_id)
+            raise JobNotFound(job_id, self.keep)
         return json.loads(stored)
 
     def record(self, job_id: str, result: FileResult) -> int:
@@ -110,7 +113,7 @@ class JobStore:
         """True for exactly one caller: the one that finishes the job."""
         return bool(self.r.set(self._key(job_id, "final"), "1", nx=True, ex=KEEP_S))
 
-    def cancel(self, job_id: str) -> dict:
+    def cancel(self, job_id: str) -> JobView:
         job = self.fields(job_id)
         if job["state"] in ACTIVE:
             self.update(job_id, cancel_requested=1)
@@ -119,44 +122,50 @@ class JobStore:
     def cancelled(self, job_id: str) -> bool:
         return self.r.hget(self._key(job_id), "cancel_requested") == "1"
 
-    def recent(self, limit: int = 20) -> list[dict]:
+    def recent(self, limit: int = 20) -> list[JobSummary]:
         views = []
         for job_id in cast(list[str], self.r.zrevrange(RECENT, 0, limit - 1)):  # str: the client decodes replies
             try:
-                views.append(self.view(job_id, with_files=False))
+                views.append(self.summary(job_id))
             except JobNotFound:
                 self.r.zrem(RECENT, job_id)
         return views
 
-    def view(self, job_id: str, with_files: bool = True) -> dict:
-        job = self.fields(job_id)
+    def summary(self, job_id: str) -> JobSummary:
+        return self._summary(self.fields(job_id), self.results(job_id))
+
+    def view(self, job_id: str) -> JobView:
         results = self.results(job_id)
-        state = job["state"]
+        summary = self._summary(self.fields(job_id), results)
+        return JobView(**dict(summary), files=results)
+
+    def _summary(self, job: dict, results: list[FileResult]) -> JobSummary:
+        state = JobState(job["state"])
         error = job.get("error") or None
         idle = time.time() - float(job["updated_at"])
         if state in ACTIVE and idle > self.stall_timeout_s:
             # Nothing has moved for too long: the worker or the broker was lost. Never "running" forever.
-            state, error = "failed", f"stalled: no progress for {idle:.0f} s (worker or broker lost); start it again"
+            state = JobState.FAILED
+            error = f"stalled: no progress for {idle:.0f} s (worker or broker lost); start it again"
         total = int(job.get("total", -1))
-        counts = {k: sum(getattr(r, k) for r in results)
-                  for k in ("chunks_added", "chunks_updated", "chunks_removed", "chunks_unchanged")}
-        view = {
-            "id": job["id"],
-            "source": job["source"],
-            "collection": job["collection"],
-            "requested_by": job.get("requested_by", ""),
-            "state": state,
-            "cancel_requested": job.get("cancel_requested") == "1",
-            "files_total": total if total >= 0 else None,
-            "files_done": len(results),
-            "files_failed": sum(1 for r in results if r.status == "failed"),
-            **counts,
-            "created_at": float(job["created_at"]),
-            "started_at": float(job["started_at"]) if job.get("started_at") else None,
-            "finished_at": float(job["finished_at"]) if job.get("finished_at") else None,
-            "error": error,
-            "errors": [{"source": r.source, "reason": r.reason} for r in results if r.status == "failed"],
-        }
-        if with_files:
-            view["files"] = [asdict(r) for r in results]
-        return view
+        failed = [r for r in results if r.status == FileStatus.FAILED]
+        return JobSummary(
+            id=job["id"],
+            source=job["source"],
+            collection=job["collection"],
+            requested_by=job.get("requested_by", ""),
+            state=state,
+            cancel_requested=job.get("cancel_requested") == "1",
+            files_total=total if total >= 0 else None,
+            files_done=len(results),
+            files_failed=len(failed),
+            chunks_added=sum(r.chunks_added for r in results),
+            chunks_updated=sum(r.chunks_updated for r in results),
+            chunks_removed=sum(r.chunks_removed for r in results),
+            chunks_unchanged=sum(r.chunks_unchanged for r in results),
+            created_at=float(job["created_at"]),
+            started_at=float(job["started_at"]) if job.get("started_at") else None,
+            finished_at=float(job["finished_at"]) if job.get("finished_at") else None,
+            error=error,
+            errors=[FileFailure(source=r.source, reason=r.reason) for r in failed],
+        )

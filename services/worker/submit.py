@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from services.settings import Settings
+from services.worker.schemas import StartedJob
 
 
 class NoSuchSource(LookupError):
@@ -21,8 +22,8 @@ def select_sources(settings: Settings, source: str | None = None, collection: st
 
 
 def submit_reindex(settings: Settings, store, source: str | None = None, collection: str | None = None,
-                   requested_by: str = "admin") -> list[dict]:
-    """One job per matching source; returns [{id, source, collection}]."""
+                   requested_by: str = "admin") -> list[StartedJob]:
+    """One job per matching source."""
     from services.worker.celery_app import app
     from services.worker.tasks import plan_reindex
 
@@ -32,5 +33,5 @@ def submit_reindex(settings: Settings, store, source: str | None = None, collect
         for s in select_sources(settings, source, collection):
             job_id = store.create(s.name, s.collection, requested_by=requested_by)
             plan_reindex.apply_async((job_id, s.name), connection=connection)
-            started.append({"id": job_id, "source": s.name, "collection": s.collection})
+            started.append(StartedJob(id=job_id, source=s.name, collection=s.collection))
     return started

@@ -14,7 +14,7 @@ from celery import Task
 from celery.exceptions import SoftTimeLimitExceeded
 from celery.signals import worker_process_init
 
-from ingestion.documents import FileResult
+from ingestion.documents import FileResult, FileStatus
 from ingestion.index import TRANSIENT_ERRORS
 from ingestion.pipeline import batches
 from ingestion.sources import SourcesError, connector_for
@@ -23,6 +23,7 @@ from services.components import build_indexer, load_sources
 from services.settings import get_settings
 from services.worker.celery_app import app
 from services.worker.jobs import ACTIVE, JobStore
+from services.worker.schemas import JobState
 
 log = logging.getLogger(__name__)
 settings = get_settings()
@@ -69,7 +70,7 @@ def find_source(name: str):
 
 def _retry_or_fail(task: Task, job_id: str, exc: Exception) -> None:
     if task.request.retries >= settings.worker.task_max_retries:
-        jobs().update(job_id, state="failed", finished_at=time.time(),
+        jobs().update(job_id, state=JobState.FAILED, finished_at=time.time(),
                       error=f"index unavailable after {task.request.retries} retries: {exc}")
         return
     raise task.retry(exc=exc, countdown=min(60, 2 ** (task.request.retries + 1)))
@@ -82,10 +83,10 @@ def finish(job_id: str, collection: str, source_name: str) -> None:
     try:
         indexer_for(collection, source_name).publish()
     except Exception as exc:
-        store.update(job_id, state="failed", finished_at=time.time(),
+        store.update(job_id, state=JobState.FAILED, finished_at=time.time(),
                      error=f"publishing the search index failed: {exc}")
         raise
-    state = "cancelled" if store.cancelled(job_id) else "finished"
+    state = JobState.CANCELLED if store.cancelled(job_id) else JobState.FINISHED
     store.update(job_id, state=state, finished_at=time.time())
 
 
@@ -97,25 +98,25 @@ def plan_reindex(self, job_id: str, source_name: str) -> None:
         return
     try:
         source = find_source(source_name)
-        store.update(job_id, state="planning", started_at=job.get("started_at") or time.time())
+        store.update(job_id, state=JobState.PLANNING, started_at=job.get("started_at") or time.time())
         indexer = indexer_for(source.collection, source.name)
         indexed = indexer.manifest.all(source_name=source.name)
         plan = plan_sync(list(connector_for(source).items()), indexed)
     except TRANSIENT as exc:
         return _retry_or_fail(self, job_id, exc)
     except Exception as exc:  # bad configuration, missing folder, model mismatch: a clear, final error
-        store.update(job_id, state="failed", finished_at=time.time(), error=f"{type(exc).__name__}: {exc}")
+        store.update(job_id, state=JobState.FAILED, finished_at=time.time(), error=f"{type(exc).__name__}: {exc}")
         return
     stored = store.save_plan(job_id, {"operations": [op.to_dict() for op in plan.operations], "errors": plan.errors})
     operations = [Operation.from_dict(op) for op in stored["operations"]]
-    store.update(job_id, state="running", total=len(operations) + len(stored["errors"]))
+    store.update(job_id, state=JobState.RUNNING, total=len(operations) + len(stored["errors"]))
     done = 0
     for uri, reason in stored["errors"].items():
-        done = store.record(job_id, FileResult(uri, "failed", reason=reason))
+        done = store.record(job_id, FileResult(uri, FileStatus.FAILED, reason=reason))
     pending = []
     for op in operations:
         if op.kind == SKIP and op.uri in indexed:
-            unchanged = FileResult(op.uri, "unchanged", chunks_unchanged=len(indexed[op.uri].chunk_ids))
+            unchanged = FileResult(op.uri, FileStatus.UNCHANGED, chunks_unchanged=len(indexed[op.uri].chunk_ids))
             done = store.record(job_id, unchanged)
         else:
             pending.append(op)
@@ -132,7 +133,8 @@ class BatchTask(Task):
         if "TimeLimitExceeded" in type(exc).__name__:
             reason = f"took longer than the time limit ({settings.ingestion.file_time_limit_s:g} s per file)"
         for op in ops:
-            _record_and_maybe_finish(job_id, collection, source_name, FileResult(op["uri"], "failed", reason=reason))
+            failed = FileResult(op["uri"], FileStatus.FAILED, reason=reason)
+            _record_and_maybe_finish(job_id, collection, source_name, failed)
 
 
 def _record_and_maybe_finish(job_id: str, collection: str, source_name: str, result: FileResult) -> None:
@@ -160,13 +162,13 @@ def apply_batch(self, job_id: str, collection: str, source_name: str, number: in
     if store.cancelled(job_id):
         for op in todo:
             _record_and_maybe_finish(job_id, collection, source_name,
-                                     FileResult(op.uri, "skipped", reason="job cancelled"))
+                                     FileResult(op.uri, FileStatus.SKIPPED, reason="job cancelled"))
         return
     if deliveries > MAX_DELIVERIES and todo:
         # This batch keeps killing its worker: the first unfinished file is the likely culprit.
         culprit, todo = todo[0], todo[1:]
         _record_and_maybe_finish(job_id, collection, source_name, FileResult(
-            culprit.uri, "failed", reason=f"crashed the worker {MAX_DELIVERIES} times"))
+            culprit.uri, FileStatus.FAILED, reason=f"crashed the worker {MAX_DELIVERIES} times"))
     # After a crash, go one file at a time so each finished file is recorded before the next starts.
     groups = [todo] if deliveries <= 1 else [[op] for op in todo]
     indexer = indexer_for(collection, source_name)
@@ -176,13 +178,13 @@ def apply_batch(self, job_id: str, collection: str, source_name: str, number: in
     except SoftTimeLimitExceeded:
         for op in todo:
             _record_and_maybe_finish(job_id, collection, source_name, FileResult(
-                op.uri, "failed", reason="took longer than the batch time limit"))
+                op.uri, FileStatus.FAILED, reason="took longer than the batch time limit"))
     except TRANSIENT as exc:
         if self.request.retries < settings.worker.task_max_retries:
             raise self.retry(exc=exc, countdown=min(60, 2 ** (self.request.retries + 1))) from exc
         for op in todo:
             _record_and_maybe_finish(job_id, collection, source_name,
-                                     FileResult(op.uri, "failed", reason=f"index unavailable: {exc}"))
+                                     FileResult(op.uri, FileStatus.FAILED, reason=f"index unavailable: {exc}"))
 
 
 @app.task(name="perimeter.scheduled_reindex")
@@ -190,7 +192,7 @@ def scheduled_reindex(source_name: str) -> str | None:
     """celery beat's entry: skip if a job for this source is still running."""
     source = find_source(source_name)
     store = jobs()
-    if any(j["source"] == source_name and j["state"] in ACTIVE for j in store.recent(50)):
+    if any(j.source == source_name and j.state in ACTIVE for j in store.recent(50)):
         return None
     job_id = store.create(source_name, source.collection, requested_by="schedule")
     plan_reindex.delay(job_id, source_name)

@@ -17,9 +17,8 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, Field
 
-from services.api.deps import get_pipeline, get_settings, get_user
+from services.api.deps import Admin, get_pipeline, get_settings, get_user
 from services.api.refusals import note_target
-from services.api.routes.admin import Admin
 from services.api.unicode import valid_unicode_body
 from services.ask import AskPipeline
 from services.feedback_log import append_feedback, feedback_path

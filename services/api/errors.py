@@ -1,0 +1,38 @@
+"""One handler per error type, registered on the app: routes raise the error and every door answers it alike (the
+same status, the same `{"detail": ...}` body FastAPI gives an HTTPException)."""
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
+
+from services.ask import QuestionError
+from services.worker.jobs import JobNotFound
+from services.worker.submit import NoSuchSource
+
+
+class ErrorBody(BaseModel):
+    detail: str
+
+
+# error type → status: QuestionError from every question door (/v1/ask, /v1/search, /v1/ask/stream,
+# /v1/chat/completions), the admin API's unknown jobs and sources.
+STATUS: dict[type[Exception], int] = {
+    QuestionError: 422,
+    JobNotFound: 404,
+    NoSuchSource: 404,
+}
+
+
+def _handler(status: int) -> Callable[[Request, Exception], Awaitable[Response]]:
+    async def handle(_: Request, exc: Exception) -> Response:
+        return JSONResponse(ErrorBody(detail=str(exc)).model_dump(), status_code=status)
+
+    return handle
+
+
+def add_error_handlers(app: FastAPI) -> None:
+    for error, status in STATUS.items():
+        app.add_exception_handler(error, _handler(status))
