@@ -14,7 +14,7 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -182,17 +182,6 @@ class FinalChannelStream:
     @property
     def text(self) -> str:
         return "".join(self.final_parts)
-
-
-def final_text(chunks: Iterable[str]) -> str:
-    """The final channel of a whole completion (given as one string or streamed pieces)."""
-    stream = FinalChannelStream()
-    for chunk in [chunks] if isinstance(chunks, str) else chunks:
-        for _ in stream.feed(chunk):
-            pass
-    for _ in stream.finish():
-        pass
-    return stream.text
 
 
 def defuse(text: str) -> str:

@@ -10,7 +10,7 @@ import sys
 import httpx
 import pytest
 
-from prompts.harmony import FinalChannelStream, HarmonyParseError, encoding, final_text, render_prompt
+from prompts.harmony import FinalChannelStream, HarmonyParseError, encoding, render_prompt
 from services.llm.base import ModelError
 from services.llm.harmony_completion import HarmonyCompletionModel
 
@@ -46,6 +46,12 @@ def pieces(text: str, seed: int) -> list[str]:
 
 
 GOOD = completion_text(("analysis", ANALYSIS), ("final", json.dumps(FINAL)))
+
+
+def final_text(completion: str) -> str:
+    """The final channel of a whole completion, read as HarmonyCompletionModel.chat reads it."""
+    stream = FinalChannelStream()
+    return "".join([*stream.feed(completion), *stream.finish()])
 
 
 def test_final_channel_only_whole_and_streamed_in_odd_pieces():

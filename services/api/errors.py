@@ -3,10 +3,11 @@ same status, the same `{"detail": ...}` body FastAPI gives an HTTPException)."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from services.ask import QuestionError
 from services.worker.jobs import JobNotFound
@@ -15,6 +16,16 @@ from services.worker.submit import NoSuchSource
 
 class ErrorBody(BaseModel):
     detail: str
+
+
+class Unprocessable(BaseModel):
+    detail: str | list[dict[str, Any]] = Field(description="why the question cannot be answered (empty, too long); a "
+                                                           "list of field errors for a malformed body")
+
+
+# The question doors' declared 422 (it replaces FastAPI's own, which describes the list form only).
+QUESTION_ERROR: dict[int | str, dict[str, Any]] = {
+    422: {"model": Unprocessable, "description": "an unusable question, or a malformed body"}}
 
 
 # error type → status: QuestionError from every question door (/v1/ask, /v1/search, /v1/ask/stream,

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
@@ -41,19 +41,15 @@ class ChatReply:
 
 
 class ChatModel(Protocol):
+    """A backend that can stream also has `stream(messages, *, max_tokens, temperature, json_schema=None)`: an
+    iterator of the answer's text in pieces as the model writes it (never reasoning); closing it cancels generation.
+    Without one, streamed answers come in one piece (services/answering/generate.py)."""
     name: str
 
     def chat(self, messages: list[dict[str, str]], *, max_tokens: int, temperature: float,
              json_schema: dict | None = None) -> ChatReply: ...
 
     def ready(self) -> bool: ...
-
-
-class StreamingChatModel(ChatModel, Protocol):
-    def stream(self, messages: list[dict[str, str]], *, max_tokens: int, temperature: float,
-               json_schema: dict | None = None) -> Iterator[str]:
-        """The answer's text in pieces as the model writes it (never reasoning). Closing the iterator cancels."""
-        ...
 
 
 def with_retries(call: Callable[[], T], retries: int, backoff_s: float) -> T:

@@ -12,7 +12,7 @@ from services.observability.metrics import exposition, job_registry
 router = APIRouter(tags=["operations"], include_in_schema=False, dependencies=[Depends(metrics_reader)])
 
 
-@router.get("/metrics")
+@router.get("/metrics", response_class=Response)  # Prometheus text; out of the API docs (the router)
 async def metrics(request: Request) -> Response:
     state = request.app.state
     if getattr(state, "job_metrics", None) is None:

@@ -26,21 +26,21 @@ def _file(name: str) -> FileResponse:
     return FileResponse(path, media_type=TYPES[path.suffix], headers=NO_CACHE)
 
 
-@router.get("/")
+@router.get("/", response_class=FileResponse)
 def chat_page() -> FileResponse:
     return _file("index.html")
 
 
-@router.get("/admin")
+@router.get("/admin", response_class=FileResponse)
 def admin_page() -> FileResponse:
     return _file("admin.html")
 
 
-@router.get("/web/labels.json")
-def labels() -> dict:
+@router.get("/web/labels.json", response_model=dict[str, dict[str, str]])
+def labels() -> dict[str, dict[str, str]]:
     return SECTION_LABELS
 
 
-@router.get("/web/{name}")
+@router.get("/web/{name}", response_class=FileResponse)
 def static_file(name: str) -> FileResponse:
     return _file(name)

@@ -4,47 +4,28 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import APIRouter, Depends
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel, Field, field_validator
 
 from services.api.deps import get_pipeline, get_user
+from services.api.errors import QUESTION_ERROR
+from services.api.schemas import AskBody, Question
 from services.api.unicode import valid_unicode_body
-from services.ask import AskPipeline, QuestionError
+from services.ask import AskPipeline
 from services.identity import User
 from services.schemas import AskResponse, SearchResponse
 
 router = APIRouter(prefix="/v1", tags=["ask"], dependencies=[Depends(valid_unicode_body)])
 
 
-class Question(BaseModel):
-    question: str = Field(min_length=1, examples=["How many days of annual leave do I get?"])
-
-    @field_validator("question")
-    @classmethod
-    def not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("the question is empty")
-        return value.strip()
-
-
-class AskBody(Question):
-    conversation_id: str | None = Field(None, max_length=64, description="from an earlier answer: ask a follow-up")
-
-
-@router.post("/ask", response_model=AskResponse)
+# A QuestionError (empty, too long) is a 422 from the app's handler (services/api/errors.py), as at every door.
+@router.post("/ask", response_model=AskResponse, responses=QUESTION_ERROR)
 async def ask(body: AskBody, pipeline: Annotated[AskPipeline, Depends(get_pipeline)],
               user: Annotated[User, Depends(get_user)]) -> AskResponse:
-    try:
-        return await run_in_threadpool(pipeline.ask, body.question, user, body.conversation_id)
-    except QuestionError as exc:
-        raise HTTPException(status_code=422, detail=str(exc)) from exc
+    return await run_in_threadpool(pipeline.ask, body.question, user, body.conversation_id)
 
 
-@router.post("/search", response_model=SearchResponse)
+@router.post("/search", response_model=SearchResponse, responses=QUESTION_ERROR)
 async def search(body: Question, pipeline: Annotated[AskPipeline, Depends(get_pipeline)],
                  user: Annotated[User, Depends(get_user)]) -> SearchResponse:
-    try:
-        return await run_in_threadpool(pipeline.search, body.question, user)
-    except QuestionError as exc:
-        raise HTTPException(status_code=422, detail=str(exc)) from exc
+    return await run_in_threadpool(pipeline.search, body.question, user)

@@ -13,6 +13,7 @@ from fastapi.responses import FileResponse
 
 from retrieval.access import may_see
 from services.api.deps import get_pipeline, get_user
+from services.api.errors import ErrorBody
 from services.ask import AskPipeline
 from services.identity import User
 
@@ -35,7 +36,10 @@ def find_document(pipeline: AskPipeline, doc_id: str, groups: list[str]) -> Path
     return None
 
 
-@router.get("/documents/{doc_id}")
+@router.get("/documents/{doc_id}", response_class=FileResponse, responses={
+    200: {"content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+          "description": "the original file (text shown as text/plain, never rendered)"},
+    404: {"model": ErrorBody, "description": "no such document, or not one this caller may see"}})
 async def document(doc_id: str, pipeline: Annotated[AskPipeline, Depends(get_pipeline)],
                    user: Annotated[User, Depends(get_user)]) -> FileResponse:
     path = await run_in_threadpool(find_document, pipeline, doc_id, user.groups)

@@ -18,7 +18,9 @@ from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, Field
 
 from services.api.deps import Admin, get_pipeline, get_settings, get_user
+from services.api.errors import ErrorBody
 from services.api.refusals import note_target
+from services.api.schemas import FeedbackStored
 from services.api.unicode import valid_unicode_body
 from services.ask import AskPipeline
 from services.feedback_log import append_feedback, feedback_path
@@ -36,10 +38,12 @@ class FeedbackBody(BaseModel):
     comment: str = Field("", max_length=2000)
 
 
-@router.post("/v1/feedback", status_code=201)
+@router.post("/v1/feedback", status_code=201, response_model=FeedbackStored,
+             responses={404: {"model": ErrorBody, "description": NOT_GIVEN_TO_YOU},
+                        503: {"model": ErrorBody, "description": "issued answers cannot be read right now"}})
 async def give_feedback(body: FeedbackBody, request: Request, settings: Annotated[Settings, Depends(get_settings)],
                         pipeline: Annotated[AskPipeline, Depends(get_pipeline)],
-                        user: Annotated[User, Depends(get_user)]) -> dict:
+                        user: Annotated[User, Depends(get_user)]) -> FeedbackStored:
     try:
         answer = await run_in_threadpool(pipeline.issued.recall, user.key, body.answer_id)
     except redis.RedisError as exc:
@@ -52,10 +56,12 @@ async def give_feedback(body: FeedbackBody, request: Request, settings: Annotate
     record = {"at": round(time.time(), 3), "user": user.name, "via": door, "rating": body.rating,
               "comment": body.comment, "answer_id": body.answer_id, **answer}
     await run_in_threadpool(append_feedback, settings, record)
-    return {"stored": True}
+    return FeedbackStored()
 
 
-@router.get("/v1/admin/feedback", response_class=PlainTextResponse)
+@router.get("/v1/admin/feedback", response_class=PlainTextResponse,
+            responses={200: {"content": {"application/x-ndjson": {"schema": {"type": "string"}}},
+                             "description": "one JSON object a line: the stored ratings"}})
 def export_feedback(_: Admin, settings: Annotated[Settings, Depends(get_settings)]) -> PlainTextResponse:
     """All feedback as JSON lines (application/x-ndjson), oldest first."""
     path = feedback_path(settings)

@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 
 from services.api.deps import get_pipeline
 from services.api.operator_access import readiness_for
+from services.api.schemas import Health, Readiness
 from services.ask import AskPipeline
 
 router = APIRouter(tags=["health"])
@@ -30,11 +31,11 @@ def model_status(request: Request, pipeline: AskPipeline) -> dict:
     return {"state": "reachable" if pipeline.model.ready() else "unreachable"}
 
 
-@router.get("/healthz")
-def healthz(request: Request) -> dict:
+@router.get("/healthz", response_model=Health, response_model_exclude_none=True)
+def healthz(request: Request) -> Health:
     """Always 200 while the API runs (a crashed model is not a reason to restart the API); says the model's state."""
     supervisor = getattr(request.app.state, "model_supervisor", None)
-    return {"status": "ok", **({"model": supervisor.status()["state"]} if supervisor is not None else {})}
+    return Health(model=supervisor.status()["state"] if supervisor is not None else None)
 
 
 def _checks(request: Request, pipeline: AskPipeline) -> dict:
@@ -48,7 +49,9 @@ def _checks(request: Request, pipeline: AskPipeline) -> dict:
     return checks
 
 
-@router.get("/readyz")
+# The body's shape is Readiness whether ready (200) or not (503); the checks are left out for other callers.
+@router.get("/readyz", response_model=Readiness,
+            responses={503: {"model": Readiness, "description": "not ready: the index or the model does not answer"}})
 async def readyz(request: Request, pipeline: Annotated[AskPipeline, Depends(get_pipeline)]) -> JSONResponse:
     checks = await run_in_threadpool(_checks, request, pipeline)
     ready = all(c["ok"] for c in checks.values())

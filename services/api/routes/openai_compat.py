@@ -8,13 +8,15 @@ import time
 import uuid
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from services.api.deps import get_pipeline, get_user
-from services.api.routes.stream import SSE_HEADERS, drive, first_event, sse
+from services.api.errors import QUESTION_ERROR
+from services.api.schemas import ChatCompletion, ChatCompletionChoice, ChatCompletionMessage, ModelCard, ModelList
+from services.api.sse import SSE_HEADERS, SSE_RESPONSE, drive, first_event, sse
 from services.api.unicode import valid_unicode_body
 from services.ask import AskPipeline, QuestionError
 from services.conversations import Turn
@@ -47,7 +49,7 @@ class ChatRequest(BaseModel):
 
 def _question_and_history(messages: list[ChatMessage]) -> tuple[str, list[Turn]]:
     if messages[-1].role != "user" or not messages[-1].text.strip():
-        raise HTTPException(status_code=422, detail="the last message must be the user's question")
+        raise QuestionError("the last message must be the user's question")
     history, pending = [], None
     for m in messages[:-1]:
         if m.role == "user":
@@ -62,32 +64,29 @@ def _envelope(kind: str, completion_id: str, created: int, choice: dict) -> dict
     return {"id": completion_id, "object": kind, "created": created, "model": MODEL_ID, "choices": [choice]}
 
 
-@router.get("/models")
-def models(_: Annotated[User, Depends(get_user)]) -> dict:
-    return {"object": "list", "data": [{"id": MODEL_ID, "object": "model", "created": 0, "owned_by": "perimeter"}]}
+@router.get("/models", response_model=ModelList)
+def models(_: Annotated[User, Depends(get_user)]) -> ModelList:
+    return ModelList(data=[ModelCard(id=MODEL_ID, owned_by="perimeter")])
 
 
-@router.post("/chat/completions")
+# An unusable question (here, in an earlier message, or the pipeline's QuestionError) is the app's 422
+# (services/api/errors.py), before any streaming starts.
+@router.post("/chat/completions", response_model=ChatCompletion, responses={**QUESTION_ERROR, **SSE_RESPONSE})
 async def chat_completions(body: ChatRequest, request: Request,
                            pipeline: Annotated[AskPipeline, Depends(get_pipeline)],
-                           user: Annotated[User, Depends(get_user)]):
+                           user: Annotated[User, Depends(get_user)]) -> ChatCompletion | StreamingResponse:
     question, history = _question_and_history(body.messages)
     turns = pipeline.settings.answers.conversation_turns
     history = history[-turns:] if turns else []
     limit = pipeline.settings.limits.max_question_chars
     if any(len(t.question.strip()) > limit for t in history):  # the last one is searched with the new question
-        raise HTTPException(422, f"an earlier question is longer than {limit} characters")
+        raise QuestionError(f"an earlier question is longer than {limit} characters")
     completion_id, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
     if not body.stream:
-        try:
-            response = await run_in_threadpool(pipeline.ask, question, user, None, history)
-        except QuestionError as exc:
-            raise HTTPException(status_code=422, detail=str(exc)) from exc
-        message = {"role": "assistant", "content": render_markdown(response)}
-        out = _envelope("chat.completion", completion_id, created,
-                        {"index": 0, "message": message, "finish_reason": "stop"})
-        out["usage"] = {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0}
-        return out
+        response = await run_in_threadpool(pipeline.ask, question, user, None, history)
+        message = ChatCompletionMessage(content=render_markdown(response))
+        return ChatCompletion(id=completion_id, created=created, model=MODEL_ID,
+                              choices=[ChatCompletionChoice(message=message)])
 
     cancel = threading.Event()
     events = pipeline.ask_stream(question, user, None, history, cancel)

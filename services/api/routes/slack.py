@@ -17,7 +17,7 @@ import hashlib
 import hmac
 import re
 import time
-from typing import Annotated
+from typing import Annotated, Any
 
 import redis
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -26,7 +26,9 @@ from slack_sdk.signature import SignatureVerifier
 from prompts.language import detect_language
 from prompts.schema import SECTION_LABELS
 from services.api.deps import get_settings
+from services.api.errors import ErrorBody
 from services.api.limits import count_question
+from services.api.schemas import SlackAck, SlackChallenge, SlackReply
 from services.markup import slack_text
 from services.settings import Settings
 from services.slack import payloads
@@ -35,6 +37,11 @@ from services.slack.users import slack_user
 
 router = APIRouter(prefix="/slack", tags=["slack"])
 _MENTION = re.compile(r"<@[A-Z0-9]+>")
+# Refusals every webhook may answer (the bodies are FastAPI's {"detail": ...}).
+REFUSED: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorBody, "description": "signed, but not a payload Slack sends"},
+    401: {"model": ErrorBody, "description": "invalid or expired Slack signature"},
+    503: {"model": ErrorBody, "description": "the Slack bot is not configured"}}
 
 
 class BytesSignatureVerifier(SignatureVerifier):
@@ -101,59 +108,60 @@ def _payload(parse, value):
         raise HTTPException(400, f"malformed Slack payload: {exc}") from None
 
 
-@router.post("/events")
+@router.post("/events", response_model=SlackAck | SlackChallenge, response_model_exclude_none=True, responses=REFUSED)
 def events(request: Request, body: Annotated[bytes, Depends(verified_body)],
-           settings: Annotated[Settings, Depends(get_settings)]):
+           settings: Annotated[Settings, Depends(get_settings)]) -> SlackAck | SlackChallenge:
     envelope = _payload(payloads.event_request, body)
     if envelope.type == "url_verification":
-        return {"challenge": envelope.challenge}
+        return SlackChallenge(challenge=envelope.challenge)
     if envelope.type != "event_callback":
-        return {"ok": True}
+        return SlackAck()
     if not _payload(payloads.event_header, envelope).is_question:
-        return {"ok": True}
+        return SlackAck()
     # Checked whole before the event id is marked seen: Slack's retry of a delivery refused here is still answered.
     event = _payload(payloads.question_event, envelope)
     if not first_delivery(settings, envelope.event_id or f"{event.channel}:{event.ts}"):
-        return {"ok": True, "duplicate": True}
+        return SlackAck(duplicate=True)
     question = _MENTION.sub("", event.text).strip()
     if not question:
-        return {"ok": True}
+        return SlackAck()
     refusal = over_limit(request, settings, event.user, question)
     if refusal:
         _send(settings, "slack_notice", (event.channel, event.user, refusal))
-        return {"ok": True, "rate_limited": True}
+        return SlackAck(rate_limited=True)
     enqueue(settings, event.channel, event.thread_ts or event.ts, event.user, question,
             direct=event.channel_type == "im")
-    return {"ok": True}
+    return SlackAck()
 
 
-@router.post("/commands")
+@router.post("/commands", response_model=SlackReply, responses=REFUSED)
 def commands(request: Request, body: Annotated[bytes, Depends(verified_body)],
-             settings: Annotated[Settings, Depends(get_settings)]):
+             settings: Annotated[Settings, Depends(get_settings)]) -> SlackReply:
     command = _payload(payloads.slash_command, body)
     question = command.text.strip()
     if not question:
-        return {"response_type": "ephemeral", "text": "Usage: /ask <your question>"}
+        return SlackReply(text="Usage: /ask <your question>")
     trigger = command.trigger_id or f"{command.channel_id}:{question}"
     if first_delivery(settings, f"command:{trigger}"):
         refusal = over_limit(request, settings, command.user_id, question)
         if refusal:
-            return {"response_type": "ephemeral", "text": refusal}
+            return SlackReply(text=refusal)
         # Slack names a direct message "directmessage"; a channel may be named so too, but its id is not a D….
         direct = command.channel_name == "directmessage" and command.channel_id.startswith("D")
         enqueue(settings, command.channel_id, None, command.user_id, question, direct=direct)
-    return {"response_type": "ephemeral", "text": f"Looking that up: {slack_text(question[:200])}"}
+    return SlackReply(text=f"Looking that up: {slack_text(question[:200])}")
 
 
-@router.post("/interactions")
-def interactions(body: Annotated[bytes, Depends(verified_body)], settings: Annotated[Settings, Depends(get_settings)]):
+@router.post("/interactions", response_model=SlackAck, response_model_exclude_none=True, responses=REFUSED)
+def interactions(body: Annotated[bytes, Depends(verified_body)],
+                 settings: Annotated[Settings, Depends(get_settings)]) -> SlackAck:
     """Block actions: a 👍/👎 click is stored once per (answer, user) — Slack may deliver a click twice."""
     from services.feedback_log import append_feedback
     from services.slack.answers import recall_answer, received
 
     click = _payload(payloads.interaction, body)
     if click is None:
-        return {"ok": True}
+        return SlackAck()
     user_id, channel = click.user.id, click.channel_id
     for action in click.actions:
         rating = {"feedback_up": "up", "feedback_down": "down"}.get(action.action_id)
@@ -170,4 +178,4 @@ def interactions(body: Annotated[bytes, Depends(verified_body)], settings: Annot
                                    "sources": about.get("sources", [])})
         if channel and user_id:
             _send(settings, "slack_feedback_thanks", (channel, user_id, rating))
-    return {"ok": True}
+    return SlackAck()
