@@ -1,6 +1,8 @@
 """The response shapes every front door shares (HTTP JSON, CLI --json)."""
 from __future__ import annotations
 
+from enum import StrEnum
+
 from pydantic import BaseModel, Field
 
 from prompts.schema import Answer, Point
@@ -50,6 +52,15 @@ class Grounding(BaseModel):
                                                "(PERIMETER_GROUNDING_FIX_CITATIONS)")
 
 
+class Outcome(StrEnum):
+    """How a question ended, as metrics and the audit log count it."""
+    ANSWERED = "answered"
+    NOT_FOUND = "not_found"  # nothing the user may see is about it: the model was not asked
+    DEGRADED = "degraded"  # the model failed: the ranked sources with a notice
+    FAILED = "failed"  # an error before any answer
+    CANCELLED = "cancelled"  # the client left before the answer
+
+
 class AskResponse(BaseModel):
     question: str
     language: str
@@ -66,6 +77,10 @@ class AskResponse(BaseModel):
     conversation_id: str | None = None
     answer_id: str | None = Field(None, description="name it in POST /v1/feedback to rate this answer (kept for "
                                                     "PERIMETER_FEEDBACK_WINDOW_S, for the user it was given to)")
+
+    @property
+    def outcome(self) -> Outcome:
+        return Outcome.NOT_FOUND if self.not_found else Outcome.DEGRADED if self.degraded else Outcome.ANSWERED
 
 
 class SearchResponse(BaseModel):

@@ -15,6 +15,7 @@ from services.observability.metrics import (
     SEARCHES,
     TOKENS_OUT,
 )
+from services.schemas import AskResponse, Outcome
 
 # Grounding's per-point fields are ours, not the model's: left out when estimating what the model wrote.
 _GROUNDING_FIELDS = {"points": {"__all__": {"supported", "overlap", "similarity"}}}
@@ -28,18 +29,18 @@ class AnswerRecorder:
     def __init__(self, audit_file: Path):
         self.audit = AuditLog(audit_file)
 
-    def answered(self, *, user, question: str, conversation_id: str | None, sources: list, response=None,
-                 error: Exception | None = None, outcome: str | None = None) -> None:
+    def answered(self, *, user, question: str, conversation_id: str | None, sources: list,
+                 response: AskResponse | None = None, error: Exception | None = None,
+                 outcome: Outcome = Outcome.FAILED) -> None:
         """`response` is the AskResponse given (None when the question was cancelled or failed before one)."""
         if response is not None:
             sources = response.sources
-            outcome = "not_found" if response.not_found else "degraded" if response.degraded else "answered"
-        outcome = outcome or "failed"
+            outcome = response.outcome
         ANSWERS.labels(outcome).inc()
         cited: list[int] = []
-        if outcome == "degraded":
+        if outcome is Outcome.DEGRADED:
             DEGRADED.labels(type(error).__name__ if error else "unknown").inc()
-        if outcome == "answered":
+        if outcome is Outcome.ANSWERED and response is not None:
             from ingestion.chunk import estimate_tokens
 
             timings = response.timings
