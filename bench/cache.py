@@ -44,6 +44,9 @@ class CachedEmbedder(Embedder):
             self._index = {k: i for i, k in enumerate(keys)}
         self.misses = 0
 
+    def count_tokens(self, text: str) -> int:
+        return self.inner.count_tokens(text)
+
     def __len__(self) -> int:
         return len(self._index)
 

