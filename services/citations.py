@@ -13,7 +13,3 @@ def verify_citations(answer: Answer, source_count: int) -> tuple[Answer, int]:
         dropped += len(set(point.citations)) - len(valid)
         points.append(Point(text=point.text, citations=valid))
     return answer.model_copy(update={"points": points}), dropped
-
-
-def has_valid_citation(answer: Answer) -> bool:
-    return any(p.citations for p in answer.points)

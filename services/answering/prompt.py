@@ -1,0 +1,25 @@
+"""What the model is sent: the instructions and numbered sources in the question's language, the conversation's
+earlier turns, and the JSON schema its reply must follow."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from prompts.build import PromptSource, build_messages
+from prompts.schema import answer_json_schema
+from services.answering.retrieve import Retrieved
+
+
+@dataclass(frozen=True)
+class Prompt:
+    messages: list[dict[str, str]]
+    schema: dict[str, Any]
+
+
+def prompt_for(retrieved: Retrieved) -> Prompt:
+    sources = [PromptSource(number=n, title=str(h.metadata.get("title", "")), text=h.text, page=h.metadata.get("page"))
+               for n, h in enumerate(retrieved.hits, start=1)]
+    messages = build_messages(retrieved.question, sources, retrieved.language)
+    earlier = [m for t in retrieved.history for m in ({"role": "user", "content": t.question},
+                                                      {"role": "assistant", "content": t.answer})]
+    return Prompt(messages=messages[:1] + earlier + messages[1:], schema=answer_json_schema(len(sources)))

@@ -1,0 +1,112 @@
+"""Stage 1, retrieve: the question checked, the conversation's last turns, and the numbered sources the user may see
+(source n = hit n-1, for both the prompt and the response)."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from prompts.language import detect_language
+from prompts.schema import SECTION_LABELS
+from retrieval.context import assemble_context
+from retrieval.hits import Hit
+from retrieval.search import Retriever
+from services.conversations import Turn
+from services.identity import User
+from services.observability.answers import observe_retrieval
+from services.schemas import AskResponse, GroundedAnswer, Source, Timings
+
+
+class QuestionError(ValueError):
+    """The question itself is unusable (empty, too long)."""
+
+
+def check_question(question: str, max_chars: int) -> str:
+    question = question.strip()
+    if not question:
+        raise QuestionError("the question is empty")
+    if len(question) > max_chars:
+        raise QuestionError(f"the question is longer than {max_chars} characters")
+    return question
+
+
+def snippet(text: str, limit: int, focus: int = 0) -> str:
+    """At most `limit` characters of `text` from `focus` on (a merged source: where its best chunk starts)."""
+    lead = "… " if text[:focus].strip() else ""
+    text = " ".join(text[focus:].split())
+    limit = max(1, limit - len(lead))
+    if len(text) <= limit:
+        return lead + text
+    cut = text[:limit]
+    for mark in ("。", ". ", "；", "; ", "，", ", ", " "):
+        at = cut.rfind(mark)
+        if at > limit * 0.6:
+            return lead + cut[: at + len(mark)].rstrip() + " …"
+    return lead + cut + "…"
+
+
+def to_source(number: int, hit: Hit, snippet_chars: int) -> Source:
+    meta = hit.metadata
+    source = str(meta.get("source", ""))
+    return Source(
+        id=number,
+        doc_id=str(meta.get("doc_id", "")),
+        title=str(meta.get("title") or Path(source).name),
+        uri=Path(source).as_uri() if source.startswith("/") else source,
+        page=meta.get("page"),
+        heading=meta.get("heading"),
+        snippet=snippet(hit.text, snippet_chars, int(meta.get("focus") or 0)),
+        score=round(hit.score, 6),
+    )
+
+
+def search_sources(retriever: Retriever, query: str, user: User, top_k: int, context_tokens: int,
+                   ) -> tuple[list[Hit], float]:
+    """The hits the user may see, deduplicated, merged and cut to the budget; and how long that took (ms)."""
+    start = time.perf_counter()
+    # Twice top_k: duplicates are dropped and neighbouring chunks merged before top_k sources are kept.
+    hits = retriever.search(query, user.groups, 2 * top_k)
+    hits = assemble_context(hits, context_tokens, max_sources=top_k)
+    elapsed_ms = (time.perf_counter() - start) * 1000
+    observe_retrieval(elapsed_ms)
+    return hits, elapsed_ms
+
+
+@dataclass(frozen=True)
+class Retrieved:
+    """Everything known before the model is asked."""
+    question: str
+    query: str  # what was searched: a follow-up together with the question it follows
+    language: str
+    user: User
+    conversation_id: str
+    history: list[Turn]
+    started: float  # perf_counter when the question arrived
+    retrieval_ms: float
+    hits: list[Hit] = field(default_factory=list)
+    sources: list[Source] = field(default_factory=list)
+
+    @property
+    def labels(self) -> dict[str, str]:
+        return SECTION_LABELS[self.language]
+
+    def without_sources(self) -> Retrieved:
+        """Nothing retrieved is about the question: the user is shown none of it."""
+        return replace(self, sources=[])
+
+    def response(self, answer: GroundedAnswer, **fields: Any) -> AskResponse:
+        fields.setdefault("timings", Timings(retrieval_ms=round(self.retrieval_ms, 1)))
+        return AskResponse(question=self.question, language=self.language, sources=self.sources,
+                           conversation_id=self.conversation_id, answer=answer, **fields)
+
+
+def retrieve(retriever: Retriever, question: str, user: User, conversation_id: str, history: list[Turn], *,
+             top_k: int, context_tokens: int, snippet_chars: int, started: float) -> Retrieved:
+    """`question` is already checked (check_question); `history` the conversation's earlier turns."""
+    # A follow-up ("and for contractors?") is searched together with the question it follows.
+    query = f"{history[-1].question} {question}" if history else question
+    hits, retrieval_ms = search_sources(retriever, query, user, top_k, context_tokens)
+    return Retrieved(question=question, query=query, language=detect_language(question), user=user,
+                     conversation_id=conversation_id, history=history, started=started, retrieval_ms=retrieval_ms,
+                     hits=hits, sources=[to_source(n, h, snippet_chars) for n, h in enumerate(hits, start=1)])
