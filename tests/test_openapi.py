@@ -17,13 +17,13 @@ def named(schema: dict) -> bool:
         return True
     if "items" in schema:
         return named(schema["items"])
-    choices = schema.get("anyOf") or schema.get("oneOf")
+    choices = schema.get("anyOf") or schema.get("oneOf") or []
     return bool(choices) and all(named(c) for c in choices)
 
 
 def app_for(tmp_path, redis_url):
     settings = make_settings(tmp_path, demo_mode=True, redis_url=redis_url, metrics_enabled=True)
-    return create_app(settings, AskPipeline(settings, None, None))  # type: ignore[arg-type]  # nothing is asked
+    return create_app(settings, AskPipeline(settings, None, None))  # nothing is asked
 
 
 def test_every_documented_route_declares_its_response(tmp_path, redis_url):
@@ -83,7 +83,7 @@ def test_job_views_keep_their_json_shape(tmp_path, redis_url):
 
 def test_an_unknown_job_is_a_404_from_the_handler(tmp_path, redis_url):
     settings = make_settings(tmp_path, demo_mode=True, redis_url=redis_url, admin_token="openapi-test-token")
-    client = TestClient(create_app(settings, AskPipeline(settings, None, None)))  # type: ignore[arg-type]
+    client = TestClient(create_app(settings, AskPipeline(settings, None, None)))
     response = client.get("/v1/admin/jobs/nope", headers={"Authorization": "Bearer openapi-test-token"})
     assert response.status_code == 404
     assert response.json() == {"detail": f"no job nope (jobs are kept {settings.worker.jobs_kept} deep, for 7 days)"}

@@ -12,7 +12,7 @@ from tests.conftest import make_settings
 def client(tmp_path, redis_url):
     settings = make_settings(tmp_path, demo_mode=True, redis_url=redis_url, max_question_chars=50)
     # The question is refused before retrieval: no index or model is needed.
-    return TestClient(create_app(settings, AskPipeline(settings, None, None)))  # type: ignore[arg-type]
+    return TestClient(create_app(settings, AskPipeline(settings, None, None)))
 
 
 TOO_LONG = "How many days of annual leave do I get in my first year? " * 2
