@@ -177,7 +177,7 @@ def test_citations_to_no_source_are_dropped_then_points_are_grounded_in_what_the
     checked = check_citations(answer, source_count=2)
     assert checked.dropped == 1
     rules = GroundingRules(Thresholds(0.5, 0.9), drop_unsupported=False, fix_citations=True)
-    grounded = ground(checked, SOURCE_TEXTS, StoredVectors(None, []), embedder=None, rules=rules)  # type: ignore[arg-type]
+    grounded = ground(checked, SOURCE_TEXTS, StoredVectors(None, []), embedder=None, rules=rules)
     first, second = grounded.answer.points
     assert first.citations == [1] and first.model_citations == [2] and first.supported  # re-cited
     assert not second.supported and grounded.grounded and grounded.supported
