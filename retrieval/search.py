@@ -27,11 +27,13 @@ class Retriever:
     """Search over one collection as configured by its settings section (retrieval/settings.py)."""
 
     def __init__(self, settings: RetrievalSettings, *, chroma_dir: Path, data_dir: Path, collection: str,
-                 embedder: Embedder, chroma_url: str | None = None, reranker: Reranker | None = None):
+                 embedder: Embedder, chroma_url: str | None = None, reranker: Reranker | None = None,
+                 client: chromadb.ClientAPI | None = None):
+        """`client`: an open Chroma client to search through (the process's one); else one is opened here."""
         self.settings = settings
         self.embedder = embedder
         self.collection_name = collection
-        self._client = open_client(chroma_dir, chroma_url)
+        self._client = client if client is not None else open_client(chroma_dir, chroma_url)
         self._collection: chromadb.Collection | None = None
         self.snapshots = SnapshotReader(data_dir, collection)
         self.weights = [settings.dense_weight, settings.keyword_weight]

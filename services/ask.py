@@ -26,7 +26,7 @@ from services.issued_answers import IssuedAnswers, issued_answers
 from services.llm.base import ChatModel, ChatReply, ModelError, UnreadableReply, with_retries
 from services.observability import context
 from services.observability.answers import AnswerRecorder, observe_retrieval
-from services.observability.audit import audit_path
+from services.observability.audit import AuditLog, audit_path
 from services.schemas import AskResponse, GroundedAnswer, SearchResponse, Source, Timings
 from services.settings import Settings
 
@@ -95,13 +95,16 @@ class Prepared:
 
 class AskPipeline:
     def __init__(self, settings: Settings, retriever: Retriever, model: ChatModel | None,
-                 conversations: ConversationStore | None = None, issued: IssuedAnswers | None = None):
+                 conversations: ConversationStore | None = None, issued: IssuedAnswers | None = None,
+                 recorder: AnswerRecorder | None = None):
+        """The container (services/container.py) passes its own stores and recorder; left out, they are built here
+        from the settings (a pipeline a test or a tool builds alone)."""
         self.settings = settings
         self.retriever = retriever
         self.model = model
         self.conversations = conversations or conversation_store(settings)
         self.issued = issued or issued_answers(settings)  # answer ids feedback may name (services/issued_answers.py)
-        self.recorder = AnswerRecorder(audit_path(settings))
+        self.recorder = recorder or AnswerRecorder(AuditLog(audit_path(settings)))
 
     def check_question(self, question: str) -> str:
         question = question.strip()

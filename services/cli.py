@@ -62,12 +62,12 @@ def _reindex(args, settings: Settings) -> int:
 
     from tqdm import tqdm
 
-    from services.worker.jobs import ACTIVE, JobStore
+    from services.container import Container
+    from services.worker.jobs import ACTIVE
     from services.worker.schemas import JobState
     from services.worker.submit import submit_reindex
 
-    store = JobStore.from_url(settings.redis.url, stall_timeout_s=settings.worker.job_stall_timeout_s,
-                             keep=settings.worker.jobs_kept)
+    store = Container(settings).job_store
     started = submit_reindex(settings, store, args.source, args.collection, requested_by="cli")
     for job in started:
         print(f"job {job.id}: re-index of source '{job.source}' into '{job.collection}' queued")
@@ -129,11 +129,10 @@ def _print_sources(sources, heading: str = "Sources") -> None:
 
 
 def _search(args, settings: Settings) -> int:
-    from services.ask import AskPipeline
-    from services.components import build_retriever
+    from services.container import Container
     from services.identity import DEMO_USER
 
-    response = AskPipeline(settings, build_retriever(settings), None).search(args.question, DEMO_USER)
+    response = Container(settings, model=None).pipeline.search(args.question, DEMO_USER)
     if args.json:
         print(response.model_dump_json(indent=2))
     else:
@@ -143,12 +142,12 @@ def _search(args, settings: Settings) -> int:
 
 
 def _ask(args, settings: Settings) -> int:
-    from services.components import build_pipeline
+    from services.container import Container
     from services.identity import DEMO_USER
     from services.llm.embedded import is_up
     from services.modelserver import embedded_server
 
-    pipeline = build_pipeline(settings)
+    pipeline = Container(settings).pipeline
     if settings.llm.url is None and not is_up(settings.embedded.url):
         # No server running: start the embedded one for this one question.
         print("Starting the embedded model server for this question…", file=sys.stderr, flush=True)

@@ -1,5 +1,6 @@
-"""Wiring: builds each component from the one Settings object. Front doors ask here, never construct parts
-themselves."""
+"""How each part is built from the Settings. The process's Container (services/container.py) calls these and keeps
+what they build; front doors ask the container, never these. The ingestion helpers below (run_ingest, sync_source)
+build an indexer for one run of the CLI or a test."""
 from __future__ import annotations
 
 import ingestion  # noqa: F401  (offline environment first)
@@ -17,7 +18,8 @@ def build_embedder(settings: Settings) -> Embedder:
     return load_embedder(settings.embedding.model, settings.storage.models_dir, settings.embedding.device)
 
 
-def build_retriever(settings: Settings, embedder: Embedder | None = None) -> Retriever:
+def build_retriever(settings: Settings, embedder: Embedder | None = None, *, client=None) -> Retriever:
+    """`client`: the Chroma client to search through (the container's); else the retriever opens one."""
     prepare_data_dir(settings.storage.data_dir)  # owner-only before Chroma opens its files (services/data_dir.py)
     return Retriever(
         settings.retrieval,
@@ -27,6 +29,7 @@ def build_retriever(settings: Settings, embedder: Embedder | None = None) -> Ret
         collection=settings.storage.collection,
         embedder=embedder if embedder is not None else build_embedder(settings),
         reranker=build_reranker(settings),
+        client=client,
     )
 
 
@@ -69,13 +72,14 @@ def open_index_client(settings: Settings):
 
 
 def build_indexer(settings: Settings, *, collection: str | None = None, embedder: Embedder | None = None,
-                  source_name: str = ""):
+                  source_name: str = "", client=None):
+    """`client`: the Chroma client to write through (the worker's container's); else one is opened."""
     from ingestion.pipeline import Indexer
 
     # Owner-only before Chroma and the keyword index write (services/data_dir.py).
     prepare_data_dir(settings.storage.data_dir)
     return Indexer(
-        open_index_client(settings),
+        client if client is not None else open_index_client(settings),
         collection or settings.storage.collection,
         embedder if embedder is not None else build_embedder(settings),  # an empty cache wrapper is falsy
         data_dir=settings.storage.data_dir,

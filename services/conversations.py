@@ -8,7 +8,12 @@ import threading
 import time
 import uuid
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
+
+import redis
+
+from services.redis_clients import standalone_client
 
 
 @dataclass(frozen=True)
@@ -53,11 +58,9 @@ class RedisConversationStore(ConversationStore):
     """The same memory in Redis, shared by every API and worker process (a Slack thread's follow-up may be answered
     by another worker than its first question) and kept across restarts until the TTL."""
 
-    def __init__(self, redis_url: str, max_turns: int = 3, ttl_s: float = 3600.0):
-        import redis
-
+    def __init__(self, client: redis.Redis, max_turns: int = 3, ttl_s: float = 3600.0):
         super().__init__(max_turns, ttl_s)
-        self._redis = redis.Redis.from_url(redis_url, socket_timeout=5)
+        self._redis = client
 
     @staticmethod
     def _key(user: str, conversation_id: str) -> str:
@@ -82,9 +85,11 @@ class RedisConversationStore(ConversationStore):
         pipe.execute()
 
 
-def conversation_store(settings) -> ConversationStore:
-    """The store the settings ask for: this process's memory, or Redis (shared by all processes)."""
+def conversation_store(settings, connect: Callable[[], redis.Redis] | None = None) -> ConversationStore:
+    """The store the settings ask for: this process's memory, or Redis (shared by all processes) through `connect`
+    (the container's `redis`; a client of its own when built outside a container)."""
     answers = settings.answers
     if answers.conversation_store == "redis":
-        return RedisConversationStore(settings.redis.url, answers.conversation_turns, answers.conversation_ttl_s)
+        client = connect() if connect is not None else standalone_client(settings.redis.url)
+        return RedisConversationStore(client, answers.conversation_turns, answers.conversation_ttl_s)
     return ConversationStore(answers.conversation_turns, answers.conversation_ttl_s)

@@ -13,6 +13,11 @@ import threading
 import time
 import uuid
 from collections import OrderedDict
+from collections.abc import Callable
+
+import redis
+
+from services.redis_clients import standalone_client
 
 
 def new_answer_id() -> str:
@@ -49,11 +54,9 @@ class IssuedAnswers:
 class RedisIssuedAnswers(IssuedAnswers):
     """The same in Redis, shared by every API and worker process, each id expiring after `ttl_s`."""
 
-    def __init__(self, redis_url: str, ttl_s: float):
-        import redis
-
+    def __init__(self, client: redis.Redis, ttl_s: float):
         super().__init__(ttl_s)
-        self._redis = redis.Redis.from_url(redis_url, socket_timeout=5)
+        self._redis = client
 
     @staticmethod
     def _key(user_key: str, answer_id: str) -> str:
@@ -71,8 +74,10 @@ class RedisIssuedAnswers(IssuedAnswers):
         return json.loads(raw) if raw else None
 
 
-def issued_answers(settings) -> IssuedAnswers:
-    """The store the settings ask for, beside the conversations: memory (this process) or Redis (all processes)."""
+def issued_answers(settings, connect: Callable[[], redis.Redis] | None = None) -> IssuedAnswers:
+    """The store the settings ask for, beside the conversations: memory (this process) or Redis (all processes)
+    through `connect` (the container's `redis`; a client of its own when built outside a container)."""
     if settings.answers.conversation_store == "redis":
-        return RedisIssuedAnswers(settings.redis.url, settings.answers.feedback_window_s)
+        client = connect() if connect is not None else standalone_client(settings.redis.url)
+        return RedisIssuedAnswers(client, settings.answers.feedback_window_s)
     return IssuedAnswers(settings.answers.feedback_window_s)

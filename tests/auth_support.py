@@ -65,7 +65,7 @@ def feedback_user(client: TestClient, headers: dict | None = None) -> str:
                                                  "comment": marker}, headers=headers or {})
     assert response.status_code == 201, response.text
     assert isinstance(client.app, FastAPI)
-    path = client.app.state.settings.answers.feedback_file
+    path = client.app.state.container.settings.answers.feedback_file
     (record,) = [json.loads(line) for line in path.read_text().splitlines() if marker in line]
     return record["user"]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from services.conversations import ConversationStore, RedisConversationStore, Turn, conversation_store
+from services.redis_clients import standalone_client
 from tests.conftest import make_settings
 
 
@@ -21,7 +22,7 @@ def test_memory_store_keeps_the_last_turns_per_user():
 
 @pytest.mark.integration
 def test_redis_store_is_shared_between_processes_trimmed_and_expiring(redis_url, tmp_path):
-    first = RedisConversationStore(redis_url, max_turns=2, ttl_s=60)
+    first = RedisConversationStore(standalone_client(redis_url), max_turns=2, ttl_s=60)  # as another process
     for turn in _turns(3):
         first.add("alice", "c-redis", turn)
     second = conversation_store(make_settings(tmp_path, redis_url=redis_url, conversation_store="redis",

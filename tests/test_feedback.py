@@ -32,7 +32,7 @@ QUESTION = "When is soup served in the canteen?"
 
 def stored(client: TestClient) -> list[dict]:
     assert isinstance(client.app, FastAPI)
-    path = client.app.state.settings.answers.feedback_file
+    path = client.app.state.container.settings.answers.feedback_file
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()] if path.exists() else []
 
 
@@ -94,9 +94,9 @@ def test_a_slack_click_counts_only_where_the_answer_was_posted(corpus, redis_url
     settings = corpus[0].with_values(**{"slack_signing_secret": secret, "redis_url": redis_url, **PROXY})
     client = TestClient(create_app(settings, AskPipeline(settings, corpus[1], None)))
     answer_id = secrets.token_hex(16)
-    remember_answer(redis_url, answer_id, {"question": "When is pay day?", "conversation_id": "slack:D0HANA:1.0",
-                                           "model": "local", "sources": ["d1"], "slack_user": "U0HANA",
-                                           "channel": "D0HANA"})
+    remember_answer(client.app.state.container.redis(), answer_id, {
+        "question": "When is pay day?", "conversation_id": "slack:D0HANA:1.0", "model": "local", "sources": ["d1"],
+        "slack_user": "U0HANA", "channel": "D0HANA"})
 
     def click(user: str, channel: str) -> None:
         payload = {"type": "block_actions", "user": {"id": user}, "channel": {"id": channel},

@@ -93,13 +93,12 @@ def audit_lines(path) -> list[dict]:
 
 def test_metrics_histograms_and_counters_move_after_requests(make_client, redis_url):
     from ingestion.documents import FileResult
-    from services.worker.jobs import JobStore
 
-    store = JobStore.from_url(redis_url)
+    client = make_client(harmony_model(), redis_url=redis_url)
+    store = client.app.state.container.job_store  # the one /metrics reads
     job = store.create("handbook", "default")
     store.record(job, FileResult(source="file:///docs/broken.pdf", status="failed", reason="not a PDF"))
     store.record(job, FileResult(source="file:///docs/ok.md", status="added", chunks_added=3))
-    client = make_client(harmony_model(), redis_url=redis_url)
     degraded_client = make_client(None, redis_url=redis_url)
 
     before = client.get("/metrics").text
@@ -171,7 +170,7 @@ def test_audit_line_per_answer_with_cited_documents_and_no_text(make_client, tmp
     assert chat.status_code == 200 and ANALYSIS_CANARY not in chat.text
     searched = client.post("/v1/search", json={"question": "VPN setup"}).json()
     # Slack questions are answered by the worker calling the same pipeline, outside any HTTP request.
-    pipeline = client.app.state.pipeline
+    pipeline = client.app.state.container.pipeline
     slack = pipeline.ask(QUESTION, User(name="slack:U123", groups=["all"]), conversation_id="slack:C1:1.0")
     # A stream whose reader goes away after the sources is recorded too, with the sources it was shown.
     events = pipeline.ask_stream(QUESTION, User(name="bob", groups=["all"], via="proxy"))

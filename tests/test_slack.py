@@ -149,7 +149,7 @@ def test_insider_asking_in_a_channel_gets_only_what_the_channel_may_read(slack):
     from services.worker.celery_app import app
     from services.worker.slack_tasks import slack_answer
 
-    with app.connection_for_write(client.app.state.settings.redis.url) as connection:
+    with app.connection_for_write(client.app.state.container.settings.redis.url) as connection:
         slack_answer.apply_async(("C4", "1700000000.000160", "U_HR", "What is the canteen manager salary band?"),
                                  connection=connection)
     wait_for(lambda: {(ts, "C1"), (None, "C3"), ("1700000000.000160", "C4")} <= {
@@ -222,7 +222,7 @@ def test_feedback_buttons_are_stored_once_with_the_question_and_thanked(slack, r
         assert response.json()["ok"]
     assert _post(client, "/slack/interactions", form, signed(form, secret="wrong"),
                  "application/x-www-form-urlencoded").status_code == 401
-    data_dir = client.app.state.settings.storage.data_dir
+    data_dir = client.app.state.container.settings.storage.data_dir
     records = [json.loads(line) for line in (data_dir / "feedback.jsonl").read_text().splitlines()]
     mine = [r for r in records if r.get("answer_id") == answer_id]
     assert len(mine) == 1
@@ -237,7 +237,7 @@ def test_feedback_buttons_are_stored_once_with_the_question_and_thanked(slack, r
 
 def test_a_user_over_the_rate_limit_is_told_when_to_retry_and_nothing_is_queued(slack):
     client, recorder = slack
-    limited = TestClient(create_app(client.app.state.settings.with_values(**{"rate_limit_per_minute": 1})))
+    limited = TestClient(create_app(client.app.state.container.settings.with_values(**{"rate_limit_per_minute": 1})))
     user = f"U_BUSY{time.time_ns()}"  # a fresh one-minute window in the shared test Redis
 
     def command(text: str, trigger: str) -> dict:

@@ -16,6 +16,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from services.api.routes import slack
+from services.container import Container
 from tests.conftest import make_settings
 from tests.test_slack import SECRET
 
@@ -25,7 +26,7 @@ FORM = "application/x-www-form-urlencoded"
 @pytest.fixture
 def webhooks(tmp_path, redis_url) -> TestClient:
     app = FastAPI()
-    app.state.settings = make_settings(tmp_path / "data", redis_url=redis_url, slack_signing_secret=SECRET)
+    app.state.container = Container(make_settings(tmp_path / "data", redis_url=redis_url, slack_signing_secret=SECRET))
     app.include_router(slack.router)
     return TestClient(app)
 

@@ -65,8 +65,8 @@ def site(sample_index, tmp_path_factory):
                                            "sources_file": data / "sources.yaml", "demo_mode": True})
     model = PageModel(delay=0.01, piece=12)
     app = create_app(settings, AskPipeline(settings, build_retriever(settings), model))
-    from services.api.routes import admin
-    app.dependency_overrides[admin.job_store] = FakeJobs
+    from services.api.deps import get_job_store
+    app.dependency_overrides[get_job_store] = FakeJobs
     with served(app) as url:
         yield url, settings
 

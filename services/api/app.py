@@ -1,4 +1,5 @@
-"""The FastAPI application: one pipeline built at start-up, routers per resource."""
+"""The FastAPI application: one Container per app (services/container.py) whose pipeline is built at start-up,
+routers per resource."""
 from __future__ import annotations
 
 from fastapi import Depends, FastAPI
@@ -11,15 +12,24 @@ from services.api.refusals import RefusalAuditMiddleware
 from services.api.routes import admin, ask, documents, feedback, health, openai_compat, slack, stream
 from services.ask import AskPipeline
 from services.auth import check_security
+from services.container import Container
 from services.modelserver import ModelSupervisor
 from services.settings import Settings, get_settings
 from services.web.router import router as web_router
 
 
-def create_app(settings: Settings | None = None, pipeline: AskPipeline | None = None,
+def create_app(settings: Settings | Container | None = None, pipeline: AskPipeline | None = None,
                model_supervisor: ModelSupervisor | None = None) -> FastAPI:
-    """`model_supervisor`: the embedded model server `perimeter serve` runs, whose state /readyz and /healthz report."""
-    settings = settings or get_settings()
+    """The app over `settings`' Container (or the one given; the environment's settings when neither is).
+    `pipeline`: a pipeline built elsewhere (a test's), which the container then serves. `model_supervisor`: the
+    embedded model server `perimeter serve` runs, whose state /readyz and /healthz report."""
+    if isinstance(settings, Container):
+        container = settings
+        if pipeline is not None or model_supervisor is not None:
+            raise ValueError("give the pipeline and the model supervisor to the Container, not beside it")
+    else:
+        container = Container(settings or get_settings(), pipeline=pipeline, model_supervisor=model_supervisor)
+    settings = container.settings
     check_security(settings)  # weak secrets or no sign-in outside demo mode: refuse to start (services/auth)
     app = FastAPI(
         title="Perimeter",
@@ -27,13 +37,8 @@ def create_app(settings: Settings | None = None, pipeline: AskPipeline | None = 
         description="Answers from your company's own documents, with numbered citations; nothing leaves the network.",
         **api_docs_urls(settings),  # off here when add_signed_in_docs serves them behind sign-in (services/api)
     )
-    if pipeline is None:
-        from services.components import build_pipeline
-
-        pipeline = build_pipeline(settings)
-    app.state.settings = settings
-    app.state.pipeline = pipeline
-    app.state.model_supervisor = model_supervisor
+    container.start()  # the pipeline built now, not in the first request
+    app.state.container = container  # what every route's dependencies read (services/api/deps.py)
     add_error_handlers(app)  # QuestionError → 422 and the others, once for every route (services/api/errors.py)
     app.include_router(health.router)
     # Question-answering doors: per-user rate limit (services/api/limits.py; fails open when Redis is down).

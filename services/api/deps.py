@@ -1,4 +1,8 @@
-"""FastAPI dependencies: the pipeline built at start-up, and the caller's identity (services/auth decides who)."""
+"""FastAPI dependencies, as `Annotated` aliases for route signatures: the process's Container (services/container.py,
+built by create_app) and the parts it owns, and the caller's identity (services/auth decides who).
+
+    def route(pipeline: PipelineDep, user: UserDep, settings: SettingsDep): ...
+"""
 from __future__ import annotations
 
 from typing import Annotated
@@ -7,26 +11,51 @@ from fastapi import Depends, HTTPException, Request
 
 from services.ask import AskPipeline
 from services.auth import Authenticator, NotSignedIn, SignInUnavailable
+from services.container import Container
+from services.feedback_log import FeedbackLog
 from services.identity import User
+from services.issued_answers import IssuedAnswers
 from services.settings import Settings
+from services.worker.jobs import JobStore
 
 
-def get_pipeline(request: Request) -> AskPipeline:
-    return request.app.state.pipeline
+def get_container(request: Request) -> Container:
+    return request.app.state.container
 
 
-def get_settings(request: Request) -> Settings:
-    return request.app.state.settings
+ContainerDep = Annotated[Container, Depends(get_container)]
+
+
+def get_settings(container: ContainerDep) -> Settings:
+    return container.settings
+
+
+def get_pipeline(container: ContainerDep) -> AskPipeline:
+    return container.pipeline
+
+
+def get_job_store(container: ContainerDep) -> JobStore:
+    return container.job_store
+
+
+def get_issued_answers(container: ContainerDep) -> IssuedAnswers:
+    return container.issued_answers
+
+
+def get_feedback_log(container: ContainerDep) -> FeedbackLog:
+    return container.feedback_log
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+PipelineDep = Annotated[AskPipeline, Depends(get_pipeline)]
+JobStoreDep = Annotated[JobStore, Depends(get_job_store)]
+IssuedAnswersDep = Annotated[IssuedAnswers, Depends(get_issued_answers)]
+FeedbackLogDep = Annotated[FeedbackLog, Depends(get_feedback_log)]
 
 
 def authenticator(request: Request) -> Authenticator:
-    """One Authenticator per app (and per settings object, should a test swap app.state.settings)."""
-    settings = request.app.state.settings
-    current = getattr(request.app.state, "authenticator", None)
-    if current is None or current.settings is not settings:
-        current = Authenticator(settings)
-        request.app.state.authenticator = current
-    return current
+    """The process's one Authenticator (its key files and JWKS are cached there)."""
+    return get_container(request).authenticator
 
 
 def get_user(request: Request) -> User:
@@ -42,7 +71,10 @@ def get_user(request: Request) -> User:
     return user
 
 
-def require_admin(request: Request, user: Annotated[User, Depends(get_user)]) -> User:
+UserDep = Annotated[User, Depends(get_user)]
+
+
+def require_admin(request: Request, user: UserDep) -> User:
     """An admin: 401 for the anonymous demo user (sign in first), 403 for a signed-in user who is not one."""
     if user.is_admin:
         return user
@@ -55,4 +87,5 @@ def require_admin(request: Request, user: Annotated[User, Depends(get_user)]) ->
     raise HTTPException(403, f"'{user.name}' is not an admin")
 
 
-Admin = Annotated[User, Depends(require_admin)]
+AdminDep = Annotated[User, Depends(require_admin)]
+Admin = AdminDep

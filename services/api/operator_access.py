@@ -15,7 +15,7 @@ from functools import lru_cache
 from fastapi import HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 
-from services.api.deps import authenticator
+from services.api.deps import authenticator, get_container
 from services.auth import NotSignedIn, SignInUnavailable
 from services.auth.proxy import TrustedPeers
 
@@ -37,7 +37,7 @@ def operator(request: Request) -> str | None:
     """How the caller may read operational details: "metrics-token", "scraper", "demo" or "admin"; None when they
     may not. Never raises: /readyz must answer probes whatever they send. A caller who signs in is remembered on the
     request (access log, refusal audit)."""
-    settings = request.app.state.settings
+    settings = get_container(request).settings
     if settings.operations.metrics_token and _sent_metrics_token(request, settings.operations.metrics_token):
         return "metrics-token"
     peer = request.client.host if request.client else None

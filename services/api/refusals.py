@@ -10,13 +10,11 @@ Pure ASGI, placed between the request-id middleware (so records carry the reques
 413s are seen)."""
 from __future__ import annotations
 
-from pathlib import Path
-
 from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from services.observability.audit import REFUSAL_REASONS, AuditLog, audit_path, refusal_record
+from services.observability.audit import REFUSAL_REASONS, AuditLog, refusal_record
 
 NOT_YOURS_404 = ("/v1/documents/", "/v1/feedback")
 
@@ -46,13 +44,11 @@ def credential_kind(headers: Headers) -> str | None:
 class RefusalAuditMiddleware:
     def __init__(self, app: ASGIApp):
         self.app = app
-        self._logs: dict[Path, AuditLog] = {}
 
-    def _log(self, scope: Scope) -> AuditLog:
-        path = audit_path(scope["app"].state.settings)  # read per request: a test may swap the settings
-        if path not in self._logs:
-            self._logs[path] = AuditLog(path)
-        return self._logs[path]
+    @staticmethod
+    def _log(scope: Scope) -> AuditLog:
+        """The app's one audit log, the one answers are recorded in (services/container.py)."""
+        return scope["app"].state.container.audit_log
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

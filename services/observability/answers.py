@@ -3,8 +3,6 @@ this from the one place every front door passes (services/ask.py), so API, strea
 Slack answers are all counted and audited alike."""
 from __future__ import annotations
 
-from pathlib import Path
-
 from services.observability.audit import AuditLog, audit_record
 from services.observability.metrics import (
     ANSWERS,
@@ -26,8 +24,8 @@ def observe_retrieval(ms: float) -> None:
 
 
 class AnswerRecorder:
-    def __init__(self, audit_file: Path):
-        self.audit = AuditLog(audit_file)
+    def __init__(self, audit: AuditLog):
+        self.audit = audit  # the process's one audit log (services/container.py)
 
     def answered(self, *, user, question: str, conversation_id: str | None, sources: list,
                  response: AskResponse | None = None, error: Exception | None = None,

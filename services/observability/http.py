@@ -2,22 +2,18 @@
 the metrics token, listed scraper addresses and admins (services/api/operator_access.py)."""
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Response
 from fastapi.concurrency import run_in_threadpool
 
+from services.api.deps import ContainerDep
 from services.api.operator_access import metrics_reader
-from services.observability.metrics import exposition, job_registry
+from services.observability.metrics import exposition
 
 # On the router, so a route added here later cannot forget it.
 router = APIRouter(tags=["operations"], include_in_schema=False, dependencies=[Depends(metrics_reader)])
 
 
 @router.get("/metrics", response_class=Response)  # Prometheus text; out of the API docs (the router)
-async def metrics(request: Request) -> Response:
-    state = request.app.state
-    if getattr(state, "job_metrics", None) is None:
-        settings = state.settings
-        state.job_metrics = job_registry(settings.redis.url, settings.worker.job_stall_timeout_s,
-                                         settings.worker.jobs_kept)
-    body, content_type = await run_in_threadpool(exposition, state.job_metrics)
+async def metrics(container: ContainerDep) -> Response:
+    body, content_type = await run_in_threadpool(exposition, container.job_metrics)
     return Response(body, media_type=content_type)

@@ -11,12 +11,16 @@ import logging
 import os
 import threading
 import time
+from typing import TYPE_CHECKING
 
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from services.worker.schemas import JobState, JobSummary
+
+if TYPE_CHECKING:
+    from services.worker.jobs import JobStore
 
 log = logging.getLogger(__name__)
 
@@ -57,8 +61,8 @@ class JobCollector(Collector):
     down gives perimeter_jobs_store_up 0 and no job series, never a failed scrape). Covers the jobs Redis keeps
     (the last `jobs_kept`, 7 days at most), so these are gauges, not counters."""
 
-    def __init__(self, redis_url: str, stall_timeout_s: float, keep: int, cache_s: float = 5.0):
-        self.redis_url, self.stall_timeout_s, self.keep, self.cache_s = redis_url, stall_timeout_s, keep, cache_s
+    def __init__(self, store: JobStore, cache_s: float = 5.0):
+        self.store, self.cache_s = store, cache_s  # the process's job store (services/container.py)
         self._lock = threading.Lock()
         self._cached: tuple[float, list[JobSummary] | None] = (0.0, None)
 
@@ -68,13 +72,7 @@ class JobCollector(Collector):
             if time.monotonic() - at < self.cache_s:
                 return jobs
             try:
-                import redis
-
-                from services.worker.jobs import JobStore
-
-                client = redis.Redis.from_url(self.redis_url, decode_responses=True, socket_timeout=2,
-                                              socket_connect_timeout=1)
-                jobs = JobStore(client, self.stall_timeout_s, self.keep).recent(self.keep)
+                jobs = self.store.recent(self.store.keep)
             except Exception as exc:  # metrics must not fail because Redis does
                 if self._cached[1] is not None or not at:  # once per outage, not every scrape
                     log.warning("job metrics unavailable: %s", exc)
@@ -103,9 +101,9 @@ class JobCollector(Collector):
         yield files
 
 
-def job_registry(redis_url: str, stall_timeout_s: float, keep: int) -> CollectorRegistry:
+def job_registry(store: JobStore) -> CollectorRegistry:
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(JobCollector(redis_url, stall_timeout_s, keep))
+    registry.register(JobCollector(store))
     return registry
 
 

@@ -13,13 +13,12 @@ _KEY = "perimeter:slack:answer:{}"
 _KEEP_S = 30 * 24 * 3600  # feedback on an answer older than a month is stored without its question
 
 
-def remember_answer(redis_url: str, answer_id: str, record: dict) -> None:
-    client = redis.Redis.from_url(redis_url, socket_timeout=5)
+def remember_answer(client: redis.Redis, answer_id: str, record: dict) -> None:
+    """`client`: the process's (services/container.py)."""
     client.set(_KEY.format(answer_id), json.dumps(record, ensure_ascii=False), ex=_KEEP_S)
 
 
-def recall_answer(redis_url: str, answer_id: str) -> dict:
-    client = redis.Redis.from_url(redis_url, socket_timeout=2)
+def recall_answer(client: redis.Redis, answer_id: str) -> dict:
     raw = client.get(_KEY.format(answer_id))
     return json.loads(raw) if raw else {}
 

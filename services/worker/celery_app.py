@@ -6,11 +6,13 @@ like the API (PERIMETER_LOG_FORMAT: one JSON object a line by default), each lin
 """
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 from celery import Celery, signals
 
 import ingestion  # noqa: F401  (offline environment first)
+from services.container import Container
 from services.settings import Settings, get_settings
 
 
@@ -33,11 +35,27 @@ def beat_schedule(settings: Settings) -> dict:
     }
 
 
-def create_celery(settings: Settings | None = None) -> Celery:
-    settings = settings or get_settings()
-    app = Celery("perimeter", broker=settings.redis.url, backend=settings.redis.url,
-                 include=["services.worker.tasks", "services.worker.slack_tasks"])
-    app.conf.update(
+_container: Container | None = None
+_container_lock = threading.Lock()
+
+
+def worker_container() -> Container:
+    """This process's Container, built on first use (never at import) from the environment's PERIMETER_* settings.
+    Conversations and issued answers are kept in Redis here whatever PERIMETER_CONVERSATION_STORE says: a Slack
+    thread's follow-up may reach another worker process than the thread's first question."""
+    global _container
+    with _container_lock:
+        if _container is None:
+            _container = Container(get_settings().with_values(**{"conversation_store": "redis"}))
+        return _container
+
+
+def celery_config(settings: Settings) -> dict:
+    """Celery's configuration from the settings: the broker and results on PERIMETER_REDIS_URL, late acks,
+    redelivery, events for Flower, the beat schedule."""
+    return dict(
+        broker_url=settings.redis.url,
+        result_backend=settings.redis.url,
         task_acks_late=True,  # a task is acknowledged after it ran: a killed worker's task is redelivered
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
@@ -59,6 +77,12 @@ def create_celery(settings: Settings | None = None) -> Celery:
         timezone="UTC",
         beat_schedule=beat_schedule(settings),
     )
+
+
+def create_celery(settings: Settings | None = None) -> Celery:
+    """The app, its configuration read when Celery first needs it (from `settings`, or the worker's container)."""
+    app = Celery("perimeter", include=["services.worker.tasks", "services.worker.slack_tasks"])
+    app.add_defaults(lambda: celery_config(settings if settings is not None else worker_container().settings))
     return app
 
 
@@ -67,7 +91,7 @@ def _structured_logs(loglevel=None, **_) -> None:
     """With a receiver for this signal Celery installs no handlers of its own: ours (services/observability)."""
     from services.observability.logging import configure_logging
 
-    settings = get_settings()
+    settings = worker_container().settings
     configure_logging(settings.operations.log_format, loglevel or settings.operations.log_level)
 
 
@@ -78,7 +102,7 @@ def _private_data_dir(**_) -> None:
     a warning now, at start, about anything in it that others may read (services/data_dir.py)."""
     from services.data_dir import prepare_data_dir
 
-    prepare_data_dir(get_settings().storage.data_dir)
+    prepare_data_dir(worker_container().settings.storage.data_dir)
 
 
 @signals.task_prerun.connect

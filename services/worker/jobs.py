@@ -33,13 +33,10 @@ class JobNotFound(KeyError):
 
 class JobStore:
     def __init__(self, client: redis.Redis, stall_timeout_s: float = 900.0, keep: int = 50):
+        """`client` decodes replies (the container's: services/container.py)."""
         self.r = client
         self.stall_timeout_s = stall_timeout_s
         self.keep = keep
-
-    @classmethod
-    def from_url(cls, url: str, **kwargs) -> JobStore:
-        return cls(redis.Redis.from_url(url, decode_responses=True, socket_timeout=10), **kwargs)
 
     def _key(self, job_id: str, part: str = "") -> str:
         return f"{PREFIX}:{job_id}{':' + part if part else ''}"

@@ -5,27 +5,20 @@ import uuid
 
 from slack_sdk import WebClient
 
-from services.settings import get_settings
+from services.ask import AskPipeline
 from services.slack.answers import remember_answer
 from services.slack.blocks import answer_blocks, fallback_text
 from services.slack.users import is_direct_message, reading_in_channel, slack_user
-from services.worker.celery_app import app
-
-settings = get_settings()
-_pipeline = None
+from services.worker.celery_app import app, worker_container
 
 
-def pipeline():
-    global _pipeline
-    if _pipeline is None:
-        from services.components import build_pipeline
-
-        # Thread follow-ups may reach another worker process than the thread's first question: memory in Redis.
-        _pipeline = build_pipeline(settings.with_values(**{"conversation_store": "redis"}))
-    return _pipeline
+def pipeline() -> AskPipeline:
+    """The worker's pipeline (its conversations in Redis: services/worker/celery_app.worker_container)."""
+    return worker_container().pipeline
 
 
 def slack_client() -> WebClient:
+    settings = worker_container().settings
     return WebClient(token=settings.slack.bot_token, base_url=settings.slack.api_url)
 
 
@@ -38,13 +31,14 @@ def slack_answer(channel: str, thread_ts: str, user_id: str, question: str, dire
     (slack_channel_groups); the asker's own groups only in a direct message with the bot. `direct` is what the
     webhook saw; tasks queued without it (by an older API) go by the channel id. Either way a channel id that is not
     a direct message's is answered for the channel."""
+    settings = worker_container().settings
     direct = is_direct_message(channel) and (direct is None or bool(direct))
     asker = slack_user(user_id, settings.slack.users_file, settings.slack.default_groups)
     user = asker if direct else reading_in_channel(asker, settings.slack.channel_groups)
     response = pipeline().ask(question, user, conversation_id=f"slack:{channel}:{thread_ts}")
     withheld = set(asker.groups) - set(user.groups)  # the asker might find more in a direct message
     answer_id = uuid.uuid4().hex
-    remember_answer(settings.redis.url, answer_id, {
+    remember_answer(worker_container().redis(), answer_id, {
         "question": question, "conversation_id": response.conversation_id, "model": response.model,
         "sources": [s.doc_id for s in response.sources], "slack_user": user_id,
         "channel": channel})  # who received it: that channel's members (services/slack/answers.received)

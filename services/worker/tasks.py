@@ -19,57 +19,50 @@ from ingestion.index import TRANSIENT_ERRORS
 from ingestion.pipeline import batches
 from ingestion.sources import SourcesError, connector_for
 from ingestion.sync import SKIP, Operation, plan_sync
-from services.components import build_indexer, load_sources
-from services.settings import get_settings
-from services.worker.celery_app import app
+from services.components import load_sources
+from services.settings import Settings
+from services.worker.celery_app import app, worker_container
 from services.worker.jobs import ACTIVE, JobStore
 from services.worker.schemas import JobState
 
 log = logging.getLogger(__name__)
-settings = get_settings()
 
-TRANSIENT: tuple[type[Exception], ...] = (*TRANSIENT_ERRORS, redis.ConnectionError)
+# Redis timeouts too: a command unanswered in 2 s (services/redis_clients.py) is retried like a lost connection.
+TRANSIENT: tuple[type[Exception], ...] = (*TRANSIENT_ERRORS, redis.ConnectionError, redis.TimeoutError)
 MAX_DELIVERIES = 3  # a file that kills its worker process this often fails instead of looping forever
 
-_store: JobStore | None = None
-_indexers: dict = {}
+
+def settings() -> Settings:
+    return worker_container().settings
 
 
 def jobs() -> JobStore:
-    global _store
-    if _store is None:
-        _store = JobStore.from_url(settings.redis.url, stall_timeout_s=settings.worker.job_stall_timeout_s,
-                                   keep=settings.worker.jobs_kept)
-    return _store
+    return worker_container().job_store
 
 
 def indexer_for(collection: str, source_name: str):
-    key = (collection, source_name)
-    if key not in _indexers:
-        _indexers[key] = build_indexer(settings, collection=collection, source_name=source_name)
-    return _indexers[key]
+    return worker_container().indexer(collection, source_name)
 
 
 @worker_process_init.connect
 def warm_up(**_) -> None:
     """Load the embedding model and the parsers when a pool process starts, not inside the first job."""
     from ingestion.partition import warm_up_parsers
-    from services.components import build_embedder
 
-    build_embedder(settings).embed_documents(["warm-up"])
+    worker_container().embedder.embed_documents(["warm-up"])
     warm_up_parsers()
-    log.warning("perimeter worker warm: embedding model %s loaded", settings.embedding.model)
+    log.warning("perimeter worker warm: embedding model %s loaded", settings().embedding.model)
 
 
 def find_source(name: str):
-    for source in load_sources(settings):
+    for source in load_sources(settings()):
         if source.name == name:
             return source
-    raise SourcesError(f"no source named '{name}' in {settings.storage.sources_file}")
+    raise SourcesError(f"no source named '{name}' in {settings().storage.sources_file}")
 
 
 def _retry_or_fail(task: Task, job_id: str, exc: Exception) -> None:
-    if task.request.retries >= settings.worker.task_max_retries:
+    if task.request.retries >= settings().worker.task_max_retries:
         jobs().update(job_id, state=JobState.FAILED, finished_at=time.time(),
                       error=f"index unavailable after {task.request.retries} retries: {exc}")
         return
@@ -131,7 +124,7 @@ class BatchTask(Task):
         job_id, collection, source_name, _, ops = args
         reason = f"{type(exc).__name__}: {exc}"
         if "TimeLimitExceeded" in type(exc).__name__:
-            reason = f"took longer than the time limit ({settings.ingestion.file_time_limit_s:g} s per file)"
+            reason = f"took longer than the time limit ({settings().ingestion.file_time_limit_s:g} s per file)"
         for op in ops:
             failed = FileResult(op["uri"], FileStatus.FAILED, reason=reason)
             _record_and_maybe_finish(job_id, collection, source_name, failed)
@@ -145,9 +138,9 @@ def _record_and_maybe_finish(job_id: str, collection: str, source_name: str, res
 
 
 def dispatch_batches(job_id: str, source, operations: list[Operation]) -> None:
-    for number, batch in enumerate(batches(operations, settings.worker.batch_files)):
+    for number, batch in enumerate(batches(operations, settings().worker.batch_files)):
         # The per-file limit is enforced inside; this is a backstop.
-        limit = settings.ingestion.file_time_limit_s * len(batch) + 60
+        limit = settings().ingestion.file_time_limit_s * len(batch) + 60
         apply_batch.apply_async((job_id, source.collection, source.name, number, [op.to_dict() for op in batch]),
                                 soft_time_limit=limit, time_limit=limit + 30)
 
@@ -180,7 +173,7 @@ def apply_batch(self, job_id: str, collection: str, source_name: str, number: in
             _record_and_maybe_finish(job_id, collection, source_name, FileResult(
                 op.uri, FileStatus.FAILED, reason="took longer than the batch time limit"))
     except TRANSIENT as exc:
-        if self.request.retries < settings.worker.task_max_retries:
+        if self.request.retries < settings().worker.task_max_retries:
             raise self.retry(exc=exc, countdown=min(60, 2 ** (self.request.retries + 1))) from exc
         for op in todo:
             _record_and_maybe_finish(job_id, collection, source_name,

@@ -2,31 +2,19 @@
 an admin group signed in through the proxy or OIDC, an admin API key, or the admin token (PERIMETER_ADMIN_TOKEN)."""
 from __future__ import annotations
 
-from typing import Annotated
-
 from fastapi import APIRouter, Depends
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
 from ingestion.sources import SourceConfig
-from services.api.deps import Admin, get_settings, require_admin
+from services.api.deps import AdminDep, JobStoreDep, SettingsDep, require_admin
 from services.api.errors import ErrorBody
 from services.api.unicode import valid_unicode_body
-from services.settings import Settings
-from services.worker.jobs import JobStore
 from services.worker.schemas import JobSummary, JobView, ReindexStarted
 
 # On the router too, so a route added later cannot forget it.
 router = APIRouter(prefix="/v1/admin", tags=["admin"],
                    dependencies=[Depends(require_admin), Depends(valid_unicode_body)])
-
-
-def job_store(settings: Annotated[Settings, Depends(get_settings)]) -> JobStore:
-    return JobStore.from_url(settings.redis.url, stall_timeout_s=settings.worker.job_stall_timeout_s,
-                             keep=settings.worker.jobs_kept)
-
-
-Store = Annotated[JobStore, Depends(job_store)]
 
 
 class ReindexRequest(BaseModel):
@@ -35,15 +23,15 @@ class ReindexRequest(BaseModel):
 
 
 @router.get("/sources", response_model=list[SourceConfig])
-def sources(_: Admin, settings: Annotated[Settings, Depends(get_settings)]) -> list[SourceConfig]:
+def sources(_: AdminDep, settings: SettingsDep) -> list[SourceConfig]:
     from services.components import load_sources
 
     return load_sources(settings)
 
 
 @router.post("/reindex", status_code=202, response_model=ReindexStarted, responses={404: {"model": ErrorBody}})
-async def reindex(body: ReindexRequest, who: Admin, settings: Annotated[Settings, Depends(get_settings)],
-                  store: Store) -> ReindexStarted:
+async def reindex(body: ReindexRequest, who: AdminDep, settings: SettingsDep,
+                  store: JobStoreDep) -> ReindexStarted:
     from services.worker.submit import submit_reindex
 
     # No source matching: NoSuchSource, a 404 (services/api/errors.py).
@@ -52,16 +40,16 @@ async def reindex(body: ReindexRequest, who: Admin, settings: Annotated[Settings
 
 
 @router.get("/jobs", response_model=list[JobSummary])
-def recent_jobs(_: Admin, store: Store, limit: int = 20) -> list[JobSummary]:
+def recent_jobs(_: AdminDep, store: JobStoreDep, limit: int = 20) -> list[JobSummary]:
     return store.recent(min(max(limit, 1), 100))
 
 
 # An unknown job: JobNotFound, a 404 (services/api/errors.py).
 @router.get("/jobs/{job_id}", response_model=JobView, responses={404: {"model": ErrorBody}})
-def job(job_id: str, _: Admin, store: Store) -> JobView:
+def job(job_id: str, _: AdminDep, store: JobStoreDep) -> JobView:
     return store.view(job_id)
 
 
 @router.post("/jobs/{job_id}/cancel", response_model=JobView, responses={404: {"model": ErrorBody}})
-def cancel(job_id: str, _: Admin, store: Store) -> JobView:
+def cancel(job_id: str, _: AdminDep, store: JobStoreDep) -> JobView:
     return store.cancel(job_id)

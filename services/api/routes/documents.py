@@ -5,17 +5,16 @@ from __future__ import annotations
 import mimetypes
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import APIRouter, HTTPException
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse
 
 from retrieval.access import may_see
-from services.api.deps import get_pipeline, get_user
+from services.api.deps import PipelineDep, UserDep
 from services.api.errors import ErrorBody
 from services.ask import AskPipeline
-from services.identity import User
 
 router = APIRouter(prefix="/v1", tags=["documents"])
 NOT_FOUND = "no such document"
@@ -40,8 +39,8 @@ def find_document(pipeline: AskPipeline, doc_id: str, groups: list[str]) -> Path
     200: {"content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
           "description": "the original file (text shown as text/plain, never rendered)"},
     404: {"model": ErrorBody, "description": "no such document, or not one this caller may see"}})
-async def document(doc_id: str, pipeline: Annotated[AskPipeline, Depends(get_pipeline)],
-                   user: Annotated[User, Depends(get_user)]) -> FileResponse:
+async def document(doc_id: str, pipeline: PipelineDep,
+                   user: UserDep) -> FileResponse:
     path = await run_in_threadpool(find_document, pipeline, doc_id, user.groups)
     if path is None:
         raise HTTPException(404, NOT_FOUND)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Annotated, Literal
+from typing import Literal
 
 import redis
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -17,15 +17,11 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, Field
 
-from services.api.deps import Admin, get_pipeline, get_settings, get_user
+from services.api.deps import AdminDep, FeedbackLogDep, IssuedAnswersDep, UserDep
 from services.api.errors import ErrorBody
 from services.api.refusals import note_target
 from services.api.schemas import FeedbackStored
 from services.api.unicode import valid_unicode_body
-from services.ask import AskPipeline
-from services.feedback_log import append_feedback, feedback_path
-from services.identity import User
-from services.settings import Settings
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["feedback"], dependencies=[Depends(valid_unicode_body)])  # services/api/unicode.py
@@ -41,11 +37,10 @@ class FeedbackBody(BaseModel):
 @router.post("/v1/feedback", status_code=201, response_model=FeedbackStored,
              responses={404: {"model": ErrorBody, "description": NOT_GIVEN_TO_YOU},
                         503: {"model": ErrorBody, "description": "issued answers cannot be read right now"}})
-async def give_feedback(body: FeedbackBody, request: Request, settings: Annotated[Settings, Depends(get_settings)],
-                        pipeline: Annotated[AskPipeline, Depends(get_pipeline)],
-                        user: Annotated[User, Depends(get_user)]) -> FeedbackStored:
+async def give_feedback(body: FeedbackBody, request: Request, issued: IssuedAnswersDep,
+                        feedback: FeedbackLogDep, user: UserDep) -> FeedbackStored:
     try:
-        answer = await run_in_threadpool(pipeline.issued.recall, user.key, body.answer_id)
+        answer = await run_in_threadpool(issued.recall, user.key, body.answer_id)
     except redis.RedisError as exc:
         log.warning("issued answers unreachable, feedback not stored: %s", exc)
         raise HTTPException(503, "feedback cannot be stored right now; try again later") from exc
@@ -55,16 +50,14 @@ async def give_feedback(body: FeedbackBody, request: Request, settings: Annotate
     door = answer.pop("door", None)
     record = {"at": round(time.time(), 3), "user": user.name, "via": door, "rating": body.rating,
               "comment": body.comment, "answer_id": body.answer_id, **answer}
-    await run_in_threadpool(append_feedback, settings, record)
+    await run_in_threadpool(feedback.append, record)
     return FeedbackStored()
 
 
 @router.get("/v1/admin/feedback", response_class=PlainTextResponse,
             responses={200: {"content": {"application/x-ndjson": {"schema": {"type": "string"}}},
                              "description": "one JSON object a line: the stored ratings"}})
-def export_feedback(_: Admin, settings: Annotated[Settings, Depends(get_settings)]) -> PlainTextResponse:
+def export_feedback(_: AdminDep, feedback: FeedbackLogDep) -> PlainTextResponse:
     """All feedback as JSON lines (application/x-ndjson), oldest first."""
-    path = feedback_path(settings)
-    text = path.read_text(encoding="utf-8") if path.exists() else ""
-    return PlainTextResponse(text, media_type="application/x-ndjson; charset=utf-8",
+    return PlainTextResponse(feedback.export(), media_type="application/x-ndjson; charset=utf-8",
                              headers={"Content-Disposition": 'attachment; filename="feedback.jsonl"'})

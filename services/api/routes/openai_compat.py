@@ -6,21 +6,20 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
-from services.api.deps import get_pipeline, get_user
+from services.api.deps import PipelineDep, UserDep
 from services.api.errors import QUESTION_ERROR
 from services.api.schemas import ChatCompletion, ChatCompletionChoice, ChatCompletionMessage, ModelCard, ModelList
 from services.api.sse import SSE_HEADERS, SSE_RESPONSE, drive, first_event, sse
 from services.api.unicode import valid_unicode_body
-from services.ask import AskPipeline, QuestionError
+from services.ask import QuestionError
 from services.conversations import Turn
-from services.identity import User
 from services.render import render_markdown
 
 router = APIRouter(prefix="/v1", tags=["openai-compatible"], dependencies=[Depends(valid_unicode_body)])
@@ -65,7 +64,7 @@ def _envelope(kind: str, completion_id: str, created: int, choice: dict) -> dict
 
 
 @router.get("/models", response_model=ModelList)
-def models(_: Annotated[User, Depends(get_user)]) -> ModelList:
+def models(_: UserDep) -> ModelList:
     return ModelList(data=[ModelCard(id=MODEL_ID, owned_by="perimeter")])
 
 
@@ -73,8 +72,8 @@ def models(_: Annotated[User, Depends(get_user)]) -> ModelList:
 # (services/api/errors.py), before any streaming starts.
 @router.post("/chat/completions", response_model=ChatCompletion, responses={**QUESTION_ERROR, **SSE_RESPONSE})
 async def chat_completions(body: ChatRequest, request: Request,
-                           pipeline: Annotated[AskPipeline, Depends(get_pipeline)],
-                           user: Annotated[User, Depends(get_user)]) -> ChatCompletion | StreamingResponse:
+                           pipeline: PipelineDep,
+                           user: UserDep) -> ChatCompletion | StreamingResponse:
     question, history = _question_and_history(body.messages)
     turns = pipeline.settings.answers.conversation_turns
     history = history[-turns:] if turns else []

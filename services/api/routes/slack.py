@@ -19,16 +19,16 @@ import re
 import time
 from typing import Annotated, Any
 
-import redis
 from fastapi import APIRouter, Depends, HTTPException, Request
 from slack_sdk.signature import SignatureVerifier
 
 from prompts.language import detect_language
 from prompts.schema import SECTION_LABELS
-from services.api.deps import get_settings
+from services.api.deps import ContainerDep, SettingsDep
 from services.api.errors import ErrorBody
 from services.api.limits import count_question
 from services.api.schemas import SlackAck, SlackChallenge, SlackReply
+from services.container import Container
 from services.markup import slack_text
 from services.settings import Settings
 from services.slack import payloads
@@ -57,7 +57,7 @@ class BytesSignatureVerifier(SignatureVerifier):
         return f"v0={digest.hexdigest()}"
 
 
-async def verified_body(request: Request, settings: Annotated[Settings, Depends(get_settings)]) -> bytes:
+async def verified_body(request: Request, settings: SettingsDep) -> bytes:
     if not settings.slack.signing_secret:
         raise HTTPException(503, "the Slack bot is not configured: set PERIMETER_SLACK_SIGNING_SECRET")
     body = await request.body()
@@ -70,10 +70,10 @@ async def verified_body(request: Request, settings: Annotated[Settings, Depends(
     return body
 
 
-def first_delivery(settings: Settings, event_id: str) -> bool:
+def first_delivery(container: Container, event_id: str) -> bool:
     """True the first time an event id is seen; Slack's retries of it return False."""
-    client = redis.Redis.from_url(settings.redis.url, socket_timeout=2)
-    return bool(client.set(f"perimeter:slack:event:{event_id}", 1, nx=True, ex=settings.slack.dedupe_ttl_s))
+    return bool(container.redis().set(f"perimeter:slack:event:{event_id}", 1, nx=True,
+                                      ex=container.settings.slack.dedupe_ttl_s))
 
 
 def _send(settings: Settings, task_name: str, args: tuple, kwargs: dict | None = None) -> None:
@@ -85,14 +85,14 @@ def _send(settings: Settings, task_name: str, args: tuple, kwargs: dict | None =
         getattr(slack_tasks, task_name).apply_async(args, kwargs or {}, connection=connection)
 
 
-def over_limit(request: Request, settings: Settings, user_id: str, question: str) -> str | None:
+def over_limit(container: Container, user_id: str, question: str) -> str | None:
     """Counts one question of this Slack user; over the per-user limit, the text that tells them when to retry."""
     # Keyed as the worker's answer runs: the Slack user.
-    wait = count_question(request, settings, slack_user(user_id, None, []).key)
+    wait = count_question(container, slack_user(user_id, None, []).key)
     if wait is None:
         return None
     return SECTION_LABELS[detect_language(question)]["rate_limited"].format(
-        limit=settings.limits.rate_limit_per_minute, wait=wait)
+        limit=container.settings.limits.rate_limit_per_minute, wait=wait)
 
 
 def enqueue(settings: Settings, channel: str, thread_ts: str | None, user: str, question: str, direct: bool) -> None:
@@ -109,8 +109,8 @@ def _payload(parse, value):
 
 
 @router.post("/events", response_model=SlackAck | SlackChallenge, response_model_exclude_none=True, responses=REFUSED)
-def events(request: Request, body: Annotated[bytes, Depends(verified_body)],
-           settings: Annotated[Settings, Depends(get_settings)]) -> SlackAck | SlackChallenge:
+def events(body: Annotated[bytes, Depends(verified_body)], container: ContainerDep) -> SlackAck | SlackChallenge:
+    settings = container.settings
     envelope = _payload(payloads.event_request, body)
     if envelope.type == "url_verification":
         return SlackChallenge(challenge=envelope.challenge)
@@ -120,12 +120,12 @@ def events(request: Request, body: Annotated[bytes, Depends(verified_body)],
         return SlackAck()
     # Checked whole before the event id is marked seen: Slack's retry of a delivery refused here is still answered.
     event = _payload(payloads.question_event, envelope)
-    if not first_delivery(settings, envelope.event_id or f"{event.channel}:{event.ts}"):
+    if not first_delivery(container, envelope.event_id or f"{event.channel}:{event.ts}"):
         return SlackAck(duplicate=True)
     question = _MENTION.sub("", event.text).strip()
     if not question:
         return SlackAck()
-    refusal = over_limit(request, settings, event.user, question)
+    refusal = over_limit(container, event.user, question)
     if refusal:
         _send(settings, "slack_notice", (event.channel, event.user, refusal))
         return SlackAck(rate_limited=True)
@@ -135,28 +135,25 @@ def events(request: Request, body: Annotated[bytes, Depends(verified_body)],
 
 
 @router.post("/commands", response_model=SlackReply, responses=REFUSED)
-def commands(request: Request, body: Annotated[bytes, Depends(verified_body)],
-             settings: Annotated[Settings, Depends(get_settings)]) -> SlackReply:
+def commands(body: Annotated[bytes, Depends(verified_body)], container: ContainerDep) -> SlackReply:
     command = _payload(payloads.slash_command, body)
     question = command.text.strip()
     if not question:
         return SlackReply(text="Usage: /ask <your question>")
     trigger = command.trigger_id or f"{command.channel_id}:{question}"
-    if first_delivery(settings, f"command:{trigger}"):
-        refusal = over_limit(request, settings, command.user_id, question)
+    if first_delivery(container, f"command:{trigger}"):
+        refusal = over_limit(container, command.user_id, question)
         if refusal:
             return SlackReply(text=refusal)
         # Slack names a direct message "directmessage"; a channel may be named so too, but its id is not a D….
         direct = command.channel_name == "directmessage" and command.channel_id.startswith("D")
-        enqueue(settings, command.channel_id, None, command.user_id, question, direct=direct)
+        enqueue(container.settings, command.channel_id, None, command.user_id, question, direct=direct)
     return SlackReply(text=f"Looking that up: {slack_text(question[:200])}")
 
 
 @router.post("/interactions", response_model=SlackAck, response_model_exclude_none=True, responses=REFUSED)
-def interactions(body: Annotated[bytes, Depends(verified_body)],
-                 settings: Annotated[Settings, Depends(get_settings)]) -> SlackAck:
+def interactions(body: Annotated[bytes, Depends(verified_body)], container: ContainerDep) -> SlackAck:
     """Block actions: a 👍/👎 click is stored once per (answer, user) — Slack may deliver a click twice."""
-    from services.feedback_log import append_feedback
     from services.slack.answers import recall_answer, received
 
     click = _payload(payloads.interaction, body)
@@ -166,16 +163,16 @@ def interactions(body: Annotated[bytes, Depends(verified_body)],
     for action in click.actions:
         rating = {"feedback_up": "up", "feedback_down": "down"}.get(action.action_id)
         answer_id = action.value[:64]
-        if not rating or not answer_id or not first_delivery(settings, f"feedback:{answer_id}:{user_id}:{rating}"):
+        if not rating or not answer_id or not first_delivery(container, f"feedback:{answer_id}:{user_id}:{rating}"):
             continue
-        about = recall_answer(settings.redis.url, answer_id)
+        about = recall_answer(container.redis(), answer_id)
         if not received(about, user_id, channel):  # not posted where this click came from: not theirs to rate
             continue
-        append_feedback(settings, {"at": round(time.time(), 3), "user": f"slack:{user_id}", "via": "slack",
-                                   "rating": rating, "comment": "", "answer_id": answer_id,
-                                   "question": about.get("question", ""),
-                                   "conversation_id": about.get("conversation_id"), "model": about.get("model"),
-                                   "sources": about.get("sources", [])})
+        container.feedback_log.append({"at": round(time.time(), 3), "user": f"slack:{user_id}", "via": "slack",
+                                       "rating": rating, "comment": "", "answer_id": answer_id,
+                                       "question": about.get("question", ""),
+                                       "conversation_id": about.get("conversation_id"), "model": about.get("model"),
+                                       "sources": about.get("sources", [])})
         if channel and user_id:
-            _send(settings, "slack_feedback_thanks", (channel, user_id, rating))
+            _send(container.settings, "slack_feedback_thanks", (channel, user_id, rating))
     return SlackAck()

@@ -3,24 +3,22 @@
 from __future__ import annotations
 
 import threading
-from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import StreamingResponse
 
-from services.api.deps import get_pipeline, get_user
+from services.api.deps import PipelineDep, UserDep
 from services.api.errors import QUESTION_ERROR
 from services.api.schemas import AskBody
 from services.api.sse import SSE_HEADERS, SSE_RESPONSE, drive, first_event, sse
 from services.api.unicode import valid_unicode_body
-from services.ask import AskPipeline, Prepared
-from services.identity import User
+from services.ask import Prepared
 
 router = APIRouter(prefix="/v1", tags=["ask"], dependencies=[Depends(valid_unicode_body)])
 # An unusable question is the app's 422 (services/api/errors.py): the first event is read before the stream starts.
 @router.post("/ask/stream", response_class=StreamingResponse, responses={**SSE_RESPONSE, **QUESTION_ERROR})
-async def ask_stream(body: AskBody, request: Request, pipeline: Annotated[AskPipeline, Depends(get_pipeline)],
-                     user: Annotated[User, Depends(get_user)]) -> StreamingResponse:
+async def ask_stream(body: AskBody, request: Request, pipeline: PipelineDep,
+                     user: UserDep) -> StreamingResponse:
     cancel = threading.Event()
     events = pipeline.ask_stream(body.question, user, body.conversation_id, cancel=cancel)
     _, prep = await first_event(events)
