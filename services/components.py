@@ -6,7 +6,7 @@ from __future__ import annotations
 import ingestion  # noqa: F401  (offline environment first)
 from ingestion.embedder import Embedder, load_embedder
 from retrieval.search import Retriever
-from services.ask import AskPipeline
+from services.answering import AskPipeline
 from services.data_dir import prepare_data_dir
 from services.llm.base import ChatModel
 from services.llm.openai_chat import OpenAIChatModel

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
     from ingestion.embedder import Embedder
     from retrieval.search import Retriever
-    from services.ask import AskPipeline
+    from services.answering import AskPipeline
     from services.auth import Authenticator
     from services.conversations import ConversationStore
     from services.feedback_log import FeedbackLog
@@ -200,7 +200,7 @@ class Container:
 
     @property
     def pipeline(self) -> AskPipeline:
-        from services.ask import AskPipeline
+        from services.answering import AskPipeline
 
         return self._once("pipeline", lambda: AskPipeline(
             self.settings, self.retriever, self.model, conversations=self.conversations,

@@ -9,8 +9,8 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from services.answering import AskPipeline
 from services.api.app import create_app
-from services.ask import AskPipeline
 from tests.conftest import make_settings
 
 PROXY = {"auth_trusted_proxies": ["127.0.0.1/32", "testclient"]}

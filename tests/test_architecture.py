@@ -19,9 +19,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 LAYERS = ("prompts", "ingestion", "retrieval", "services")  # lowest first
 TOOLS = ("tests", "bench", "deploy", "samples")  # never imported by a layer
-# services.ask imports services.streaming inside ask_stream; streaming imports ask for its types (issue 18: the
-# ask pipeline in stages removes it).
-KNOWN_CYCLES = [["services.ask", "services.streaming"]]
+KNOWN_CYCLES: list[list[str]] = []
 
 
 @dataclass(frozen=True)
@@ -43,7 +41,8 @@ def our_modules(root: Path = REPO) -> dict[str, Path]:
 
 
 def _resolve(name: str, known: set[str]) -> str | None:
-    """The longest known module that `name` names or lies in (`services.ask.AskPipeline` -> `services.ask`)."""
+    """The longest known module that `name` names or lies in (`services.answering.events.Token` ->
+    `services.answering.events`)."""
     while name:
         if name in known:
             return name
@@ -177,15 +176,15 @@ def test_cycles_through_lazy_or_type_only_imports_are_the_known_ones(graph):
 def test_the_reader_sees_every_layer_and_every_kind_of_import(graph):
     modules = our_modules()
     assert {name.split(".")[0] for name in modules} == set(LAYERS)
-    assert {"prompts.harmony", "ingestion.pipeline", "retrieval.search", "services.ask"} <= set(modules)
+    assert {"prompts.harmony", "ingestion.pipeline", "retrieval.search", "services.answering.pipeline"} <= set(modules)
     seen = {(i.source, i.target, i.at_import_time) for i in graph}
     assert {
         ("retrieval.search", "ingestion.index", True),  # from x import a, b
         ("retrieval.search", "prompts.language", True),
-        ("services.ask", "retrieval.search", True),
+        ("services.answering.pipeline", "retrieval.search", True),
         ("services.api.app", "services.api.routes.admin", True),  # from a package import a module
         ("services.components", "ingestion.pipeline", False),  # inside a function
-        ("services.streaming", "services.ask", False),  # under TYPE_CHECKING
+        ("ingestion.e5_folder", "ingestion.st_embedder", False),  # under TYPE_CHECKING
         ("ingestion.partition", "prompts.language", True),
     } <= seen
     assert len(graph) > 100  # ~170 today: a reader that lost most imports would still pass the rule
@@ -195,25 +194,25 @@ def test_the_reader_sees_every_layer_and_every_kind_of_import(graph):
     ("prompts.fake", "from ingestion.chunk import doc_id\n", "ingestion.chunk"),
     ("prompts.fake", "def f():\n    import retrieval.search\n", "retrieval.search"),
     ("ingestion.fake", "from retrieval import search\n", "retrieval.search"),
-    ("ingestion.fake", "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from services.ask import Prepared\n",
-     "services.ask"),
+    ("ingestion.fake", "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from services.schemas import Source\n",
+     "services.schemas"),
     ("retrieval.fake", "import services.settings as s\n", "services.settings"),
-    ("retrieval.fake", "class A:\n    def m(self):\n        from services import ask\n", "services.ask"),
+    ("retrieval.fake", "class A:\n    def m(self):\n        from services import answering\n", "services.answering"),
     ("services.fake", "from tests.conftest import REPO\n", "tests"),
 ])
 def test_a_forbidden_import_is_caught(module, source, target):
     known = set(our_modules()) | {module}
     found = imports_of(module, source, known)
     assert target in {i.target for i in found}
-    assert upward(found) == found  # `from services import ask` loads the package services too: both are above
+    assert upward(found) == found  # `from services import answering` loads the package services too: both are above
 
 
 def test_allowed_imports_are_not_flagged():
     known = set(our_modules()) | {"services.fake", "retrieval.fake"}
     assert upward(imports_of("retrieval.fake", "from ingestion.index import get_all\nimport prompts.language\n"
                              "from retrieval.hits import Hit\nimport numpy\n", known)) == []
-    assert upward(imports_of("services.fake", "from . import ask\nfrom retrieval.search import Retriever\n", known,
-                             is_package=False)) == []
+    assert upward(imports_of("services.fake", "from . import answering\nfrom retrieval.search import Retriever\n",
+                             known, is_package=False)) == []
 
 
 def test_a_cycle_is_found():

@@ -9,8 +9,8 @@ import json
 import pytest
 from fastapi.testclient import TestClient
 
+from services.answering import AskPipeline
 from services.api.app import create_app
-from services.ask import AskPipeline
 from services.components import build_model, build_retriever, run_ingest
 from tests.conftest import free_port, make_settings
 

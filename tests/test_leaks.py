@@ -13,8 +13,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from ingestion.chunk import doc_id
+from services.answering import AskPipeline
 from services.api.app import create_app
-from services.ask import AskPipeline
 from services.components import build_model, build_retriever, load_sources, run_ingest, sync_source
 from tests.conftest import make_settings
 from tests.fakes import served

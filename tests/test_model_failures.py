@@ -5,8 +5,8 @@ import signal
 import pytest
 from fastapi.testclient import TestClient
 
+from services.answering import AskPipeline
 from services.api.app import create_app
-from services.ask import AskPipeline
 from services.components import build_retriever
 from services.llm.base import ModelError, ModelUnavailable
 from services.llm.embedded import EmbeddedLlamaServer

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from services.answering import AskPipeline
 from services.api.app import create_app
-from services.ask import AskPipeline
 from services.llm.cpu_variants import BASELINE, CpuVariant
 from services.llm.embedded import EmbeddedLlamaServer, EmbeddedServerError, exit_reason
 from services.modelserver import ModelSupervisor

@@ -21,8 +21,8 @@ import redis
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
+from services.answering import AskPipeline, Sources
 from services.api.app import create_app
-from services.ask import AskPipeline
 from services.components import build_retriever
 from services.identity import User
 from services.llm.harmony_completion import HarmonyCompletionModel
@@ -145,7 +145,7 @@ def test_request_id_round_trips_and_is_on_every_json_log_line(make_client, json_
     assert response.status_code == 200 and response.headers["X-Request-ID"] == "req-42.a:b"
     lines = [json.loads(line) for line in json_logs.getvalue().splitlines()]
     mine = [line for line in lines if line.get("request_id") == "req-42.a:b"]
-    assert any(line["logger"] == "services.ask" and "degraded answer" in line["message"] for line in mine)
+    assert any(line["logger"] == "services.answering.decide" and "degraded answer" in line["message"] for line in mine)
     access = [line for line in mine if line["logger"] == "perimeter.access"]
     assert len(access) == 1 and access[0]["route"] == "/v1/ask" and access[0]["status"] == 200
     assert access[0]["user"] == "alice"
@@ -171,10 +171,10 @@ def test_audit_line_per_answer_with_cited_documents_and_no_text(make_client, tmp
     searched = client.post("/v1/search", json={"question": "VPN setup"}).json()
     # Slack questions are answered by the worker calling the same pipeline, outside any HTTP request.
     pipeline = client.app.state.container.pipeline
-    slack = pipeline.ask(QUESTION, User(name="slack:U123", groups=["all"]), conversation_id="slack:C1:1.0")
+    slack = pipeline.answer(QUESTION, User(name="slack:U123", groups=["all"]), conversation_id="slack:C1:1.0")
     # A stream whose reader goes away after the sources is recorded too, with the sources it was shown.
-    events = pipeline.ask_stream(QUESTION, User(name="bob", groups=["all"], via="proxy"))
-    assert next(events)[0] == "sources"
+    events = pipeline.answer_stream(QUESTION, User(name="bob", groups=["all"], via="proxy"))
+    assert isinstance(next(events), Sources)
     events.close()
 
     path = tmp_path / "audit.jsonl"

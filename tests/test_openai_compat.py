@@ -2,8 +2,8 @@
 import pytest
 from openai import OpenAI
 
+from services.answering import AskPipeline
 from services.api.app import create_app
-from services.ask import AskPipeline
 from services.components import build_retriever
 from tests.fakes import ScriptedModel, StreamingScriptedModel, reply, served
 

@@ -137,7 +137,7 @@ def test_a_configured_reranker_rescores_the_fused_hits_and_none_leaves_them(inde
 def test_prompt_and_response_number_the_same_merged_deduplicated_sources(tmp_path):
     import re
 
-    from services.ask import AskPipeline
+    from services.answering import AskPipeline
     from services.identity import User
     from tests.fakes import ScriptedModel, reply
 
@@ -155,7 +155,7 @@ def test_prompt_and_response_number_the_same_merged_deduplicated_sources(tmp_pat
 
     model = ScriptedModel(reply(1))
     pipeline = AskPipeline(settings, build_retriever(settings, WordHashEmbedder()), model)
-    response = pipeline.ask("How many days of annual leave can staff carry over?", User(name="u", groups=["all"]))
+    response = pipeline.answer("How many days of annual leave can staff carry over?", User(name="u", groups=["all"]))
     prompt = model.calls[0][-1]["content"]
     numbered = re.findall(r'<source number="(\d+)" title="([^"]*)">\n(.*?)\n</source>', prompt, re.S)
     assert [int(n) for n, _, _ in numbered] == [s.id for s in response.sources] == list(

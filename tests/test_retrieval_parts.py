@@ -7,7 +7,7 @@ from retrieval.context import assemble_context, drop_near_duplicates, join_overl
 from retrieval.fuse import fuse_rankings, fuse_scores
 from retrieval.hits import Hit
 from retrieval.rerank import rerank
-from services.ask import to_source
+from services.answering.retrieve import to_source
 
 
 def hit(id_, text, doc="d1", position=0, score=1.0, **meta) -> Hit:

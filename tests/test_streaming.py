@@ -6,8 +6,8 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from services.answering import AskPipeline
 from services.api.app import create_app
-from services.ask import AskPipeline
 from services.components import build_retriever
 from tests.fakes import ScriptedModel, StreamingScriptedModel, reply, served
 

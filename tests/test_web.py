@@ -9,8 +9,8 @@ import shutil
 import pytest
 from fastapi.testclient import TestClient
 
+from services.answering import AskPipeline
 from services.api.app import create_app
-from services.ask import AskPipeline
 from services.components import build_retriever
 from services.llm.base import ModelUnavailable
 from tests.conftest import REPO

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from fastapi import Depends, FastAPI
 
+from services.answering import AskPipeline
 from services.api.api_docs import add_signed_in_docs, api_docs_urls
 from services.api.errors import add_error_handlers
 from services.api.limits import rate_limit
 from services.api.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from services.api.refusals import RefusalAuditMiddleware
 from services.api.routes import admin, ask, documents, feedback, health, openai_compat, slack, stream
-from services.ask import AskPipeline
 from services.auth import check_security
 from services.container import Container
 from services.modelserver import ModelSupervisor

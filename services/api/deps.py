@@ -9,7 +9,7 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 
-from services.ask import AskPipeline
+from services.answering import AskPipeline
 from services.auth import Authenticator, NotSignedIn, SignInUnavailable
 from services.container import Container
 from services.feedback_log import FeedbackLog

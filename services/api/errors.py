@@ -9,7 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
-from services.ask import QuestionError
+from services.answering import QuestionError
 from services.worker.jobs import JobNotFound
 from services.worker.submit import NoSuchSource
 

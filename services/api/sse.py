@@ -11,7 +11,9 @@ from typing import Any
 import anyio
 from fastapi import Request
 
-Events = Generator[tuple[str, object], None, None]  # AskPipeline.ask_stream's
+from services.answering import Event
+
+Events = Generator[Event, None, None]  # AskPipeline.answer_stream's
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
 
@@ -47,7 +49,7 @@ async def drive(request: Request, events: Events, cancel: threading.Event) -> As
             await anyio.to_thread.run_sync(events.close)
 
 
-async def first_event(events: Events) -> tuple[str, object]:
+async def first_event(events: Events) -> Event:
     """The first event (retrieval, prompt) runs before the response starts, so a bad question is still a 422 (its
     QuestionError reaches the app's handler, services/api/errors.py)."""
     return await anyio.to_thread.run_sync(next, events)

@@ -1,6 +1,6 @@
 """What the ask pipeline reports when it is done with a question: metrics and one audit record. The pipeline calls
-this from the one place every front door passes (services/ask.py), so API, stream, OpenAI-compatible, web and
-Slack answers are all counted and audited alike."""
+this from the one place every front door passes (services/answering/record.py), so API, stream, OpenAI-compatible,
+web and Slack answers are all counted and audited alike."""
 from __future__ import annotations
 
 from services.observability.audit import AuditLog, audit_record

@@ -5,7 +5,7 @@ import uuid
 
 from slack_sdk import WebClient
 
-from services.ask import AskPipeline
+from services.answering import AskPipeline
 from services.slack.answers import remember_answer
 from services.slack.blocks import answer_blocks, fallback_text
 from services.slack.users import is_direct_message, reading_in_channel, slack_user
@@ -35,7 +35,7 @@ def slack_answer(channel: str, thread_ts: str, user_id: str, question: str, dire
     direct = is_direct_message(channel) and (direct is None or bool(direct))
     asker = slack_user(user_id, settings.slack.users_file, settings.slack.default_groups)
     user = asker if direct else reading_in_channel(asker, settings.slack.channel_groups)
-    response = pipeline().ask(question, user, conversation_id=f"slack:{channel}:{thread_ts}")
+    response = pipeline().answer(question, user, conversation_id=f"slack:{channel}:{thread_ts}")
     withheld = set(asker.groups) - set(user.groups)  # the asker might find more in a direct message
     answer_id = uuid.uuid4().hex
     remember_answer(worker_container().redis(), answer_id, {

@@ -11,8 +11,8 @@ import httpx
 import jwt
 import pytest
 
+from services.answering import AskPipeline
 from services.api.app import create_app
-from services.ask import AskPipeline
 from services.components import build_model, build_retriever, load_sources, sync_source
 from tests.conftest import REPO, make_settings
 from tests.fakes import served

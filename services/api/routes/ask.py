@@ -18,7 +18,7 @@ router = APIRouter(prefix="/v1", tags=["ask"], dependencies=[Depends(valid_unico
 @router.post("/ask", response_model=AskResponse, responses=QUESTION_ERROR)
 async def ask(body: AskBody, pipeline: PipelineDep,
               user: UserDep) -> AskResponse:
-    return await run_in_threadpool(pipeline.ask, body.question, user, body.conversation_id)
+    return await run_in_threadpool(pipeline.answer, body.question, user, body.conversation_id)
 
 
 @router.post("/search", response_model=SearchResponse, responses=QUESTION_ERROR)

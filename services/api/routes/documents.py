@@ -12,9 +12,9 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse
 
 from retrieval.access import may_see
+from services.answering import AskPipeline
 from services.api.deps import PipelineDep, UserDep
 from services.api.errors import ErrorBody
-from services.ask import AskPipeline
 
 router = APIRouter(prefix="/v1", tags=["documents"])
 NOT_FOUND = "no such document"

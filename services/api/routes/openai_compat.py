@@ -13,12 +13,12 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
+from services.answering import Final, QuestionError, Token
 from services.api.deps import PipelineDep, UserDep
 from services.api.errors import QUESTION_ERROR
 from services.api.schemas import ChatCompletion, ChatCompletionChoice, ChatCompletionMessage, ModelCard, ModelList
 from services.api.sse import SSE_HEADERS, SSE_RESPONSE, drive, first_event, sse
 from services.api.unicode import valid_unicode_body
-from services.ask import QuestionError
 from services.conversations import Turn
 from services.render import render_markdown
 
@@ -82,13 +82,13 @@ async def chat_completions(body: ChatRequest, request: Request,
         raise QuestionError(f"an earlier question is longer than {limit} characters")
     completion_id, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
     if not body.stream:
-        response = await run_in_threadpool(pipeline.ask, question, user, None, history)
+        response = await run_in_threadpool(pipeline.answer, question, user, None, history)
         message = ChatCompletionMessage(content=render_markdown(response))
         return ChatCompletion(id=completion_id, created=created, model=MODEL_ID,
                               choices=[ChatCompletionChoice(message=message)])
 
     cancel = threading.Event()
-    events = pipeline.ask_stream(question, user, None, history, cancel)
+    events = pipeline.answer_stream(question, user, None, history, cancel)
     await first_event(events)
 
     def chunk(delta: dict, finish: Literal["stop"] | None = None) -> str:
@@ -98,14 +98,14 @@ async def chat_completions(body: ChatRequest, request: Request,
     async def body_chunks():
         yield chunk({"role": "assistant", "content": ""})
         last_beat = time.monotonic()
-        async for name, data in drive(request, events, cancel):
-            if name == "token" and time.monotonic() - last_beat > 1.0:
+        async for event in drive(request, events, cancel):
+            if isinstance(event, Token) and time.monotonic() - last_beat > 1.0:
                 # An SSE comment while the model writes: keeps proxies and client read timeouts from giving up.
                 last_beat = time.monotonic()
                 yield ": generating\n\n"
-            elif name == "answer":
+            elif isinstance(event, Final):
                 # The model writes JSON; clients want the rendered answer, so it is sent once it is checked.
-                markdown = render_markdown(data)
+                markdown = render_markdown(event.response)
                 for at in range(0, len(markdown), 200):
                     yield chunk({"content": markdown[at:at + 200]})
         yield chunk({}, "stop")

@@ -7,31 +7,33 @@ import threading
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import StreamingResponse
 
+from services.answering import Final, Sources, Token
 from services.api.deps import PipelineDep, UserDep
 from services.api.errors import QUESTION_ERROR
 from services.api.schemas import AskBody
 from services.api.sse import SSE_HEADERS, SSE_RESPONSE, drive, first_event, sse
 from services.api.unicode import valid_unicode_body
-from services.ask import Prepared
 
 router = APIRouter(prefix="/v1", tags=["ask"], dependencies=[Depends(valid_unicode_body)])
+
+
 # An unusable question is the app's 422 (services/api/errors.py): the first event is read before the stream starts.
 @router.post("/ask/stream", response_class=StreamingResponse, responses={**SSE_RESPONSE, **QUESTION_ERROR})
 async def ask_stream(body: AskBody, request: Request, pipeline: PipelineDep,
                      user: UserDep) -> StreamingResponse:
     cancel = threading.Event()
-    events = pipeline.ask_stream(body.question, user, body.conversation_id, cancel=cancel)
-    _, prep = await first_event(events)
-    if not isinstance(prep, Prepared):  # ask_stream always starts with ("sources", Prepared)
-        raise TypeError(f"the answer stream began with {type(prep).__name__}, not the prepared question")
+    events = pipeline.answer_stream(body.question, user, body.conversation_id, cancel=cancel)
+    first = await first_event(events)
+    if not isinstance(first, Sources):  # answer_stream always starts with its sources
+        raise TypeError(f"the answer stream began with {type(first).__name__}, not its sources")
 
     async def body_events():
-        yield sse({"question": prep.question, "language": prep.language, "conversation_id": prep.conversation_id,
-                   "sources": [s.model_dump() for s in prep.sources]}, "sources")
-        async for name, data in drive(request, events, cancel):
-            if name == "token":
-                yield sse({"text": data}, "token")
-            elif name == "answer":
-                yield sse(data.model_dump(mode="json"), "answer")
+        yield sse({"question": first.question, "language": first.language, "conversation_id": first.conversation_id,
+                   "sources": [s.model_dump() for s in first.sources]}, "sources")
+        async for event in drive(request, events, cancel):
+            if isinstance(event, Token):
+                yield sse({"text": event.text}, "token")
+            elif isinstance(event, Final):
+                yield sse(event.response.model_dump(mode="json"), "answer")
 
     return StreamingResponse(body_events(), media_type="text/event-stream", headers=SSE_HEADERS)
