@@ -53,7 +53,7 @@ class Index:
 
     def retriever_with(self, **overrides):
         """A Retriever over the same index with other retrieval settings (fusion, weights, candidates…)."""
-        return build_retriever(self.settings.model_copy(update=overrides), embedder=self.embedder)
+        return build_retriever(self.settings.with_values(**overrides), embedder=self.embedder)
 
     def docs(self, ranked) -> list[str]:
         return unique_docs([self.doc_of[i] for i, _ in ranked])

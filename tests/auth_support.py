@@ -41,7 +41,7 @@ def corpus_fixture(tmp_path_factory, embedder):
 
 
 def app_for(corpus, **overrides):
-    settings = corpus[0].model_copy(update=overrides)
+    settings = corpus[0].with_values(**overrides)
     return create_app(settings, AskPipeline(settings, corpus[1], None))
 
 

@@ -60,7 +60,7 @@ def make_client(sample_index, retriever, tmp_path):
                   "auth_trusted_proxies": ["127.0.0.1/32", "testclient"],
                   "metrics_allow_from": ["testclient"]}  # the test client scrapes /metrics as Prometheus would
         values.update(overrides)
-        settings = sample_index[0].model_copy(update=values)
+        settings = sample_index[0].with_values(**values)
         app = create_app(settings, AskPipeline(settings, retriever, model))
         return TestClient(app, headers=ALICE)  # signed in as alice unless a request names someone else
 
@@ -245,10 +245,10 @@ def test_rate_limit_returns_429_after_n_requests_in_real_redis(make_client, redi
 def test_rate_limit_fails_open_when_redis_is_unreachable(make_client, caplog):
     client = make_client(None, rate_limit_per_minute=1, rate_limit_redis_url=f"redis://127.0.0.1:{free_port()}/0")
     before = metric(client.get("/metrics").text, "perimeter_rate_limit_store_errors_total")
-    with caplog.at_level(logging.WARNING, logger="services.api.limits"):
+    with caplog.at_level(logging.WARNING, logger="services.rate_limit"):
         codes = [client.post("/v1/search", json={"question": "VPN"}).status_code for _ in range(4)]
     assert codes == [200] * 4
-    assert any("fail open" in r.getMessage() for r in caplog.records if r.name == "services.api.limits")
+    assert any("fail open" in r.getMessage() for r in caplog.records if r.name == "services.rate_limit")
     assert metric(client.get("/metrics").text, "perimeter_rate_limit_store_errors_total") > before
 
 
