@@ -127,7 +127,7 @@ def _html_text_types_without_nlp() -> None:
     English spaCy pipeline only to choose between NarrativeText and Text, a distinction Perimeter never reads (it
     keeps Titles as headings and the text of the rest). That pipeline was ~90% of the time to read a Markdown file
     and ran on Chinese text too. Title detection in plain text, docx and pptx keeps unstructured's full heuristics.
-    tests/test_partition.py fails if unstructured moves the hook, rather than letting reading go slow."""
+    tests/ingestion/test_partition.py fails if unstructured moves the hook, rather than letting reading go slow."""
     from unstructured.partition.html import parser
 
     if not hasattr(parser, "is_possible_narrative_text"):

@@ -65,7 +65,7 @@ class RedisConversationStore(ConversationStore):
     @staticmethod
     def _key(user: str, conversation_id: str) -> str:
         # The user as a fixed-length digest: joined raw, user "slack" + id "U1:slack:C1:ts" would be the same key as
-        # Slack user "slack:U1" + id "slack:C1:ts" (a borrowed conversation; tests/test_leaks.py tries it).
+        # Slack user "slack:U1" + id "slack:C1:ts" (a borrowed conversation; tests/leaks/test_leaks.py tries it).
         return f"perimeter:conversation:{hashlib.sha256(user.encode('utf-8')).hexdigest()[:32]}:{conversation_id}"
 
     def history(self, user: str, conversation_id: str | None) -> list[Turn]:

@@ -39,7 +39,7 @@ def load_questions() -> list[dict]:
 def make_settings(data_dir: Path, **overrides) -> Settings:
     values: dict[str, Any] = dict(data_dir=data_dir, PERIMETER_MODELS_DIR=MODELS_DIR, embedded_model=TEST_MODEL,
                   # Tests ask far more than a person does, as one user, in the machine's shared Redis: no per-user
-                  # limit unless a test sets one (tests/test_observability.py does).
+                  # limit unless a test sets one (tests/services/api/test_observability.py does).
                   rate_limit_per_minute=0)
     values.update(overrides)
     return Settings(**values)

@@ -1,6 +1,6 @@
-"""The leak suite's site (tests/test_leaks.py): the corpus with its canaries ingested through its configured source,
-the leakiest model (an echo server), a recorder standing in for Slack's Web API, one app on a real uvicorn, a Celery
-worker for Slack, a browser; module-scoped fixtures, registered in the test module that imports them."""
+"""The leak suite's site (tests/leaks/test_leaks.py): the corpus with its canaries ingested through its configured
+source, the leakiest model (an echo server), a recorder standing in for Slack's Web API, one app on a real uvicorn, a
+Celery worker for Slack, a browser; module-scoped fixtures, registered in the test module that imports them."""
 from __future__ import annotations
 
 import hashlib
@@ -68,7 +68,7 @@ def echo_fixture():
 @pytest.fixture(scope="module", name="slack_api")
 def slack_api_fixture():
     """Stands in for Slack's Web API: records every call the worker makes."""
-    from tests.test_slack import SlackRecorder
+    from tests.services.slack.test_slack import SlackRecorder
 
     recorder = SlackRecorder()
     threading.Thread(target=recorder.serve_forever, daemon=True).start()

@@ -18,7 +18,7 @@ import httpx
 from tests.leaks.attempts import Attempt, Person
 from tests.leaks.corpus import Corpus
 from tests.leaks.doors import Reply, dump
-from tests.test_slack import signed
+from tests.services.slack.test_slack import signed
 
 CHANNEL_GROUPS = ("all",)  # PERIMETER_SLACK_CHANNEL_GROUPS, its default
 

@@ -15,7 +15,7 @@ from tests.auth_support import (
     client_for,
     corpus_fixture,  # noqa: F401  (registers the `corpus` fixture here)
 )
-from tests.test_observability import _wait_for_a_fresh_window
+from tests.services.api.test_observability import _wait_for_a_fresh_window
 
 pytestmark = pytest.mark.integration  # the real embedding model and Chroma
 

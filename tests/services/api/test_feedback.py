@@ -21,7 +21,7 @@ from tests.auth_support import (
     client_for,
     corpus_fixture,  # noqa: F401  (registers the `corpus` fixture here)
 )
-from tests.test_slack import signed
+from tests.services.slack.test_slack import signed
 
 pytestmark = pytest.mark.integration  # the real embedding model and Chroma
 

@@ -119,7 +119,7 @@ def test_fusion_settings_and_weights_reach_the_search(index, fusion):
 
 
 def test_a_configured_reranker_rescores_the_fused_hits_and_none_leaves_them(index, tmp_path):
-    from tests.test_retrieval_parts import make_tiny_cross_encoder
+    from tests.retrieval.test_context_and_fusion import make_tiny_cross_encoder
 
     settings, _ = index
     query = "salary canteen board"

@@ -175,10 +175,11 @@ def test_degraded_not_found_and_error_states(site, page):
 def test_admin_page_sources_jobs_and_errors(site, page, monkeypatch):
     url, _ = site
     import services.worker.submit as submit
+    from services.worker.schemas import StartedJob
 
     started = []
     monkeypatch.setattr(submit, "submit_reindex", lambda settings, store, source, collection, who: started.append(
-        source) or [{"id": "job-1", "source": source, "collection": "default"}])
+        source) or [StartedJob(id="job-1", source=source, collection="default")])
     page.goto(url + "/admin")
     page.wait_for_selector("body[data-ready=true]")
     page.fill("#token", TOKEN)

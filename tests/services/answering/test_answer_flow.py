@@ -13,14 +13,15 @@ from services.llm.harmony_completion import HarmonyCompletionModel
 from services.render import render_markdown
 from services.schemas import AskResponse
 from tests.fakes import ScriptedModel, reply
-from tests.test_harmony import ANALYSIS, LEAKS, FakeCompletions, completion_text
+from tests.prompts.test_harmony import ANALYSIS, LEAKS, FakeCompletions, completion_text
 
 pytestmark = pytest.mark.integration
 
 
 def client_for(settings, model) -> tuple[TestClient, AskPipeline]:
     pipeline = AskPipeline(settings, build_retriever(settings), model)
-    # Anonymous callers are the demo user: these tests are about answers, not sign-in (tests/test_auth.py).
+    # Anonymous callers are the demo user: these tests are about answers, not sign-in
+    # (tests/services/auth/test_auth.py).
     return TestClient(create_app(settings.with_values(**{"demo_mode": True}), pipeline)), pipeline
 
 

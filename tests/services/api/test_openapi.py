@@ -6,7 +6,7 @@ from fastapi.testclient import TestClient
 
 from services.answering import AskPipeline
 from services.api.app import create_app
-from tests.conftest import make_settings
+from tests.conftest import REPO, make_settings
 
 SUCCESS = ("200", "201", "202")
 
@@ -92,9 +92,8 @@ def test_an_unknown_job_is_a_404_from_the_handler(tmp_path, redis_url):
 def test_route_modules_import_no_other_route_module():
     """What two routes share (SSE helpers, request bodies, dependency aliases) lives in services/api/."""
     import ast
-    from pathlib import Path
 
-    routes = Path(__file__).resolve().parents[1] / "services" / "api" / "routes"
+    routes = REPO / "services" / "api" / "routes"
     found = []
     for path in routes.glob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):

@@ -1,7 +1,6 @@
 """The embedded llama.cpp server never outlives `perimeter serve`, however serve ends."""
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -9,6 +8,7 @@ import time
 
 import pytest
 
+from tests.conftest import REPO
 from tests.processes import alive
 
 PARENT = """
@@ -24,7 +24,7 @@ time.sleep(120)
 @pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGKILL])
 def test_the_model_server_child_ends_when_its_parent_dies(how):
     parent = subprocess.Popen([sys.executable, "-c", PARENT], stdout=subprocess.PIPE, text=True,
-                              cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+                              cwd=REPO)
     child = int(parent.stdout.readline())
     assert alive(child)
     parent.send_signal(how)

@@ -1,7 +1,8 @@
 """A lone UTF-16 surrogate in a question (issue 17: `{"question": "annual leave \\ud800"}` was a 500 from deep in the
 pipeline, and the request went unaudited): every door that takes text refuses it at once with a 422 that says what
 and where, while a valid surrogate pair (an emoji, escaped) is still answered. Real index and embedder; the model is
-down (a closed port), so answers come from degraded mode. The Slack doors: tests/test_slack_payloads.py."""
+down (a closed port), so answers come from degraded mode. The Slack doors:
+tests/services/slack/test_slack_payloads.py."""
 from __future__ import annotations
 
 import json

@@ -2,6 +2,7 @@
 import pytest
 
 from ingestion.partition import PartitionError, decode_text, partition_file
+from tests.conftest import REPO
 from tests.docs import make_pdf, write_hostile_files
 
 MB = 10**6
@@ -72,13 +73,12 @@ def _read_all(paths):
 def test_markdown_and_html_are_read_without_spacy_and_the_same_as_with_it(monkeypatch):
     """Markdown/HTML skip unstructured's spaCy narrative-text test (it only picks NarrativeText vs Text, which is
     never read): the documents must be exactly what the full heuristics give, and spaCy must not run for them."""
-    from pathlib import Path
 
     from unstructured.nlp import tokenize
     from unstructured.partition.html import parser
     from unstructured.partition.text_type import is_possible_narrative_text
 
-    samples = Path(__file__).resolve().parents[1] / "samples"
+    samples = REPO / "samples"
     paths = sorted(p for p in samples.rglob("*") if p.suffix in {".md", ".html", ".htm"})
     assert len(paths) >= 5
     tokenize._process_cached.cache_clear()

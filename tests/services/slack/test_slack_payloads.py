@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from services.api.routes import slack
 from services.container import Container
 from tests.conftest import make_settings
-from tests.test_slack import SECRET
+from tests.services.slack.test_slack import SECRET
 
 FORM = "application/x-www-form-urlencoded"
 
