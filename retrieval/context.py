@@ -5,8 +5,8 @@
 2. Chunks of one document that follow each other (positions n, n+1, …) become one source at the rank of the best of
    them, with the splitter's overlap removed, so the model reads one passage instead of two broken halves; the source
    keeps the best chunk's page and heading, and `focus`, where that chunk starts in the passage (for the snippet).
-3. Sources are taken in rank order if they fit what is left of the token budget (the first always does; one that does
-   not fit is passed over for shorter ones after it), up to `max_sources`.
+3. Sources are taken in rank order while the token budget lasts (the first always goes in whole); one longer than
+   what is left is cut to it from its best chunk on, or passed over when too little is left; up to `max_sources`.
 
 The returned order is the numbering: source [n] in the prompt is source n in the response, because both are built from
 this one list.
@@ -21,6 +21,7 @@ from retrieval.hits import Hit
 
 SOURCE_OVERHEAD_TOKENS = 20  # the "[n] title (page)" line the prompt adds per source
 NEAR_DUPLICATE = 0.9
+MIN_TRIMMED_TOKENS = 120  # less of a passage than this is rarely evidence enough to cite
 _SPACE = re.compile(r"\s+")
 
 
@@ -103,10 +104,30 @@ def merge_adjacent(hits: list[Hit]) -> list[Hit]:
     return merged
 
 
+def trimmed_to(hit: Hit, room_tokens: int) -> Hit | None:
+    """A passage cut to `room_tokens` from where its best chunk starts (`focus`): the part that matched, not the
+    run's first chunk. None when less than MIN_TRIMMED_TOKENS would be left."""
+    if room_tokens < MIN_TRIMMED_TOKENS:
+        return None
+    text = hit.text[int(hit.metadata.get("focus") or 0):]
+    low, high = 0, len(text)  # the longest prefix that fits (estimate_tokens grows with length)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if estimate_tokens(text[:middle]) <= room_tokens:
+            low = middle
+        else:
+            high = middle - 1
+    cut = text[:low]
+    end = max(cut.rfind(mark) for mark in ("。", ". ", "\n"))
+    cut = cut[: end + 1] if end > len(cut) // 2 else cut  # end at a sentence when that keeps most of it
+    return replace(hit, text=cut.rstrip(), metadata={**hit.metadata, "focus": 0, "trimmed": True})
+
+
 def within_budget(hits: list[Hit], budget_tokens: int, max_sources: int | None = None) -> list[Hit]:
     """The best hits whose text fits the model's context budget (always at least one). A source too long for what is
-    left is passed over, not the end of the list: a long merged passage at rank 2 must not keep the short page at rank
-    3 (often the right one) from the model."""
+    left is cut to what is left, from its best chunk on, or passed over when too little is left: a long merged passage
+    must neither end the list nor lose its own matching part (seen: "How do I report phishing?" lost the phishing
+    page, a 940-token merged run, behind a 90-token source with a 1000-token budget)."""
     kept: list[Hit] = []
     used = 0
     for hit in hits:
@@ -114,7 +135,10 @@ def within_budget(hits: list[Hit], budget_tokens: int, max_sources: int | None =
             break
         cost = estimate_tokens(hit.text) + SOURCE_OVERHEAD_TOKENS
         if kept and used + cost > budget_tokens:
-            continue
+            cut = trimmed_to(hit, budget_tokens - used - SOURCE_OVERHEAD_TOKENS)
+            if cut is None:
+                continue
+            hit, cost = cut, estimate_tokens(cut.text) + SOURCE_OVERHEAD_TOKENS
         kept.append(hit)
         used += cost
     return kept

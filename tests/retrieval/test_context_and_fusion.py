@@ -3,7 +3,15 @@ from __future__ import annotations
 
 import pytest
 
-from retrieval.context import assemble_context, drop_near_duplicates, join_overlapping, merge_adjacent, within_budget
+from ingestion.chunk import estimate_tokens
+from retrieval.context import (
+    SOURCE_OVERHEAD_TOKENS,
+    assemble_context,
+    drop_near_duplicates,
+    join_overlapping,
+    merge_adjacent,
+    within_budget,
+)
 from retrieval.fuse import fuse_rankings, fuse_scores
 from retrieval.hits import Hit
 from retrieval.rerank import rerank
@@ -92,8 +100,22 @@ def test_budget_and_numbering():
 def test_a_source_too_long_for_the_budget_is_passed_over_not_the_end():
     hits = [hit("first", "alpha " * 100, doc="a", score=0.9), hit("long", "beta " * 800, doc="b", score=0.8),
             hit("short", "gamma " * 40, doc="c", score=0.7)]
-    assert [h.id for h in within_budget(hits, budget_tokens=400)] == ["first", "short"]
+    assert [h.id for h in within_budget(hits, budget_tokens=300)] == ["first", "short"]  # too little left to cut
     assert [h.id for h in within_budget(hits, budget_tokens=10_000)] == ["first", "long", "short"]  # control
+
+
+def test_a_long_passage_is_cut_to_what_is_left_from_its_best_chunk():
+    lead = "Unrelated preamble about the canteen. " * 40
+    evidence = "Forward the phishing email to phishing@acme.example. " * 40
+    passage = hit("phish", lead + evidence, doc="p", score=0.8)
+    passage.metadata["focus"] = len(lead)
+    hits = [hit("first", "alpha " * 100, doc="a", score=0.9), passage]
+    kept = within_budget(hits, budget_tokens=600)
+    assert [h.id for h in kept] == ["first", "phish"]
+    cut = kept[1]
+    assert cut.text.startswith("Forward the phishing email") and "canteen" not in cut.text
+    assert sum(estimate_tokens(h.text) + SOURCE_OVERHEAD_TOKENS for h in kept) <= 600
+    assert cut.metadata["trimmed"] is True and cut.metadata["focus"] == 0
 
 
 class LengthReranker:
