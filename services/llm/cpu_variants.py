@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
+
+from ingestion.cpu import cpu_flags
 
 VARIANTS_DIR = Path(sys.prefix) / "llama-cpp-variants"
 _FAULTED: set[str] = set()  # variants that died with SIGILL here: never tried again by this process
@@ -37,17 +38,6 @@ def _installed_package() -> Path | None:
 
     spec = importlib.util.find_spec("llama_cpp")
     return Path(spec.submodule_search_locations[0]) if spec and spec.submodule_search_locations else None
-
-
-@cache
-def cpu_flags() -> frozenset[str]:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("flags"):
-                return frozenset(line.split(":", 1)[1].split())
-    except OSError:
-        pass
-    return frozenset()
 
 
 def candidates(choice: str = "auto") -> list[CpuVariant]:

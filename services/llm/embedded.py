@@ -16,6 +16,7 @@ from pathlib import Path
 
 import httpx
 
+from ingestion.cpu import usable_cores
 from services.llm.cpu_variants import BASELINE, CpuVariant, candidates, mark_faulted
 
 log = logging.getLogger(__name__)
@@ -54,7 +55,7 @@ def exit_reason(returncode: int) -> str:
 def default_threads() -> int:
     """Threads for generation: the cores this process may use, leaving one to the API (retrieval, grounding) on
     boxes with more than four. Measured on the 2-core box: 2 threads beat 1 (see README, "Embedded model")."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    cores = usable_cores()
     return cores - 1 if cores > 4 else max(cores, 1)
 
 

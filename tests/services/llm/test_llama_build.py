@@ -13,7 +13,8 @@ from pathlib import Path
 import llama_cpp
 import pytest
 
-from services.llm.cpu_variants import BASELINE, VARIANTS_DIR, candidates, cpu_flags
+from ingestion.cpu import cpu_flags
+from services.llm.cpu_variants import BASELINE, VARIANTS_DIR, candidates
 from tests.conftest import REPO
 
 SCRIPT = REPO / "deploy" / "llamacpp" / "build-wheel.sh"
