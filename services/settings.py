@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -195,14 +196,6 @@ class LimitsSettings(Section):
     max_question_chars: int = 2000
 
 
-SECTIONS: dict[str, type[Section]] = {
-    "storage": StorageSettings, "ingestion": IngestionSettings, "embedding": EmbeddingSettings,
-    "retrieval": RetrievalSettings, "answers": AnswerSettings, "llm": LlmSettings, "embedded": EmbeddedModelSettings,
-    "redis": RedisSettings, "worker": WorkerSettings, "auth": AuthSettings, "slack": SlackSettings,
-    "operations": OperationsSettings, "limits": LimitsSettings,
-}
-
-
 def _flat_names() -> dict[str, tuple[str, str]]:
     """Flat name (the variable without PERIMETER_, lower case) -> (section, field), e.g. top_k -> (retrieval, top_k)."""
     names: dict[str, tuple[str, str]] = {}
@@ -213,9 +206,6 @@ def _flat_names() -> dict[str, tuple[str, str]]:
                 raise AssertionError(f"two settings share the variable PERIMETER_{flat.upper()}")
             names[flat] = (section, field)
     return names
-
-
-FLAT_NAMES = _flat_names()
 
 
 def variables() -> set[str]:
@@ -261,7 +251,8 @@ def _read(section: type[Section], values: dict[str, Any]) -> Section:
 class Settings(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    # Filled by the validator below; the factories only tell type checkers that they need not be passed.
+    # The one list of sections (SECTIONS is read from it). Filled by the validator below; the factories only tell type
+    # checkers that they need not be passed.
     storage: StorageSettings = Field(default_factory=StorageSettings)
     ingestion: IngestionSettings = Field(default_factory=IngestionSettings)
     embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
@@ -297,27 +288,25 @@ class Settings(BaseModel):
     def environment(self, *names: str) -> dict[str, str]:
         """The PERIMETER_* variables that give another process these values (all set ones, or those named by flat
         name): how tests and tools start a worker or a server with the settings they built."""
-        env: dict[str, str] = {}
-        for flat, (section, field) in FLAT_NAMES.items():
-            value = getattr(getattr(self, section), field)
-            if value is None or (names and flat not in names):
-                continue
-            cls = SECTIONS[section]
-            env[cls.variable(field)] = json.dumps(value) if isinstance(value, list) else str(value)
-        return env
+        return {variable: _as_text(value) for flat, variable, value in self._values()
+                if value is not None and (not names or flat in names)}
 
     def described(self) -> dict[str, str]:
         """Every variable and its value in effect, for `perimeter settings`; a secret shows only whether it is set."""
         shown: dict[str, str] = {}
-        for flat, (section, field) in FLAT_NAMES.items():
-            value = getattr(getattr(self, section), field)
-            text = json.dumps(value) if isinstance(value, list) else "" if value is None else str(value)
+        for flat, variable, value in self._values():
+            text = "" if value is None else _as_text(value)
             if flat in SECRETS:
                 text = "(set)" if value else "(unset)"
             elif "://" in text and "@" in text:  # a password in a URL (redis://:pw@host)
                 text = re.sub(r"//[^@/]*@", "//***@", text)
-            shown[SECTIONS[section].variable(field)] = text
+            shown[variable] = text
         return shown
+
+    def _values(self) -> Iterator[tuple[str, str, Any]]:
+        """(flat name, variable, value) of every setting."""
+        for flat, (section, field) in FLAT_NAMES.items():
+            yield flat, SECTIONS[section].variable(field), getattr(getattr(self, section), field)
 
     # Values that depend on more than one section.
     @property
@@ -341,6 +330,26 @@ class Settings(BaseModel):
     def llm_url(self) -> str:
         """The configured model server, or the embedded one."""
         return self.llm.url or self.embedded.url
+
+
+def _sections() -> dict[str, type[Section]]:
+    """Settings' fields, by name: the one list of sections."""
+    sections: dict[str, type[Section]] = {}
+    for name, field in Settings.model_fields.items():
+        cls = field.annotation
+        if not (isinstance(cls, type) and issubclass(cls, Section)):
+            raise TypeError(f"Settings.{name} is not a settings section")
+        sections[name] = cls
+    return sections
+
+
+SECTIONS = _sections()
+FLAT_NAMES = _flat_names()
+
+
+def _as_text(value: Any) -> str:
+    """A value as its environment variable holds it (lists as JSON, which pydantic-settings reads back)."""
+    return json.dumps(value) if isinstance(value, list) else str(value)
 
 
 @lru_cache
