@@ -118,7 +118,8 @@ def main() -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so the model server below is stopped too
 
     from services.api.app import create_app
-    from services.components import build_embedder, build_pipeline, run_ingest
+    from services.components import build_embedder, run_ingest
+    from services.container import Container
     from services.llm.cpu_variants import BASELINE
     from services.llm.embedded import EmbeddedLlamaServer
     from services.llm.gguf import prepare_model
@@ -143,8 +144,9 @@ def main() -> None:
     context = args.context_tokens or settings.embedded.context_tokens
     settings = settings.with_values(**{"llm_url": server.url, "context_tokens": context})
     with server, httpx.Client(timeout=900) as http:
-        pipeline = build_pipeline(settings)
-        with served(create_app(settings, pipeline)) as api:
+        container = Container(settings, embedder=embedder)  # the embedder the corpus was ingested with, loaded once
+        pipeline = container.pipeline
+        with served(create_app(container)) as api:
             rows = []
             for q in questions[: args.timed]:
                 prompt = pipeline.prompt(q["question"], DEMO_USER)

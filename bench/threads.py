@@ -52,7 +52,8 @@ def main() -> None:
     ap.add_argument("--max-tokens", type=int, default=200)
     args = ap.parse_args()
 
-    from services.components import build_embedder, build_pipeline, run_ingest
+    from services.components import build_embedder, run_ingest
+    from services.container import Container
     from services.identity import DEMO_USER
     from services.llm.embedded import EmbeddedLlamaServer, default_threads
     from services.llm.gguf import prepare_model
@@ -62,8 +63,9 @@ def main() -> None:
     data_dir = Path(tempfile.mkdtemp(prefix="bench-threads-"))
     settings = Settings(data_dir=data_dir, PERIMETER_MODELS_DIR=REPO / "var" / "models", embedded_model=args.model,
                         log_level="WARNING")
-    run_ingest(settings, [SAMPLES], embedder=build_embedder(settings))
-    pipeline = build_pipeline(settings)
+    embedder = build_embedder(settings)
+    run_ingest(settings, [SAMPLES], embedder=embedder)
+    pipeline = Container(settings, embedder=embedder).pipeline
     prompts = [pipeline.prompt(q, DEMO_USER) for q in QUESTIONS]
     model = prepare_model(args.model, settings.storage.models_dir)
     results: dict[int, list[tuple]] = {}

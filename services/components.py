@@ -6,7 +6,6 @@ from __future__ import annotations
 import ingestion  # noqa: F401  (offline environment first)
 from ingestion.embedder import Embedder, load_embedder
 from retrieval.search import Retriever
-from services.answering import AskPipeline
 from services.data_dir import prepare_data_dir
 from services.llm.base import ChatModel
 from services.llm.openai_chat import OpenAIChatModel
@@ -59,10 +58,6 @@ def build_model(settings: Settings) -> ChatModel:
         timeout_s=settings.llm.timeout_s,
         response_format_style=settings.llm.response_format if settings.llm.url else "llamacpp",
     )
-
-
-def build_pipeline(settings: Settings, model: ChatModel | None = None) -> AskPipeline:
-    return AskPipeline(settings, build_retriever(settings), model if model is not None else build_model(settings))
 
 
 def open_index_client(settings: Settings):

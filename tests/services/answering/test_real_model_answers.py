@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from services.api.app import create_app
-from services.components import build_pipeline
+from services.container import Container
 from services.llm.openai_chat import OpenAIChatModel
 from tests.conftest import MODELS_DIR, REPO, TEST_MODEL, load_questions
 from tests.fakes import served
@@ -23,7 +23,7 @@ def api(sample_index, llm_server):
     settings, _ = sample_index
     settings = settings.with_values(**{"llm_url": llm_server.url, "llm_temperature": 0.0, "llm_max_tokens": 400})
     model = OpenAIChatModel(llm_server.url, timeout_s=240, response_format_style="llamacpp")
-    app = create_app(settings.with_values(**{"demo_mode": True}), build_pipeline(settings, model))
+    app = create_app(settings.with_values(**{"demo_mode": True}), Container(settings, model=model).pipeline)
     return TestClient(app), settings
 
 
