@@ -11,7 +11,7 @@ from tests.conftest import REPO
 
 COMPOSE = REPO / "docker-compose.yml"
 PROFILES = {"vllm": "vllm", "tgi": "tgi", "llamacpp": "llamacpp"}
-PERIMETER_SERVICES = ("api", "worker", "beat")
+PERIMETER_SERVICES = ("api", "worker", "worker-gpu", "beat")
 OFFLINE = {"HF_HUB_OFFLINE": "1", "HF_HUB_DISABLE_TELEMETRY": "1", "DO_NOT_TRACK": "1"}
 # Variables that are not Perimeter settings but that the code or its libraries read.
 OTHER_KNOWN = {"HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_HUB_DISABLE_TELEMETRY", "DO_NOT_TRACK",
@@ -55,6 +55,7 @@ def test_perimeter_services_environment_is_settings_the_code_reads():
         assert env["PERIMETER_CHROMA_URL"] == "http://chroma:8000"
         assert env["PERIMETER_REDIS_URL"] == "redis://redis:6379/0"
     assert services["worker"]["command"][:3] == ["celery", "-A", "services.worker.celery_app:app"]
+    assert services["worker-gpu"]["command"][:-2] == services["worker"]["command"]
     assert services["beat"]["command"][-1] == "beat"
     assert services["api"]["command"][:2] == ["perimeter", "serve"]
 
@@ -75,3 +76,19 @@ def test_profiles_are_offline_private_and_read_only():
         if name in PROFILES.values():
             assert service["profiles"] == [name]
     assert "--quantize" in services["tgi"]["command"] and "--n-cpu-moe" in services["llamacpp"]["command"]
+
+
+def test_the_gpu_worker_is_the_worker_with_cuda_torch_and_a_gpu():
+    if shutil.which("docker-compose") is None:
+        pytest.skip("docker-compose is not installed (apt-get install docker-compose; .ci/run installs it)")
+    base = ["docker-compose", "-f", str(COMPOSE), "--env-file", str(REPO / "deploy" / "profiles" / "vllm.env"),
+            "--profile", "vllm", "--profile", "gpu-worker"]
+    resolved = yaml.safe_load(subprocess.run(base + ["config"], capture_output=True, text=True, cwd=REPO,
+                                             timeout=60, check=True).stdout)
+    gpu, cpu = resolved["services"]["worker-gpu"], resolved["services"]["worker"]
+    assert gpu["environment"] == cpu["environment"] and gpu["volumes"] == cpu["volumes"]
+    assert gpu["build"]["args"]["TORCH_INDEX"].endswith("/cu128") and gpu["image"] != cpu["image"]
+    (device,) = gpu["deploy"]["resources"]["reservations"]["devices"]
+    assert device["driver"] == "nvidia" and device["capabilities"] == ["gpu"]
+    assert "ARG TORCH_INDEX" in (REPO / "deploy" / "Dockerfile").read_text()
+    assert compose()["services"]["worker-gpu"]["profiles"] == ["gpu-worker"]  # only where asked for

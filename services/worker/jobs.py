@@ -57,7 +57,7 @@ class JobStore:
         return job_id
 
     def delete(self, job_id: str) -> None:
-        self.r.delete(*(self._key(job_id, part) for part in ("", "results", "plan", "final", "deliveries")))
+        self.r.delete(*(self._key(job_id, part) for part in ("", "results", "plan", "final", "deliveries", "workers")))
         self.r.zrem(RECENT, job_id)
 
     def update(self, job_id: str, **fields) -> None:
@@ -79,16 +79,21 @@ class JobStore:
             raise JobNotFound(job_id, self.keep)
         return json.loads(stored)
 
-    def record(self, job_id: str, result: FileResult) -> int:
+    def record(self, job_id: str, result: FileResult, worker: str = "") -> int:
         """Store one file's result (the first one stands: a redelivered task does not overwrite "added" with
-        "unchanged"); returns how many files have a result now."""
+        "unchanged") and count it for the `worker` that did it; returns how many files have a result now."""
         key = self._key(job_id, "results")
         with self.r.pipeline() as p:
             p.hsetnx(key, result.source, json.dumps(asdict(result)))
             p.expire(key, KEEP_S)
             p.hlen(key)
             p.hset(self._key(job_id), "updated_at", time.time())
-            done = p.execute()[2]
+            first, _, done, _ = p.execute()
+        if first and worker:
+            with self.r.pipeline() as p:
+                p.hincrby(self._key(job_id, "workers"), worker, 1)
+                p.expire(self._key(job_id, "workers"), KEEP_S)
+                p.execute()
         return done
 
     def has_result(self, job_id: str, uri: str) -> bool:
@@ -165,4 +170,5 @@ class JobStore:
             finished_at=float(job["finished_at"]) if job.get("finished_at") else None,
             error=error,
             errors=[FileFailure(source=r.source, reason=r.reason) for r in failed],
+            workers={name: int(n) for name, n in self.r.hgetall(self._key(job["id"], "workers")).items()},
         )

@@ -45,6 +45,8 @@ class JobSummary(BaseModel):
     finished_at: float | None = None
     error: str | None = Field(None, description="why the whole job failed")
     errors: list[FileFailure] = Field(default_factory=list, description="the files that failed, and why")
+    workers: dict[str, int] = Field(default_factory=dict,
+                                    description="files done by each Celery worker (its node name) that shared the job")
 
 
 class JobView(JobSummary):

@@ -10,7 +10,7 @@ import logging
 import time
 
 import redis
-from celery import Task
+from celery import Task, current_task
 from celery.exceptions import SoftTimeLimitExceeded
 from celery.signals import worker_process_init
 
@@ -52,6 +52,11 @@ def warm_up(**_) -> None:
     worker_container().embedder.embed_documents(["warm-up"])
     warm_up_parsers()
     log.warning("perimeter worker warm: embedding model %s loaded", settings().embedding.model)
+
+
+def worker_name() -> str:
+    """The Celery node running the current task (`-n name@host`): the job counts each worker's files."""
+    return (current_task.request.hostname or "") if current_task else ""
 
 
 def find_source(name: str):
@@ -104,13 +109,14 @@ def plan_reindex(self, job_id: str, source_name: str) -> None:
     operations = [Operation.from_dict(op) for op in stored["operations"]]
     store.update(job_id, state=JobState.RUNNING, total=len(operations) + len(stored["errors"]))
     done = 0
+    me = worker_name()
     for uri, reason in stored["errors"].items():
-        done = store.record(job_id, FileResult(uri, FileStatus.FAILED, reason=reason))
+        done = store.record(job_id, FileResult(uri, FileStatus.FAILED, reason=reason), me)
     pending = []
     for op in operations:
         if op.kind == SKIP and op.uri in indexed:
             unchanged = FileResult(op.uri, FileStatus.UNCHANGED, chunks_unchanged=len(indexed[op.uri].chunk_ids))
-            done = store.record(job_id, unchanged)
+            done = store.record(job_id, unchanged, me)
         else:
             pending.append(op)
     dispatch_batches(job_id, source, pending)
@@ -132,7 +138,7 @@ class BatchTask(Task):
 
 def _record_and_maybe_finish(job_id: str, collection: str, source_name: str, result: FileResult) -> None:
     store = jobs()
-    done = store.record(job_id, result)
+    done = store.record(job_id, result, worker_name())
     if done >= int(store.fields(job_id).get("total", -1)) >= 0:
         finish(job_id, collection, source_name)
 

@@ -49,7 +49,10 @@ class Stack:
                                          "job_stall_timeout_s", "worker_batch_files", "embedding_model", "chroma_url")
 
     def start_worker(self) -> Worker:
-        worker = Worker(self.env(), self.tmp / "worker.log", f"w{len(self.workers)}").start()
+        # A log each: start() waits for "ready." in it, which another worker's log would already hold.
+        number = len(self.workers)
+        worker = Worker(self.env(), self.tmp / ("worker.log" if number == 0 else f"worker{number}.log"),
+                        f"w{number}").start()
         self.workers.append(worker)
         return worker
 
@@ -215,6 +218,31 @@ def test_worker_killed_mid_job_then_a_new_one_finishes_with_exactly_a_clean_runs
     ids = build_retriever(stack.settings).collection.get(include=[])["ids"]
     assert len(ids) == len(set(ids))
     assert set(ids) == _clean_run_ids(stack, tmp_path)
+
+
+def test_two_workers_share_one_job_on_the_chroma_server_and_end_with_a_one_worker_runs_chunks(tmp_path, redis_url):
+    """Scale-out: each batch is a task, so every worker on the broker takes a share of one job (docs/SCALING.md)."""
+    redis.Redis.from_url(redis_url).flushdb()
+    chroma = ChromaServer(tmp_path / "chroma-server").start()
+    stack = Stack(tmp_path, redis_url, chroma_url=chroma.url, worker_batch_files=1)
+    try:
+        _copy_corpus(stack.docs)
+        stack.start_worker()
+        stack.start_worker()
+        view = stack.wait(stack.reindex())
+        assert view["state"] == "finished", (view["error"], view["errors"])
+        assert view["files_done"] == view["files_total"] == len(list(SAMPLES.iterdir()))
+        assert view["files_failed"] == 0, view["errors"]
+        shares = {name.split("-")[0]: files for name, files in view["workers"].items()}
+        assert set(shares) == {"w0", "w1"} and min(shares.values()) > 0, view["workers"]
+        assert sum(shares.values()) == view["files_total"]
+        ids = build_retriever(stack.settings).collection.get(include=[])["ids"]
+        assert len(ids) == len(set(ids))
+        assert set(ids) == _clean_run_ids(stack, tmp_path)
+        assert "phishing-reporting.html" in stack.search("How do I report a suspicious email?")
+    finally:
+        stack.close()
+        chroma.stop()
 
 
 def test_redis_restart_during_a_job_never_leaves_it_running(tmp_path):
