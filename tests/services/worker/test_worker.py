@@ -11,6 +11,7 @@ import pytest
 import redis
 from fastapi.testclient import TestClient
 
+from ingestion.cpu import usable_cores
 from services.api.app import create_app
 from services.components import build_retriever, sync_source
 from tests.conftest import SAMPLES, make_settings
@@ -243,6 +244,15 @@ def test_two_workers_share_one_job_on_the_chroma_server_and_end_with_a_one_worke
     finally:
         stack.close()
         chroma.stop()
+
+
+def test_a_worker_of_two_pool_processes_shares_the_cores_between_them(stack):
+    """Celery forks one pool process per core by default; each embedding with every core would oversubscribe them."""
+    log = stack.tmp / "pool.log"
+    stack.workers.append(Worker(stack.env(), log, "pool", concurrency=2).start())
+    wait_for(lambda: log.read_bytes().count(b"perimeter worker warm") >= 2, 120, "both pool processes warm")
+    expected = f"({max(1, usable_cores() // 2)} torch threads)".encode()
+    assert log.read_bytes().count(expected) == 2, log.read_text()[-2000:]
 
 
 def test_redis_restart_during_a_job_never_leaves_it_running(tmp_path):
