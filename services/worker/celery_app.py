@@ -6,6 +6,7 @@ like the API (PERIMETER_LOG_FORMAT: one JSON object a line by default), each lin
 """
 from __future__ import annotations
 
+import logging
 import threading
 from datetime import timedelta
 
@@ -100,12 +101,20 @@ _pool_processes = 1
 
 
 @signals.worker_init.connect
-def _remember_pool_size(sender=None, **_) -> None:
-    """How many pool processes this worker forks (`--concurrency`, Celery's default: the CPU count); recorded before
-    the fork, so each child knows its share of the cores (embedding_threads)."""
+def _pool_size(sender=None, **_) -> None:
+    """How many pool processes this worker forks (`--concurrency`, Celery's default: the CPU count), decided before the
+    fork so each child knows its share of the cores (embedding_threads). Embedded Chroma takes one writing process:
+    two pool processes writing into it corrupted its index ("Error finding id" on publish), so without a Chroma
+    server the pool is cut to one process, saying so."""
     global _pool_processes
     concurrency = getattr(sender, "concurrency", 1)
-    _pool_processes = concurrency if isinstance(concurrency, int) and concurrency > 0 else 1
+    concurrency = concurrency if isinstance(concurrency, int) and concurrency > 0 else 1
+    if concurrency > 1 and not worker_container().settings.storage.chroma_url:
+        logging.getLogger(__name__).warning(
+            "embedded Chroma takes one writing process: running 1 pool process instead of %d "
+            "(set PERIMETER_CHROMA_URL to a `chroma run` server for more)", concurrency)
+        concurrency = sender.concurrency = 1
+    _pool_processes = concurrency
 
 
 def embedding_threads(settings: Settings) -> int | None:
