@@ -14,13 +14,14 @@ from typing import Any
 import bm25s
 import numpy as np
 
-from ingestion.keyword_index import VECTORS_FILE, keyword_dir
+from ingestion.keyword_index import FIELDS, VECTORS_FILE, keyword_dir
 
 
 class Snapshot:
     def __init__(self, version: str | None, entries: list[dict[str, Any]], bm25: bm25s.BM25 | None,
-                 vectors: np.ndarray | None):
+                 vectors: np.ndarray | None, fields: dict[str, bm25s.BM25] | None = None):
         self.version = version
+        self.fields = fields or {}  # per-field BM25 (title, headings); absent in snapshots published before them
         self.ids = [e["id"] for e in entries]
         self.doc_of = {e["id"]: e.get("doc", e["id"]) for e in entries}  # snapshots before the doc field: chunk alone
         self.bm25 = bm25
@@ -85,4 +86,6 @@ def _load(root: Path, version: str | None) -> Snapshot:
     bm25 = bm25s.BM25.load(str(folder), show_progress=False) if entries else None
     vectors_path = folder / VECTORS_FILE
     vectors = np.load(vectors_path) if entries and vectors_path.exists() else None
-    return Snapshot(version, entries, bm25, vectors)
+    fields = {name: bm25s.BM25.load(str(folder / name), show_progress=False)
+              for name in FIELDS if entries and (folder / name).is_dir()}
+    return Snapshot(version, entries, bm25, vectors, fields)

@@ -175,3 +175,52 @@ def test_the_snapshot_maps_chunks_to_documents_for_document_evidence(index):
     assert snapshot.doc_of == {i: m["doc_id"] for i, m in zip(records["ids"], records["metadatas"], strict=True)}
     seen = _sources(retriever, retriever.fused("salary canteen board", ["all"]))
     assert PUBLIC.source in seen and not seen & {SALARIES.source, BOARD.source}  # evidence never crosses access
+
+
+def _first_source(retriever, query: str) -> str:
+    return retriever.hits(retriever.keyword(query, ["all"], 5), ["all"])[0].metadata["source"]
+
+
+def test_bm25_fields_rank_the_chunk_under_the_named_heading_or_title_first(tmp_path):
+    handbook = Document("mem://handbook.md", "Staff handbook", "e" * 64, [
+        Section("Bicycle storage\nAsk reception for a key.", "Bicycle storage",
+                path=("Staff handbook", "Bicycle storage"))])
+    permits = Document("mem://permits.md", "Parking permits", "f" * 64, [Section("Ask reception for a card.")])
+    newsletter = Document("mem://newsletter.md", "Summer newsletter", "g" * 64, [
+        Section("Parking, parking and more parking: permits and bicycle storage were the talk of the party. "
+                "Bicycles, storage of bicycles, parking permits again.")])
+    settings = make_settings(tmp_path, embedding_model=WordHashEmbedder.model_id)
+    indexer = build_indexer(settings, embedder=WordHashEmbedder())
+    for doc in (handbook, permits, newsletter):
+        indexer.index_document(doc, ["all"])
+    indexer.publish()
+
+    def retriever(**values):
+        return build_retriever(settings.with_values(**values), WordHashEmbedder())
+
+    assert retriever().field_weights == {"title": 0.0, "headings": 0.0}
+    # By title + text alone, the page that repeats the words wins; the fields lift the chunk whose heading, or
+    # whose document's title, is what the question names.
+    assert _first_source(retriever(), "bicycle storage") == newsletter.source
+    assert _first_source(retriever(heading_weight=1.0), "bicycle storage") == handbook.source
+    assert _first_source(retriever(), "parking permits") == newsletter.source
+    assert _first_source(retriever(title_weight=1.0), "parking permits") == permits.source
+    assert retriever(heading_weight=1.0, title_weight=1.0).keyword("parking permits", ["hr"], 5) == []  # access
+
+
+def test_a_cap_per_document_leaves_room_for_other_documents_in_the_hits(tmp_path):
+    long = Document("mem://rules.md", "Badge rules", "h" * 64, [
+        Section(f"Badge rule {n}: visitors wear a badge at reception, badge {n} stays visible.") for n in range(6)])
+    other = Document("mem://visitors.md", "Visitors", "i" * 64, [
+        Section("Visitors sign in at reception and wear a visitor badge.")])
+    settings = make_settings(tmp_path, embedding_model=WordHashEmbedder.model_id, chunk_tokens=32,
+                             chunk_overlap_tokens=0)
+    indexer = build_indexer(settings, embedder=WordHashEmbedder())
+    indexer.index_document(long, ["all"])
+    indexer.index_document(other, ["all"])
+    indexer.publish()
+    query = "badge rule visitors reception badge"
+    uncapped = build_retriever(settings, WordHashEmbedder()).search(query, ["all"], 3)
+    assert [h.metadata["source"] for h in uncapped] == [long.source] * 3
+    capped = build_retriever(settings.with_values(max_chunks_per_doc=2), WordHashEmbedder()).search(query, ["all"], 3)
+    assert [h.metadata["source"] for h in capped] == [long.source, long.source, other.source]
