@@ -224,3 +224,20 @@ def test_a_cap_per_document_leaves_room_for_other_documents_in_the_hits(tmp_path
     assert [h.metadata["source"] for h in uncapped] == [long.source] * 3
     capped = build_retriever(settings.with_values(max_chunks_per_doc=2), WordHashEmbedder()).search(query, ["all"], 3)
     assert [h.metadata["source"] for h in capped] == [long.source, long.source, other.source]
+
+
+def test_a_snapshot_published_before_the_fields_searches_as_before_with_field_weights_set(index):
+    import shutil
+
+    settings, _ = index
+    retriever = build_retriever(settings.with_values(title_weight=1.0, heading_weight=1.0), WordHashEmbedder())
+    with_fields = retriever.keyword("canteen breakfast", ["all"], 5)
+    folder = settings.storage.data_dir / "keyword" / settings.storage.collection
+    version = (folder / "current").read_text().strip()
+    for name in ("title", "headings"):
+        shutil.rmtree(folder / version / name)
+    old = build_retriever(settings.with_values(title_weight=1.0, heading_weight=1.0), WordHashEmbedder())
+    assert old.snapshots.current().fields == {}
+    plain = build_retriever(settings, WordHashEmbedder()).keyword("canteen breakfast", ["all"], 5)
+    assert old.keyword("canteen breakfast", ["all"], 5) == plain
+    assert with_fields[0][0] == plain[0][0] and with_fields[0][1] > plain[0][1]  # the title field added its score
