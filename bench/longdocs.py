@@ -359,6 +359,7 @@ def variants(default: Settings, main_row: bool) -> Iterator[tuple[str, str, dict
     for margin in (0.0, 0.02, 0.05):
         yield f"+ language-aware other-language list, margin {margin}", "plain", {**TODAY,
                                                                                  "cross_language_margin": margin}
+    yield "other-language list at weight 0.25", "plain", {**TODAY, "cross_language_weight": 0.25}
     yield "no other-language list", "plain", {**TODAY, "cross_language_weight": 0.0}
     yield "Perimeter default (Settings())", "headings" if default.ingestion.embed_headings else "plain", chosen
 
