@@ -65,7 +65,7 @@ INGESTION_CODE = ["ingestion/partition.py", "ingestion/chunk.py", "ingestion/doc
                   "ingestion/keyword_index.py", "ingestion/tokenize.py"]
 # What main did before issue 20: BM25 over title + text alone, no document evidence, no cap, the other-language list
 # normalised on its own.
-TODAY = BEFORE_ISSUE_20
+TODAY = {**BEFORE_ISSUE_20, "document_vector_weight": 0.0}
 
 
 # ----------------------------------------------------------------------------------------------------- the corpora
@@ -354,6 +354,8 @@ def variants(default: Settings, main_row: bool) -> Iterator[tuple[str, str, dict
     yield "+ heading path embedded", "headings", TODAY
     for w in (0.15, 0.3, 0.5):
         yield f"+ document evidence {w}", "plain", {**TODAY, "doc_weight": w}
+    for w in (0.25, 0.5, 1.0):
+        yield f"+ document vectors {w}", "plain", {**TODAY, "document_vector_weight": w}
     for cap in (1, 2):
         yield f"+ cap {cap} chunk(s) per document", "plain", {**TODAY, "max_chunks_per_doc": cap}
     for margin in (0.0, 0.02, 0.05):

@@ -84,6 +84,7 @@ class Retriever:
         rankings: list[list[tuple[str, float]]] = []
         weights: list[float] = []
         bounds: list[tuple[float, float] | None] = []
+        vector: np.ndarray | None = None
         if self.weights[0]:
             vector = self._vector(query)
             scores = self._exact_scores(snapshot, vector)  # computed once for both dense lists
@@ -111,11 +112,33 @@ class Retriever:
             rankings.append(keyword_search(snapshot, query, mask, self.settings.candidates, self.field_weights))
             weights.append(self.weights[1])
             bounds.append(None)
+        if self.settings.document_vector_weight and vector is not None:
+            about = self._documents_about(snapshot, vector, rankings)
+            if about:
+                rankings.append(about)
+                weights.append(self.settings.document_vector_weight)
+                bounds.append(None)
         if self.settings.fusion == "convex":
             return fuse_scores(rankings, weights, doc_of=snapshot.doc_of, doc_weight=self.settings.doc_weight,
                                bounds=bounds)
         return fuse_rankings([[i for i, _ in r] for r in rankings], k=self.settings.rrf_k, weights=weights,
                              doc_of=snapshot.doc_of, doc_weight=self.settings.doc_weight)
+
+    def _documents_about(self, snapshot: Snapshot, vector: np.ndarray, rankings: list[list[tuple[str, float]]]
+                         ) -> list[tuple[str, float]]:
+        """The candidates of the other lists, each scored by how close its whole document (the mean of its chunk
+        vectors) is to the query: it re-orders what dense and BM25 found, it brings in no chunk of its own."""
+        found = snapshot.document_vectors()
+        if found is None:
+            return []
+        of_row, documents = found
+        about = documents @ vector
+        out = []
+        for chunk in dict.fromkeys(c for ranking in rankings for c, _ in ranking):
+            row = snapshot.row_of(chunk)
+            if row is not None:
+                out.append((chunk, float(about[of_row[row]])))
+        return out
 
     def search(self, query: str, groups: list[str], k: int) -> list[Hit]:
         # Twice k: a few may be gone (old versions purged since the search snapshot was published); with a cap per

@@ -31,6 +31,8 @@ class Snapshot:
             for group in entry["groups"]:
                 rows.setdefault(group, []).append(row)
         self._group_rows = {g: np.asarray(r, dtype=np.int64) for g, r in rows.items()}
+        self._doc_vectors: tuple[np.ndarray, np.ndarray] | None = None
+        self._row_of: dict[str, int] | None = None
         languages = np.asarray([e.get("lang", "") for e in entries])
         self._language_rows = {lang: languages == lang for lang in set(languages.tolist())}
 
@@ -45,6 +47,26 @@ class Snapshot:
             if rows is not None:
                 mask[rows] = True
         return mask
+
+    def row_of(self, chunk: str) -> int | None:
+        if self._row_of is None:
+            self._row_of = {i: row for row, i in enumerate(self.ids)}
+        return self._row_of.get(chunk)
+
+    def document_vectors(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """(each row's document number, one normalised mean vector per document): what a whole document is about,
+        which a 30-page handbook's single chunks each say only in part. Computed on first use, once per snapshot.
+        A document's chunks share its access groups (they are set per file), so its mean leaks nothing."""
+        if self.vectors is None or not len(self.ids):
+            return None
+        if self._doc_vectors is None:
+            docs: dict[str, int] = {}
+            of_row = np.asarray([docs.setdefault(self.doc_of[i], len(docs)) for i in self.ids], dtype=np.int64)
+            sums = np.zeros((len(docs), self.vectors.shape[1]), dtype=np.float32)
+            np.add.at(sums, of_row, self.vectors)
+            norms = np.linalg.norm(sums, axis=1, keepdims=True)
+            self._doc_vectors = (of_row, sums / np.where(norms > 0, norms, 1.0))
+        return self._doc_vectors
 
     def other_language(self, language: str, mask: np.ndarray) -> np.ndarray | None:
         """Visible rows in another language than `language`, or None in a one-language index."""

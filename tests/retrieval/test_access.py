@@ -241,3 +241,39 @@ def test_a_snapshot_published_before_the_fields_searches_as_before_with_field_we
     plain = build_retriever(settings, WordHashEmbedder()).keyword("canteen breakfast", ["all"], 5)
     assert old.keyword("canteen breakfast", ["all"], 5) == plain
     assert with_fields[0][0] == plain[0][0] and with_fields[0][1] > plain[0][1]  # the title field added its score
+
+
+def test_document_vectors_are_the_normalised_means_of_their_chunks_and_score_only_found_candidates(tmp_path):
+    manual = Document("mem://manual.md", "Badge manual", "j" * 64, [
+        Section("Visitors collect a badge at reception."), Section("A lost badge is reported to security."),
+        Section("Badges are returned at reception when leaving.")])
+    memo = Document("mem://memo.md", "Memo", "k" * 64, [Section("Security will report lost keys on Friday.")])
+    settings = make_settings(tmp_path, embedding_model=WordHashEmbedder.model_id, chunk_tokens=32,
+                             chunk_overlap_tokens=0)
+    indexer = build_indexer(settings, embedder=WordHashEmbedder())
+    indexer.index_document(manual, ["all"])
+    indexer.index_document(memo, ["all"])
+    indexer.publish()
+    retriever = build_retriever(settings.with_values(document_vector_weight=1.0), WordHashEmbedder())
+    snapshot = retriever.snapshots.current()
+    of_row, documents = snapshot.document_vectors()
+    assert documents.shape[0] == 2 and np.allclose(np.linalg.norm(documents, axis=1), 1.0)
+    rows = [r for r in range(len(snapshot)) if snapshot.doc_of[snapshot.ids[r]] == of_row_doc(snapshot, of_row, 0)]
+    mean = snapshot.vectors[rows].sum(axis=0)
+    assert np.allclose(documents[0], mean / np.linalg.norm(mean), atol=1e-6)
+    # The list re-scores what dense and BM25 found, each candidate by its whole document's vector.
+    query = "report a lost badge to security"
+    vector = retriever._vector(query)
+    found = build_retriever(settings, WordHashEmbedder()).fused(query, ["all"])
+    by_chunk = dict(retriever._documents_about(snapshot, vector, [found]))
+    assert by_chunk.keys() == dict(found).keys()
+    for chunk, score in by_chunk.items():
+        assert score == pytest.approx(float(documents[of_row[snapshot.row_of(chunk)]] @ vector))
+    assert len({round(s, 6) for s in by_chunk.values()}) == 2  # one value per document, shared by its chunks
+    assert retriever.fused(query, ["all"]) != found  # with a weight, the list takes part in the fusion
+    assert retriever.fused(query, ["hr"]) == []  # nothing visible, nothing scored
+
+
+def of_row_doc(snapshot, of_row, number: int) -> str:
+    row = int(np.flatnonzero(of_row == number)[0])
+    return snapshot.doc_of[snapshot.ids[row]]
