@@ -74,11 +74,25 @@ def chunk_document(doc: Document, splitter: RecursiveCharacterTextSplitter,
                 metadata["page"] = section.page
             if section.heading:
                 metadata["heading"] = section.heading
+            if section.path:
+                metadata["heading_path"] = HEADING_SEPARATOR.join(section.path)
             chunks.append(Chunk(id=chunk_id(doc.source, position, piece), text=piece, metadata=metadata))
     return chunks
 
 
-def embedding_text(title: str, text: str) -> str:
+HEADING_SEPARATOR = " > "
+
+
+def embedding_text(title: str, text: str, heading_path: str = "") -> str:
     """What the embedding model sees for a chunk: the document title, then the text, so a chunk deep in a document
-    still says what it is about. The BM25 index reads the same fields."""
-    return f"{title}\n{text}" if title else text
+    still says what it is about. The BM25 index reads title and text.
+
+    `heading_path` (ingestion's `embed_headings`) puts the chunk's headings between them, so that the 30th chunk of a
+    section still carries "Options > -z" and not only the page's title; the path's last heading is left out when the
+    text already starts with it (a section's first chunk)."""
+    if heading_path:
+        parts = heading_path.split(HEADING_SEPARATOR)
+        if text.startswith(parts[-1]):
+            parts = parts[:-1]
+        heading_path = HEADING_SEPARATOR.join(p for p in parts if p != title)
+    return "\n".join(part for part in (title, heading_path, text) if part)

@@ -13,6 +13,9 @@ class Section:
     text: str
     heading: str | None = None
     page: int | None = None
+    # The headings above this section, outermost first, ending with its own (`heading`): in a manual of hundreds of
+    # sections "Options" means little without "tar > Options"; empty where a format has no nesting (PDF pages).
+    path: tuple[str, ...] = ()
 
 
 @dataclass

@@ -23,6 +23,9 @@ from prompts.language import detect_language
 
 K1, B = 0.9, 0.4
 VECTORS_FILE = "vectors.npy"
+# BM25 indexes of one field each, beside the main one over title + text: a chunk's document title, and its heading
+# path (the heading alone for chunks indexed before paths were recorded). Retrieval weighs them in (BM25F-like).
+FIELDS = ("title", "headings")
 # Typed as Chroma's operator expression (mypy cannot infer the "$ne" key's literal type inside a nested filter).
 _NOT_TRUE: dict[WhereOperator | LogicalOperator, LiteralValue] = {"$ne": True}
 
@@ -51,6 +54,13 @@ def build_keyword_index(collection: chromadb.Collection, data_dir: Path) -> int:
         retriever = bm25s.BM25(k1=K1, b=B)
         retriever.index([tokenize(t) or ["\x00"] for t in texts], show_progress=False)
         retriever.save(str(target), show_progress=False)
+        metas = [m or {} for m in records["metadatas"]]
+        fields = {"title": [str(m.get("title") or "") for m in metas],
+                  "headings": [str(m.get("heading_path") or m.get("heading") or "") for m in metas]}
+        for name in FIELDS:
+            field = bm25s.BM25(k1=K1, b=B)
+            field.index([tokenize(t) or ["\x00"] for t in fields[name]], show_progress=False)
+            field.save(str(target / name), show_progress=False)
         np.save(target / VECTORS_FILE, np.asarray(records["embeddings"], dtype=np.float32))
     (target / "entries.json").write_text(json.dumps(entries), encoding="utf-8")
     pointer = root / "current.tmp"

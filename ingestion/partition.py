@@ -81,36 +81,61 @@ def _languages_for(text: str) -> list[str]:
     return ["zho", "eng"] if detect_language(text[:4000]) == "zh" else ["eng"]
 
 
+_PERMALINK = re.compile(r"[\s¶#]+$")
+
+
+def _heading_text(text: str) -> str:
+    # Site generators (Sphinx, MkDocs) end each heading with a permalink sign that is no part of its words.
+    return _PERMALINK.sub("", text) or text
+
+
 def _sections_from_elements(elements: Iterable[Element]) -> tuple[str | None, list[Section]]:
-    title: str | None = None
+    """Sections of the elements, each with its heading path (headings stacked by unstructured's `category_depth`:
+    HTML h1 = 0, h2 = 1, Markdown # = 0; a heading without one takes the place of the last heading).
+
+    The title is the first heading of the outermost level present, not merely the first heading: an exported web page
+    starts with navigation headings (Sphinx's "Navigation" is an h3 above the page's h1), which would otherwise title
+    every page of a site the same."""
+    first_heading: str | None = None
+    top: tuple[int, str] | None = None  # (depth, text) of the first heading at the smallest depth seen
     sections: list[Section] = []
-    heading: str | None = None
+    stack: list[tuple[int, str]] = []
     body: list[str] = []
     page: int | None = None
 
     def flush() -> None:
         if body:
+            heading = stack[-1][1] if stack else None
             text = "\n".join(([heading] if heading else []) + body)
-            sections.append(Section(text=text, heading=heading, page=page))
+            sections.append(Section(text=text, heading=heading, page=page, path=tuple(h for _, h in stack)))
 
     for el in elements:
         text = (el.text or "").strip()
         if not text:
             continue
         el_page = getattr(el.metadata, "page_number", None)
-        if _is_heading(el.category, text) or (el_page is not None and el_page != page and body):
+        is_heading = _is_heading(el.category, text)
+        if is_heading or (el_page is not None and el_page != page and body):
             flush()
             body = []
-            if _is_heading(el.category, text):
-                heading = text
-                title = title or text
+            if is_heading:
+                text = _heading_text(text)
+                depth = getattr(el.metadata, "category_depth", None)
+                if depth is None:
+                    depth = stack[-1][0] if stack else 0
+                while stack and stack[-1][0] >= depth:
+                    stack.pop()
+                stack.append((depth, text))
+                first_heading = first_heading or text
+                if top is None or depth < top[0]:
+                    top = (depth, text)
                 page = el_page
                 continue
         if not body:
             page = el_page
         body.append(text)
     flush()
-    return title, sections
+    return (top[1] if top else first_heading), sections
 
 
 def _words_not_symbols(text: str) -> bool:

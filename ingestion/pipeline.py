@@ -90,6 +90,12 @@ class Indexer:
         self.source_name = source_name
         self.file_time_limit_s = settings.file_time_limit_s
         self.embed_group = embed_group  # new chunks embedded together while the next files are read
+        self.embed_headings = settings.embed_headings
+
+    def embedding_text(self, title: str, chunk: Chunk) -> str:
+        """What is embedded for a chunk: title and text, with its heading path in between when configured."""
+        path = str(chunk.metadata.get("heading_path") or "") if self.embed_headings else ""
+        return embedding_text(title, chunk.text, path)
 
     def apply(self, op: Operation) -> FileResult:
         """Carry out one operation. Idempotent: applying it again (a redelivered task) changes nothing more."""
@@ -121,7 +127,7 @@ class Indexer:
                 done(n, result)
 
         def launch(members: list[tuple[int, _Pending]], flight: _Flight | None) -> _Flight:
-            texts = [embedding_text(p.doc.title, c.text) for _, p in members for c in p.new]
+            texts = [self.embedding_text(p.doc.title, c) for _, p in members for c in p.new]
             future = encoder.submit(self.embedder.embed_documents, texts)  # queued behind the group in flight
             if flight:
                 finish(flight)  # the previous group is stored while the model works on this one
@@ -165,7 +171,7 @@ class Indexer:
         prepared = self._prepare(doc, groups, record)
         if isinstance(prepared, FileResult):
             return prepared
-        vectors = self.embedder.embed_documents([embedding_text(doc.title, c.text) for c in prepared.new])
+        vectors = self.embedder.embed_documents([self.embedding_text(doc.title, c) for c in prepared.new])
         return self._commit([prepared], vectors)[0]
 
     def _prepare(self, doc: Document, groups: list[str], record: FileRecord | None) -> FileResult | _Pending:

@@ -56,6 +56,9 @@ class IngestionSettings(Section):
 
     chunk_tokens: int = Field(200, ge=32, description="embedding-model tokens per chunk, counted with its tokenizer")
     chunk_overlap_tokens: int = Field(30, ge=0)
+    embed_headings: bool = Field(False, description="embed each chunk with its heading path between title and text "
+                                 "(see README, \"Retrieval quality\"); changing it applies to files (re)indexed "
+                                 "afterwards: re-index to apply it to all")
     max_file_mb: float = Field(25.0, gt=0, description="files larger than this fail with a clear reason")
     default_groups: list[str] = ["all"]
     file_time_limit_s: float = Field(120.0, gt=0, description="a file whose parsing/indexing takes longer fails alone")

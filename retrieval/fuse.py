@@ -20,19 +20,24 @@ def fuse_rankings(rankings: list[list[str]], k: int = 60, weights: list[float] |
 
 
 def fuse_scores(scored: list[list[tuple[str, float]]], weights: list[float] | None = None,
-                doc_of: Mapping[str, str] | None = None, doc_weight: float = 0.0) -> list[tuple[str, float]]:
+                doc_of: Mapping[str, str] | None = None, doc_weight: float = 0.0,
+                bounds: list[tuple[float, float] | None] | None = None) -> list[tuple[str, float]]:
     """Convex combination of min-max normalised scores; a chunk absent from a list gets 0 from it.
 
     Unlike RRF it keeps how far apart the scores are: a BM25 hit far above the rest counts for more than rank 1 of
-    a flat list.
+    a flat list. `bounds[i]`, when given, is the (low, high) list i is normalised against instead of its own, with
+    values clipped to [0, 1]: a list that is a subset of another (the other-language dense list) then counts as
+    strongly as its scores stand in the whole, not as its own best.
     """
     weights = weights or [1.0] * len(scored)
+    bounds = bounds or [None] * len(scored)
     valued = []
-    for ranking in scored:
+    for ranking, bound in zip(scored, bounds, strict=True):
         values = [s for _, s in ranking]
-        low, high = (min(values), max(values)) if values else (0.0, 0.0)
+        low, high = bound or ((min(values), max(values)) if values else (0.0, 0.0))
         span = high - low
-        valued.append({chunk: (score - low) / span if span > 0 else 1.0 for chunk, score in ranking})
+        valued.append({chunk: min(1.0, max(0.0, (score - low) / span)) if span > 0 else 1.0
+                       for chunk, score in ranking})
     return _combine(valued, weights, doc_of, doc_weight)
 
 

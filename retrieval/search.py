@@ -69,9 +69,13 @@ class Retriever:
         wanted = self.settings.dense_search == "exact" or self.cross_language_weight
         return similarities(snapshot, vector) if wanted else None
 
+    @property
+    def field_weights(self) -> dict[str, float]:
+        return {"title": self.settings.title_weight, "headings": self.settings.heading_weight}
+
     def keyword(self, query: str, groups: list[str], k: int) -> list[tuple[str, float]]:
         snapshot = self.snapshots.current()
-        return keyword_search(snapshot, query, snapshot.visible(groups), k)
+        return keyword_search(snapshot, query, snapshot.visible(groups), k, self.field_weights)
 
     def fused(self, query: str, groups: list[str]) -> list[tuple[str, float]]:
         """Every candidate the caller may see, fused, best first (chunk id, fused score)."""
@@ -79,32 +83,72 @@ class Retriever:
         mask = snapshot.visible(groups)
         rankings: list[list[tuple[str, float]]] = []
         weights: list[float] = []
+        bounds: list[tuple[float, float] | None] = []
+        vector: np.ndarray | None = None
         if self.weights[0]:
             vector = self._vector(query)
             scores = self._exact_scores(snapshot, vector)  # computed once for both dense lists
-            rankings.append(self._dense(snapshot, vector, mask, groups, self.settings.candidates, scores))
+            dense = self._dense(snapshot, vector, mask, groups, self.settings.candidates, scores)
+            rankings.append(dense)
             weights.append(self.weights[0])
+            bounds.append(None)
             other = snapshot.other_language(detect_language(query), mask) if self.cross_language_weight else None
             if other is not None and scores is not None:
                 # Embedding models favour the query's language; the best chunks in the other language get a list
                 # of their own, so an answer that only exists in the other language can still surface.
-                rankings.append(best_visible(snapshot, scores, other, self.settings.candidates))
+                crossing = best_visible(snapshot, scores, other, self.settings.candidates)
+                margin = self.settings.cross_language_margin
+                if margin is not None and dense:
+                    # Language-aware: measured against the whole dense list (plus the margin the model's language
+                    # preference costs), the other language counts in full only where it comes near the best
+                    # evidence, and little when good evidence in the question's language exists.
+                    crossing = [(chunk, score + margin) for chunk, score in crossing]
+                    bounds.append((dense[-1][1], dense[0][1]))
+                else:
+                    bounds.append(None)
+                rankings.append(crossing)
                 weights.append(self.cross_language_weight)
         if self.weights[1]:
-            rankings.append(keyword_search(snapshot, query, mask, self.settings.candidates))
+            rankings.append(keyword_search(snapshot, query, mask, self.settings.candidates, self.field_weights))
             weights.append(self.weights[1])
+            bounds.append(None)
+        if self.settings.document_vector_weight and vector is not None:
+            about = self._documents_about(snapshot, vector, rankings)
+            if about:
+                rankings.append(about)
+                weights.append(self.settings.document_vector_weight)
+                bounds.append(None)
         if self.settings.fusion == "convex":
-            return fuse_scores(rankings, weights, doc_of=snapshot.doc_of, doc_weight=self.settings.doc_weight)
+            return fuse_scores(rankings, weights, doc_of=snapshot.doc_of, doc_weight=self.settings.doc_weight,
+                               bounds=bounds)
         return fuse_rankings([[i for i, _ in r] for r in rankings], k=self.settings.rrf_k, weights=weights,
                              doc_of=snapshot.doc_of, doc_weight=self.settings.doc_weight)
 
+    def _documents_about(self, snapshot: Snapshot, vector: np.ndarray, rankings: list[list[tuple[str, float]]]
+                         ) -> list[tuple[str, float]]:
+        """The candidates of the other lists, each scored by how close its whole document (the mean of its chunk
+        vectors) is to the query: it re-orders what dense and BM25 found, it brings in no chunk of its own."""
+        found = snapshot.document_vectors()
+        if found is None:
+            return []
+        of_row, documents = found
+        about = documents @ vector
+        out = []
+        for chunk in dict.fromkeys(c for ranking in rankings for c, _ in ranking):
+            row = snapshot.row_of(chunk)
+            if row is not None:
+                out.append((chunk, float(about[of_row[row]])))
+        return out
+
     def search(self, query: str, groups: list[str], k: int) -> list[Hit]:
-        # Twice k: a few may be gone (old versions purged since the search snapshot was published).
-        depth = max(2 * k, self.settings.rerank_top_n if self.reranker else 0)
+        # Twice k: a few may be gone (old versions purged since the search snapshot was published); with a cap per
+        # document, more, so that other documents are there to take the place of the chunks it moves down.
+        cap = self.settings.max_chunks_per_doc
+        depth = max((4 if cap else 2) * k, self.settings.rerank_top_n if self.reranker else 0)
         hits = self.hits(self.fused(query, groups)[:depth], groups)
         if self.reranker is not None:
             hits = rerank(self.reranker, query, hits, self.settings.rerank_top_n)
-        return hits[:k]
+        return (cap_per_document(hits, cap) if cap else hits)[:k]
 
     def hits(self, ranked: list[tuple[str, float]], groups: list[str]) -> list[Hit]:
         """Ranked chunk ids → hits with text and metadata, dropping any the stored record no longer lets them see."""
@@ -124,3 +168,17 @@ class Retriever:
             if may_see(meta.get("groups") or [], groups):
                 hits.append(Hit(id=chunk, text=text, metadata=meta, score=score))
         return hits
+
+
+def cap_per_document(hits: list[Hit], cap: int) -> list[Hit]:
+    """The first `cap` hits of each document in their order, then the rest in theirs: five sources that are three
+    chunks of one law crowd out the other documents a question may be about. Moved down, not dropped, so that a
+    caller asking for many hits still gets them (context assembly merges a kept chunk with its neighbours)."""
+    kept: list[Hit] = []
+    moved: list[Hit] = []
+    seen: dict[str, int] = {}
+    for hit in hits:
+        doc = str(hit.metadata.get("doc_id") or hit.metadata.get("source") or hit.id)
+        seen[doc] = seen.get(doc, 0) + 1
+        (kept if seen[doc] <= cap else moved).append(hit)
+    return kept + moved

@@ -26,6 +26,18 @@ class RetrievalSettings(Section):
     cross_language_weight: float | None = Field(
         None, ge=0, description="weight of a dense list of the best chunks in the other language (mixed "
         "Chinese/English indexes only); unset = 0.5 for a multilingual embedding model, 0 for an English-only one")
+    title_weight: float = Field(0.0, ge=0, description="weight of the BM25 score of a chunk's document title, added "
+                                "to its title + text score (0 = that score alone)")
+    heading_weight: float = Field(0.0, ge=0, description="weight of the BM25 score of a chunk's heading path, added "
+                                  "to its title + text score")
+    document_vector_weight: float = Field(0.0, ge=0, description="weight of a list that scores each fused "
+                                          "candidate by its document's mean vector's similarity to the question")
+    max_chunks_per_doc: int = Field(0, ge=0, description="at most this many chunks of one document among the hits "
+                                    "a search returns, the rest moved behind the other documents' (0 = no cap)")
+    cross_language_margin: float | None = Field(
+        None, ge=0, description="other-language list scaled against the main dense list, with this much added to "
+        "its similarities (the model's preference for the query's language), so it only counts where its chunks "
+        "come near the best evidence overall; unset = normalised on its own (its best chunk always counts in full)")
     dense_search: DenseSearch = Field("exact", description="exact: masked dot product over the snapshot's vectors; "
                                       "chroma: HNSW with a $contains filter")
     reranker_model: str | None = Field(None, description="folder of a sentence-transformers cross-encoder; unset = "

@@ -14,13 +14,14 @@ from typing import Any
 import bm25s
 import numpy as np
 
-from ingestion.keyword_index import VECTORS_FILE, keyword_dir
+from ingestion.keyword_index import FIELDS, VECTORS_FILE, keyword_dir
 
 
 class Snapshot:
     def __init__(self, version: str | None, entries: list[dict[str, Any]], bm25: bm25s.BM25 | None,
-                 vectors: np.ndarray | None):
+                 vectors: np.ndarray | None, fields: dict[str, bm25s.BM25] | None = None):
         self.version = version
+        self.fields = fields or {}  # per-field BM25 (title, headings); absent in snapshots published before them
         self.ids = [e["id"] for e in entries]
         self.doc_of = {e["id"]: e.get("doc", e["id"]) for e in entries}  # snapshots before the doc field: chunk alone
         self.bm25 = bm25
@@ -30,6 +31,8 @@ class Snapshot:
             for group in entry["groups"]:
                 rows.setdefault(group, []).append(row)
         self._group_rows = {g: np.asarray(r, dtype=np.int64) for g, r in rows.items()}
+        self._doc_vectors: tuple[np.ndarray, np.ndarray] | None = None
+        self._row_of: dict[str, int] | None = None
         languages = np.asarray([e.get("lang", "") for e in entries])
         self._language_rows = {lang: languages == lang for lang in set(languages.tolist())}
 
@@ -44,6 +47,26 @@ class Snapshot:
             if rows is not None:
                 mask[rows] = True
         return mask
+
+    def row_of(self, chunk: str) -> int | None:
+        if self._row_of is None:
+            self._row_of = {i: row for row, i in enumerate(self.ids)}
+        return self._row_of.get(chunk)
+
+    def document_vectors(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """(each row's document number, one normalised mean vector per document): what a whole document is about,
+        which a 30-page handbook's single chunks each say only in part. Computed on first use, once per snapshot.
+        A document's chunks share its access groups (they are set per file), so its mean leaks nothing."""
+        if self.vectors is None or not len(self.ids):
+            return None
+        if self._doc_vectors is None:
+            docs: dict[str, int] = {}
+            of_row = np.asarray([docs.setdefault(self.doc_of[i], len(docs)) for i in self.ids], dtype=np.int64)
+            sums = np.zeros((len(docs), self.vectors.shape[1]), dtype=np.float32)
+            np.add.at(sums, of_row, self.vectors)
+            norms = np.linalg.norm(sums, axis=1, keepdims=True)
+            self._doc_vectors = (of_row, sums / np.where(norms > 0, norms, 1.0))
+        return self._doc_vectors
 
     def other_language(self, language: str, mask: np.ndarray) -> np.ndarray | None:
         """Visible rows in another language than `language`, or None in a one-language index."""
@@ -85,4 +108,6 @@ def _load(root: Path, version: str | None) -> Snapshot:
     bm25 = bm25s.BM25.load(str(folder), show_progress=False) if entries else None
     vectors_path = folder / VECTORS_FILE
     vectors = np.load(vectors_path) if entries and vectors_path.exists() else None
-    return Snapshot(version, entries, bm25, vectors)
+    fields = {name: bm25s.BM25.load(str(folder / name), show_progress=False)
+              for name in FIELDS if entries and (folder / name).is_dir()}
+    return Snapshot(version, entries, bm25, vectors, fields)

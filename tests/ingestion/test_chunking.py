@@ -49,3 +49,18 @@ def test_rrf_rewards_agreement():
     fused = dict(fuse_rankings([["a", "b", "c"], ["b", "d"]], k=60))
     assert max(fused, key=fused.get) == "b"
     assert fused["a"] > fused["d"]
+
+
+def test_chunks_record_their_heading_path_and_may_embed_it():
+    from ingestion.chunk import embedding_text
+
+    body = "Filter the archive through gzip. " * 30
+    doc = Document(source="/docs/tar.md", title="tar", sha256="x",
+                   sections=[Section(text=f"-z\n{body}", heading="-z", path=("tar", "Options", "-z"))])
+    chunks = chunk_document(doc, make_splitter(60, 10), {})
+    assert len(chunks) > 2 and all(c.metadata["heading_path"] == "tar > Options > -z" for c in chunks)
+    first, later = chunks[0], chunks[2]
+    assert embedding_text("tar", later.text) == f"tar\n{later.text}"  # without the path: as before
+    # The title is not repeated, nor the last heading where the chunk's text already starts with it.
+    assert embedding_text("tar", later.text, "tar > Options > -z") == f"tar\nOptions > -z\n{later.text}"
+    assert embedding_text("tar", first.text, "tar > Options > -z") == f"tar\nOptions\n{first.text}"

@@ -96,3 +96,31 @@ def test_embedding_model_mismatch_is_a_clear_error(tmp_path, embedder):
     run_ingest(settings, [SAMPLES / "onboarding-guide.md"], embedder=embedder)
     with pytest.raises(EmbeddingModelMismatch, match="full re-index"):
         open_collection(open_client(settings.storage.chroma_dir), settings.storage.collection, "another-model", 768)
+
+
+def test_embed_headings_embeds_each_chunk_with_its_heading_path(tmp_path, embedder):
+    import numpy as np
+
+    from ingestion.chunk import embedding_text
+    from ingestion.documents import Document, Section
+    from services.components import build_indexer
+
+    body = "Pass the archive through gzip while writing it, and through gunzip while reading it. " * 40
+    doc = Document("mem://tar.md", "tar", "e" * 64, [Section(f"-z\n{body}", "-z", path=("tar", "Options", "-z"))])
+    stored = {}
+    for embed_headings in (False, True):
+        settings = make_settings(tmp_path / str(embed_headings), embed_headings=embed_headings)
+        build_indexer(settings, embedder=embedder).index_document(doc, ["all"])
+        got = build_retriever(settings, embedder).collection.get(include=["embeddings", "documents", "metadatas"])
+        stored[embed_headings] = got
+    plain, headed = stored[False], stored[True]
+    assert plain["ids"] == headed["ids"]  # the same chunks (ids come from the text), other vectors
+    later = plain["ids"].index(next(i for i, m in zip(plain["ids"], plain["metadatas"], strict=True)
+                                    if m["position"] == 2))
+    text, path = plain["documents"][later], plain["metadatas"][later]["heading_path"]
+    assert path == "tar > Options > -z"
+    want = {False: embedding_text("tar", text), True: embedding_text("tar", text, path)}
+    for embed_headings, got in stored.items():
+        expected = np.asarray(embedder.embed_documents([want[embed_headings]])[0])
+        assert float(np.dot(np.asarray(got["embeddings"][later]), expected)) > 0.999, embed_headings
+    assert not np.allclose(plain["embeddings"][later], headed["embeddings"][later], atol=1e-4)

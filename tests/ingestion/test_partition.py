@@ -95,3 +95,29 @@ def test_plain_text_keeps_unstructured_title_detection(tmp_path):
     f.write_text("Parking Permits\n\nStaff who drive to the office must display a permit at all times.\n")
     doc = partition_file(f, max_bytes=MB)
     assert [s.heading for s in doc.sections] == ["Parking Permits"]
+
+
+def test_a_web_page_is_titled_by_its_own_heading_and_sections_keep_their_heading_path(tmp_path):
+    # An exported site: the navigation bar's heading (an h3) comes before the page's h1, and each heading ends in a
+    # permalink sign (Sphinx, MkDocs).
+    page = tmp_path / "travel.html"
+    page.write_text("<html><body><div><h3>Navigation</h3><p>index | modules</p></div>"
+                    "<h1>Travel guide¶</h1><p>How staff travel.</p>"
+                    "<h2>Hotels¶</h2><p>Book through the portal.</p>"
+                    "<h3>Nightly caps¶</h3><p>At most 150 euros a night.</p>"
+                    "<h2>Flights¶</h2><p>Economy class below six hours.</p></body></html>", encoding="utf-8")
+    doc = partition_file(page, max_bytes=MB)
+    assert doc.title == "Travel guide"
+    paths = {s.heading: s.path for s in doc.sections}
+    assert paths["Nightly caps"] == ("Travel guide", "Hotels", "Nightly caps")
+    assert paths["Flights"] == ("Travel guide", "Flights")  # a sibling replaces the deeper headings
+    assert next(s for s in doc.sections if s.heading == "Nightly caps").text.startswith("Nightly caps\nAt most")
+
+
+def test_markdown_heading_paths_nest_by_level(tmp_path):
+    md = tmp_path / "manual.md"
+    md.write_text("# tar\n\n## Options\n\nSome options.\n\n### -z\n\nFilter through gzip.\n\n## Examples\n\nMany.\n",
+                  encoding="utf-8")
+    doc = partition_file(md, max_bytes=MB)
+    assert doc.title == "tar"
+    assert [s.path for s in doc.sections] == [("tar", "Options"), ("tar", "Options", "-z"), ("tar", "Examples")]

@@ -175,3 +175,105 @@ def test_the_snapshot_maps_chunks_to_documents_for_document_evidence(index):
     assert snapshot.doc_of == {i: m["doc_id"] for i, m in zip(records["ids"], records["metadatas"], strict=True)}
     seen = _sources(retriever, retriever.fused("salary canteen board", ["all"]))
     assert PUBLIC.source in seen and not seen & {SALARIES.source, BOARD.source}  # evidence never crosses access
+
+
+def _first_source(retriever, query: str) -> str:
+    return retriever.hits(retriever.keyword(query, ["all"], 5), ["all"])[0].metadata["source"]
+
+
+def test_bm25_fields_rank_the_chunk_under_the_named_heading_or_title_first(tmp_path):
+    handbook = Document("mem://handbook.md", "Staff handbook", "e" * 64, [
+        Section("Bicycle storage\nAsk reception for a key.", "Bicycle storage",
+                path=("Staff handbook", "Bicycle storage"))])
+    permits = Document("mem://permits.md", "Parking permits", "f" * 64, [Section("Ask reception for a card.")])
+    newsletter = Document("mem://newsletter.md", "Summer newsletter", "g" * 64, [
+        Section("Parking, parking and more parking: permits and bicycle storage were the talk of the party. "
+                "Bicycles, storage of bicycles, parking permits again.")])
+    settings = make_settings(tmp_path, embedding_model=WordHashEmbedder.model_id)
+    indexer = build_indexer(settings, embedder=WordHashEmbedder())
+    for doc in (handbook, permits, newsletter):
+        indexer.index_document(doc, ["all"])
+    indexer.publish()
+
+    def retriever(**values):
+        return build_retriever(settings.with_values(**values), WordHashEmbedder())
+
+    assert retriever().field_weights == {"title": 0.0, "headings": 0.0}
+    # By title + text alone, the page that repeats the words wins; the fields lift the chunk whose heading, or
+    # whose document's title, is what the question names.
+    assert _first_source(retriever(), "bicycle storage") == newsletter.source
+    assert _first_source(retriever(heading_weight=1.0), "bicycle storage") == handbook.source
+    assert _first_source(retriever(), "parking permits") == newsletter.source
+    assert _first_source(retriever(title_weight=1.0), "parking permits") == permits.source
+    assert retriever(heading_weight=1.0, title_weight=1.0).keyword("parking permits", ["hr"], 5) == []  # access
+
+
+def test_a_cap_per_document_leaves_room_for_other_documents_in_the_hits(tmp_path):
+    long = Document("mem://rules.md", "Badge rules", "h" * 64, [
+        Section(f"Badge rule {n}: visitors wear a badge at reception, badge {n} stays visible.") for n in range(6)])
+    other = Document("mem://visitors.md", "Visitors", "i" * 64, [
+        Section("Visitors sign in at reception and wear a visitor badge.")])
+    settings = make_settings(tmp_path, embedding_model=WordHashEmbedder.model_id, chunk_tokens=32,
+                             chunk_overlap_tokens=0)
+    indexer = build_indexer(settings, embedder=WordHashEmbedder())
+    indexer.index_document(long, ["all"])
+    indexer.index_document(other, ["all"])
+    indexer.publish()
+    query = "badge rule visitors reception badge"
+    uncapped = build_retriever(settings, WordHashEmbedder()).search(query, ["all"], 3)
+    assert [h.metadata["source"] for h in uncapped] == [long.source] * 3
+    capped = build_retriever(settings.with_values(max_chunks_per_doc=2), WordHashEmbedder()).search(query, ["all"], 3)
+    assert [h.metadata["source"] for h in capped] == [long.source, long.source, other.source]
+
+
+def test_a_snapshot_published_before_the_fields_searches_as_before_with_field_weights_set(index):
+    import shutil
+
+    settings, _ = index
+    retriever = build_retriever(settings.with_values(title_weight=1.0, heading_weight=1.0), WordHashEmbedder())
+    with_fields = retriever.keyword("canteen breakfast", ["all"], 5)
+    folder = settings.storage.data_dir / "keyword" / settings.storage.collection
+    version = (folder / "current").read_text().strip()
+    for name in ("title", "headings"):
+        shutil.rmtree(folder / version / name)
+    old = build_retriever(settings.with_values(title_weight=1.0, heading_weight=1.0), WordHashEmbedder())
+    assert old.snapshots.current().fields == {}
+    plain = build_retriever(settings, WordHashEmbedder()).keyword("canteen breakfast", ["all"], 5)
+    assert old.keyword("canteen breakfast", ["all"], 5) == plain
+    assert with_fields[0][0] == plain[0][0] and with_fields[0][1] > plain[0][1]  # the title field added its score
+
+
+def test_document_vectors_are_the_normalised_means_of_their_chunks_and_score_only_found_candidates(tmp_path):
+    manual = Document("mem://manual.md", "Badge manual", "j" * 64, [
+        Section("Visitors collect a badge at reception."), Section("A lost badge is reported to security."),
+        Section("Badges are returned at reception when leaving.")])
+    memo = Document("mem://memo.md", "Memo", "k" * 64, [Section("Security will report lost keys on Friday.")])
+    settings = make_settings(tmp_path, embedding_model=WordHashEmbedder.model_id, chunk_tokens=32,
+                             chunk_overlap_tokens=0)
+    indexer = build_indexer(settings, embedder=WordHashEmbedder())
+    indexer.index_document(manual, ["all"])
+    indexer.index_document(memo, ["all"])
+    indexer.publish()
+    retriever = build_retriever(settings.with_values(document_vector_weight=1.0), WordHashEmbedder())
+    snapshot = retriever.snapshots.current()
+    of_row, documents = snapshot.document_vectors()
+    assert documents.shape[0] == 2 and np.allclose(np.linalg.norm(documents, axis=1), 1.0)
+    rows = [r for r in range(len(snapshot)) if snapshot.doc_of[snapshot.ids[r]] == of_row_doc(snapshot, of_row, 0)]
+    mean = snapshot.vectors[rows].sum(axis=0)
+    assert np.allclose(documents[0], mean / np.linalg.norm(mean), atol=1e-6)
+    # The list re-scores what dense and BM25 found, each candidate by its whole document's vector.
+    query = "report a lost badge to security"
+    vector = retriever._vector(query)
+    found = build_retriever(settings, WordHashEmbedder()).fused(query, ["all"])
+    by_chunk = dict(retriever._documents_about(snapshot, vector, [found]))
+    assert by_chunk.keys() == dict(found).keys()
+    for chunk, score in by_chunk.items():
+        assert score == pytest.approx(float(documents[of_row[snapshot.row_of(chunk)]] @ vector))
+    assert len({round(s, 6) for s in by_chunk.values()}) == 2  # one value per document, shared by its chunks
+    assert retriever.fused(query, ["all"]) != found  # with a weight, the list takes part in the fusion
+    assert retriever.fused(query, ["hr"]) == []  # nothing visible, nothing scored
+
+
+def of_row_doc(snapshot, of_row, number: int) -> str:
+    row = int(np.flatnonzero(of_row == number)[0])
+    return snapshot.doc_of[snapshot.ids[row]]

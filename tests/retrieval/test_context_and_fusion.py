@@ -40,6 +40,29 @@ def test_convex_fusion_normalises_each_list_and_keeps_score_gaps():
     assert fuse_scores([[("x", 2.0)], [("x", 5.0)]]) == [("x", 2.0)]  # a single candidate counts fully
 
 
+def test_a_list_normalised_against_given_bounds_counts_as_it_stands_in_the_whole():
+    dense = [("zh1", 0.90), ("zh2", 0.85), ("en1", 0.78), ("zh3", 0.70)]
+    english = [("en1", 0.78), ("en2", 0.72)]  # the same similarities, a subset of the list above
+    own = dict(fuse_scores([dense, english], [0.5, 0.5]))
+    assert own["en1"] == pytest.approx(0.5 * 0.4 + 0.5)  # on its own scale its best counts in full
+    assert max(own, key=own.get) == "en1"
+    bounded = dict(fuse_scores([dense, english], [0.5, 0.5], bounds=[None, (0.70, 0.90)]))
+    assert bounded["en1"] == pytest.approx(0.5 * 0.4 + 0.5 * 0.4)
+    assert bounded["en2"] == pytest.approx(0.5 * 0.1)
+    assert max(bounded, key=bounded.get) == "zh1"
+    clipped = dict(fuse_scores([[("a", 1.0), ("b", 0.0)]], bounds=[(0.2, 0.6)]))
+    assert clipped == {"a": 1.0, "b": 0.0}  # values outside the bounds are clipped to [0, 1]
+
+
+def test_the_cap_moves_a_documents_surplus_chunks_behind_the_other_documents():
+    from retrieval.search import cap_per_document
+
+    hits = [hit("a1", "x", "a"), hit("a2", "x", "a"), hit("b1", "x", "b"), hit("a3", "x", "a"), hit("c1", "x", "c")]
+    assert [h.id for h in cap_per_document(hits, 1)] == ["a1", "b1", "c1", "a2", "a3"]
+    assert [h.id for h in cap_per_document(hits, 2)] == ["a1", "a2", "b1", "c1", "a3"]
+    assert cap_per_document(hits, 5) == hits
+
+
 @pytest.mark.parametrize("fuse, doc_weight", [
     (lambda lists, **kw: fuse_scores(lists, [0.5, 0.5], **kw), 0.5),
     (lambda lists, **kw: fuse_rankings([[c for c, _ in r] for r in lists], **kw), 1.0),  # RRF flattens: more weight

@@ -43,3 +43,43 @@ def test_scores_are_ranked_and_sources_unique_per_chunk(sample_index):
     assert len(hits) == 5
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
     assert len({h.id for h in hits}) == 5
+
+
+def test_the_language_aware_other_language_list_keeps_english_out_when_chinese_evidence_is_good(tmp_path, embedder):
+    from ingestion.documents import Document, Section
+    from services.components import build_indexer
+    from tests.conftest import make_settings
+
+    docs = [
+        Document("mem://leave-zh.md", "年假制度", "a" * 64,
+                 [Section("员工累计工作满十年的，每年可享受十五天带薪年假。")]),
+        Document("mem://claims-zh.md", "报销制度", "b" * 64,
+                 [Section("出差住宿费用按公司标准报销，须在一个月内提交发票。")]),
+        Document("mem://parking-zh.md", "停车管理", "c" * 64, [Section("员工可在前台申领停车证，每人限一张。")]),
+        Document("mem://leave-en.md", "Annual leave", "d" * 64,
+                 [Section("Employees with ten years of service get fifteen days of paid annual leave.")]),
+        Document("mem://canteen-en.md", "Canteen", "e" * 64, [Section("The canteen opens at 8am and closes at 3pm.")]),
+    ]
+    settings = make_settings(tmp_path)
+    indexer = build_indexer(settings, embedder=embedder)
+    for doc in docs:
+        indexer.index_document(doc, ["all"])
+    indexer.publish()
+
+    def fused(question: str, **values) -> dict[str, float]:
+        retriever = build_retriever(settings.with_values(**values), embedder)
+        assert retriever.cross_language_weight == 0.5
+        out: dict[str, float] = {}
+        for hit in retriever.hits(retriever.fused(question, ["all"]), ["all"]):
+            out.setdefault(hit.metadata["source"], hit.score)
+        return out
+
+    question = "我工作十年了，每年有几天年假？"
+    alone, aware = fused(question), fused(question, cross_language_margin=0.0)
+    assert max(alone, key=alone.get) == max(aware, key=aware.get) == "mem://leave-zh.md"
+    # Normalised on its own, the English list gives its best chunk its full weight whatever its similarity;
+    # measured against the whole dense list, the English page counts for less where Chinese evidence is better.
+    assert aware["mem://leave-en.md"] < alone["mem://leave-en.md"]
+    # An answer that exists only in the other language still surfaces.
+    parking = fused("Where do I get a parking permit?", cross_language_margin=0.0)
+    assert "mem://parking-zh.md" in sorted(parking, key=parking.get, reverse=True)[:2]
