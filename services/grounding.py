@@ -73,10 +73,15 @@ CONTEXT_CHARS = 80  # of the source on each side of a quote, for display
 
 
 def _context(text: str, start: int, end: int) -> tuple[str, str]:
-    """The source's text on each side of a quote, its spacing collapsed."""
-    before = re.sub(r"\s+", " ", text[max(0, start - CONTEXT_CHARS):start])
-    after = re.sub(r"\s+", " ", text[end:end + CONTEXT_CHARS])
-    return before, after
+    """The source's text on each side of a quote, its spacing collapsed; a Latin word cut at either edge left out."""
+    at, to = max(0, start - CONTEXT_CHARS), min(len(text), end + CONTEXT_CHARS)
+    if at > 0 and text[at - 1].isascii() and text[at - 1].isalnum():
+        while at < start and text[at].isascii() and text[at].isalnum():
+            at += 1
+    if to < len(text) and text[to].isascii() and text[to].isalnum():
+        while to > end and text[to - 1].isascii() and text[to - 1].isalnum():
+            to -= 1
+    return re.sub(r"\s+", " ", text[at:start]), re.sub(r"\s+", " ", text[end:to])
 
 
 def evidence_quote(source: int, text: str, start: int, end: int, match: str, score: float = 1.0,

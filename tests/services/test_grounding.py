@@ -100,6 +100,15 @@ def test_a_point_whose_quote_is_found_is_supported_and_carries_the_source_words_
     assert (summary.quotes, summary.quotes_found, summary.quotes_moved) == (1, 1, 0)
 
 
+def test_a_quotes_context_leaves_out_words_cut_at_its_edges():
+    source = "alpha beta gamma " * 10 + "THE QUOTE" + " delta epsilon zeta" * 10
+    answer = Answer(points=[quoted("It says the quote.", [1], (1, "THE QUOTE"))])
+    (quote,) = ground_answer(answer, [source], STRICT)[0].points[0].quotes
+    assert quote.text == "THE QUOTE" and len(quote.before) <= 80 and len(quote.after) <= 80
+    words = set("alpha beta gamma delta epsilon zeta".split())
+    assert set(quote.before.split()) <= words and set(quote.after.split()) <= words
+
+
 def test_a_quote_named_from_the_wrong_source_is_found_in_the_right_one_and_the_point_recited():
     answer = Answer(points=[quoted("上海员工每年15天年假", [1], (1, "上海办公室员工每年享有15天年假"))])
     grounded, summary = ground_answer(answer, SOURCES, STRICT, fix_citations=True)
