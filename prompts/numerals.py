@@ -239,7 +239,8 @@ def figures(text: str) -> list[Figure]:
     return sorted(found, key=lambda f: f.start)
 
 
-def _same(a: Figure, b: Figure) -> bool:
+def same(a: Figure, b: Figure) -> bool:
+    """Do two figures state the same thing (the same value in the same or an exactly convertible unit)?"""
     if a.dimension != b.dimension:
         return False
     if a.dimension == "date":
@@ -283,7 +284,7 @@ def check_figures(claim: str, quotes: list[str]) -> FactCheck:
     quoted = [f for q in quotes for f in figures(q)]
     agreed, mismatches = [], []
     for figure in figures(claim):
-        if any(_same(figure, q) for q in quoted) or figure.dimension == "count" and any(
+        if any(same(figure, q) for q in quoted) or figure.dimension == "count" and any(
                 abs(q.value - figure.value) < 1e-9 for q in quoted):
             agreed.append(figure)
             continue

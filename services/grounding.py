@@ -18,7 +18,7 @@ from itertools import pairwise
 
 import numpy as np
 
-from prompts.numerals import FactCheck, check_figures, corrected
+from prompts.numerals import FactCheck, Figure, check_figures, corrected, figures, same
 from prompts.quotes import locate, sentences
 from prompts.schema import Answer, Point
 from services.schemas import EvidenceQuote, FactVerdict, GroundedAnswer, GroundedPoint, Grounding
@@ -117,14 +117,30 @@ def locate_quotes(point: Point, source_texts: list[str], min_score: float,
     return found, missing
 
 
-def check_facts(text: str, quotes: list[str], correct: bool) -> tuple[str, FactVerdict | None, FactCheck]:
+def _contradicted(text: str, quotes: list[str], check: FactCheck, stated: list[Figure],
+                  min_overlap: float) -> FactCheck:
+    """The mismatches that are contradictions. A figure no source states is one (the model invented or rounded it).
+    One a source states is one only when the quote is about the same thing as the point (their terms overlap) and
+    no other figure of its kind in the point agreed with the quote: a small model often quotes the sentence of one
+    part of its point and takes another part's figure, rightly, from elsewhere, and "correcting" that figure would
+    write the wrong rule in; but it also writes a neighbouring rule's figure (triage within 30 minutes for calling
+    within 15), which its quote of the right rule then contradicts."""
+    about = overlap(text, " ".join(quotes)) >= min_overlap
+    kept = [m for m in check.mismatches
+            if not any(same(m.figure, f) for f in stated)
+            or about and not any(a.dimension == m.figure.dimension for a in check.agreed)]
+    return FactCheck(check.agreed, kept)
+
+
+def check_facts(text: str, quotes: list[str], correct: bool, stated: list[Figure] | None = None,
+                min_overlap: float = 0.5) -> tuple[str, FactVerdict | None, FactCheck]:
     """The text's figures against its quotes': the text (corrected when `correct` and the quotes say one thing
-    instead) and the verdict."""
-    check = check_figures(text, quotes)
+    instead) and the verdict. `stated`: the figures of the sources given to the model (see _contradicted)."""
+    check = _contradicted(text, quotes, check_figures(text, quotes), stated or [], min_overlap)
     if check.verdict != "mismatch":
         return text, check.verdict, check
     if correct and (fixed := corrected(text, check)) != text:
-        again = check_figures(fixed, quotes)
+        again = _contradicted(fixed, quotes, check_figures(fixed, quotes), stated or [], min_overlap)
         return fixed, "corrected" if again.verdict != "mismatch" else "mismatch", check
     return text, "mismatch", check
 
@@ -179,6 +195,7 @@ def ground_answer(answer: Answer, source_texts: list[str], thresholds: Threshold
     points, dropped, recited = [], 0, 0
     summary = Grounding(quotes=sum(len(p.quotes) for p in answer.points))
     all_quotes: list[str] = []
+    stated = [f for text in source_texts for f in figures(text)] if any(p.quotes for p in answer.points) else []
     for i, point in enumerate(answer.points):
         quotes, missing = locate_quotes(point, source_texts, thresholds.quote_min_similarity, fix_citations)
         summary.quotes_found += sum(q.model_source is None for q in quotes)
@@ -202,7 +219,8 @@ def ground_answer(answer: Answer, source_texts: list[str], thresholds: Threshold
         text, facts, model_text = point.text, None, None
         if quotes:
             all_quotes += [q.text for q in quotes]
-            text, facts, check = check_facts(point.text, [q.text for q in quotes], correct_facts)
+            text, facts, check = check_facts(point.text, [q.text for q in quotes], correct_facts, stated,
+                                             thresholds.min_overlap)
             summary.fact_checked += check.verdict is not None
             summary.fact_mismatches += check.verdict == "mismatch"
             summary.facts_corrected += facts == "corrected"
@@ -220,7 +238,7 @@ def ground_answer(answer: Answer, source_texts: list[str], thresholds: Threshold
                                     facts=facts, model_text=model_text))
     conclusion, model_conclusion = answer.conclusion, None
     if all_quotes and conclusion:
-        conclusion, facts, _ = check_facts(conclusion, all_quotes, correct_facts)
+        conclusion, facts, _ = check_facts(conclusion, all_quotes, correct_facts, stated, thresholds.min_overlap)
         if facts == "corrected":
             model_conclusion = answer.conclusion
             summary.facts_corrected += 1

@@ -135,18 +135,40 @@ def test_a_quote_found_nowhere_is_dropped_and_the_point_falls_back_to_overlap():
 def test_a_figure_the_quote_contradicts_is_corrected_or_flagged():
     answer = Answer(points=[quoted("UK employees get 20 days of annual leave.", [1],
                                    (1, "Annual leave for UK employees is 25 days per year"))],
-                    conclusion="You get 20 days.")
+                    conclusion="UK employees get 20 days.")
     grounded, summary = ground_answer(answer, SOURCES, STRICT, correct_facts=True)
     point = grounded.points[0]
     assert point.text == "UK employees get 25 days of annual leave." and point.facts == "corrected"
     assert point.model_text == "UK employees get 20 days of annual leave." and point.supported
-    assert grounded.conclusion == "You get 25 days." and grounded.model_conclusion == "You get 20 days."
+    assert grounded.conclusion == "UK employees get 25 days." and grounded.model_conclusion == \
+        "UK employees get 20 days."
     assert (summary.fact_checked, summary.fact_mismatches, summary.facts_corrected) == (1, 1, 2)
     flagged, summary = ground_answer(answer, SOURCES, STRICT, correct_facts=False)
     point = flagged.points[0]
     assert point.text == "UK employees get 20 days of annual leave." and point.facts == "mismatch"
-    assert not point.supported and point.model_text is None and flagged.conclusion == "You get 20 days."
+    assert not point.supported and point.model_text is None and flagged.conclusion == "UK employees get 20 days."
     assert (summary.fact_mismatches, summary.facts_corrected, summary.supported) == (1, 0, 0)
+
+
+def test_a_figure_the_sources_state_is_corrected_only_when_the_quote_is_about_it():
+    source = ["Annual leave is 25 days. Up to 5 days may be carried over. Reports are triaged within 30 minutes. "
+              "Call the hotline within 15 minutes of clicking."]
+    carry = (1, "Up to 5 days may be carried over")
+
+    def check(text, quote):
+        grounded, _ = ground_answer(Answer(points=[quoted(text, [1], quote)]), source, STRICT, correct_facts=True)
+        return grounded.points[0].text, grounded.points[0].facts
+
+    # Two parts, one quoted: the other part's figure, which the source states, is left alone.
+    assert check("Leave is 25 days and 5 days may be carried over.", carry) == \
+        ("Leave is 25 days and 5 days may be carried over.", "match")
+    # A quote about another rule than the point's: no verdict on the point's figure.
+    assert check("Annual leave is 25 days.", carry) == ("Annual leave is 25 days.", None)
+    # A neighbouring rule's figure (triage time for the time to call), contradicted by the quote of the right rule.
+    assert check("Call the hotline within 30 minutes of clicking.", (1, "Call the hotline within 15 minutes")) == \
+        ("Call the hotline within 15 minutes of clicking.", "corrected")
+    # A figure no source states (rounded): corrected whatever the quote's wording.
+    assert check("Up to 6 days roll over.", carry) == ("Up to 5 days roll over.", "corrected")
 
 
 def test_chinese_numerals_in_a_point_agree_with_the_quotes_digits():
