@@ -11,7 +11,11 @@ Then it asks the sample corpus questions (samples/questions.jsonl) and reports, 
 rate (supported points / points); keyword recall (the share of each question's `answer_keywords` found in its
 answer's points and conclusion); and citation precision (the share of cited sources that are among the question's
 `expected_sources`), both as shown to the user and as the model wrote them (`model_citations`, before grounding
-re-cited points to the source that holds their text). Last line:
+re-cited points to the source that holds their text); quote_found (the share of the model's quotes found, exactly,
+normalised or by the fuzzy match, in a source the model cited for them: the quote's own source number or one of its
+point's citations as the model wrote them), quote_located (found in any source given to the model, where grounding
+moves it) and fact_match (of the points with a found quote and a figure to compare, the share whose figures, as the
+model wrote them, agree with their quotes). `--save FILE` writes each answer as a JSON line.
 
 Those questions are asked as a person would, one after another through POST /v1/ask/stream (no cache flush: the
 server keeps the fixed instruction prefix of the previous prompt), and each answer's time is split into: prompt tokens
@@ -19,7 +23,9 @@ server keeps the fixed instruction prefix of the previous prompt), and each answ
 writing time, and Perimeter's checks after it (citations, grounding). ttft_p50_s and answer_p50_s are the medians of
 the client's time to the first token and to the final answer event. Last line:
 RESULT overhead_ms=<n> ttft_s=<x> grounded=<fraction> keywords=<fraction> cite_precision=<fraction>
-  model_cite_precision=<fraction> ttft_p50_s=<x> answer_p50_s=<x> prompt_tokens_p50=<n> threads=<n> context_tokens=<n>
+  model_cite_precision=<fraction> quote_found=<fraction> quote_located=<fraction> fact_match=<fraction>
+  ttft_p50_s=<x> answer_p50_s=<x>
+  prompt_tokens_p50=<n> threads=<n> context_tokens=<n>
 (one line)
 """
 from __future__ import annotations
@@ -77,6 +83,16 @@ def cited_files(out: dict, model: bool = False) -> list[str]:
     return cited
 
 
+def quotes_in_cited(out: dict) -> int:
+    """The answer's found quotes that stand in a source the model named for them: the quote's own number, or one of
+    its point's citations as the model wrote them."""
+    found = 0
+    for point in out["answer"]["points"]:
+        cited = point["model_citations"] if point.get("model_citations") is not None else point["citations"]
+        found += sum(q["model_source"] is None or q["source"] in cited for q in point["quotes"])
+    return found
+
+
 def keyword_recall(out: dict, keywords: list[str]) -> float:
     answer = out["answer"]
     text = " ".join([p["text"] for p in answer["points"]] + [answer["conclusion"]]).lower()
@@ -113,7 +129,9 @@ def main() -> None:
     ap.add_argument("--context-tokens", type=int, default=None, help="default: the embedded model's setting")
     ap.add_argument("--timed", type=int, default=4, help="questions timed against the server directly")
     ap.add_argument("--limit", type=int, default=25, help="sample questions for the grounding rate")
-    ap.add_argument("--max-tokens", type=int, default=300)
+    # Quotes cost ~30-60 tokens a point: 300 cut answers short once the model copies its evidence.
+    ap.add_argument("--max-tokens", type=int, default=500)
+    ap.add_argument("--save", type=Path, default=None, help="write each answer as a JSON line here")
     args = ap.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so the model server below is stopped too
 
@@ -167,6 +185,8 @@ def main() -> None:
             recall, right, cited, model_right, model_cited = [], 0, 0, 0, 0
             sample = questions[:: max(1, len(questions) // max(1, args.limit))][: args.limit]  # en and zh alike
             ttfts, totals, sizes = [], [], []
+            quotes = quotes_found = quotes_located = fact_checked = fact_mismatches = corrected = 0
+            saved = args.save.open("w", encoding="utf-8") if args.save else None
             for q in sample:
                 sizes.append(prompt_tokens(http, server.url, pipeline.prompt(q["question"], DEMO_USER).messages))
                 ttft, total_s, streamed = streamed_answer(http, api, q["question"])
@@ -188,10 +208,22 @@ def main() -> None:
                 right += sum(f in q["expected_sources"] for f in files)
                 model_right += sum(f in q["expected_sources"] for f in model_files)
                 cited, model_cited = cited + len(files), model_cited + len(model_files)
+                quotes, quotes_found = quotes + g["quotes"], quotes_found + quotes_in_cited(out)
+                quotes_located += g["quotes_found"] + g["quotes_moved"]
+                if saved:
+                    saved.write(json.dumps({"id": q["id"], **out}, ensure_ascii=False) + "\n")
+                fact_checked, fact_mismatches = fact_checked + g["fact_checked"], fact_mismatches + g["fact_mismatches"]
+                corrected += g["facts_corrected"]
                 print(f"{q['id']} [{q['lang']}]: {g['supported']}/{g['total']} points supported, "
-                      f"{g.get('recited_points', 0)} re-cited, keywords {recall[-1]:.2f}, cites {files}"
+                      f"{g.get('recited_points', 0)} re-cited, quotes found {quotes_in_cited(out)}/{g['quotes']} "
+                      f"({g['quotes_found'] + g['quotes_moved']} in some source), figures "
+                      f"{g['fact_checked'] - g['fact_mismatches']}/{g['fact_checked']} agree "
+                      f"({g['facts_corrected']} corrected), "
+                      f"{len(out['answer']['evidence'])} extracted, keywords {recall[-1]:.2f}, cites {files}"
                       f"{' (degraded)' if out['degraded'] else ''}{' (not found)' if out['not_found'] else ''}",
                       flush=True)
+            if saved:
+                saved.close()
     nan = float("nan")
     overhead = statistics.median(paired * 1000 for *_, paired in rows) if rows else nan
     unpaired = statistics.median((a - s) * 1000 for a, s, *_ in rows) if rows else nan
@@ -202,11 +234,16 @@ def main() -> None:
           f" context {context} tokens, embeddings {settings.embedding.model}; median over {len(rows)} "
           f"timed questions; API ttft minus the "
           f"server's own ttft for the same prompt (separate runs, noisy on a busy box): {unpaired:.0f} ms; "
-          f"{answered}/{len(sample)} answers with a supported point")
+          f"{answered}/{len(sample)} answers with a supported point; {quotes_found}/{quotes} quotes found, "
+          f"{fact_checked - fact_mismatches}/{fact_checked} points' figures agree with their quotes, {corrected} "
+          f"corrected")
     print(f"RESULT overhead_ms={overhead:.0f} ttft_s={ttft:.2f} grounded={rate:.3f} "
           f"keywords={statistics.mean(recall) if recall else 0.0:.3f} "
           f"cite_precision={right / cited if cited else 0.0:.3f} "
           f"model_cite_precision={model_right / model_cited if model_cited else 0.0:.3f} "
+          f"quote_found={quotes_found / quotes if quotes else 0.0:.3f} "
+          f"quote_located={quotes_located / quotes if quotes else 0.0:.3f} "
+          f"fact_match={(fact_checked - fact_mismatches) / fact_checked if fact_checked else 1.0:.3f} "
           f"ttft_p50_s={statistics.median(ttfts):.2f} answer_p50_s={statistics.median(totals):.2f} "
           f"prompt_tokens_p50={statistics.median(sizes):.0f} threads={server.n_threads} context_tokens={context}")
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from prompts.schema import Answer, Point
+from prompts.schema import MAX_QUOTES, Answer, Point, Quote
 
 _CITE = re.compile(r"\[(\d+(?:\s*[,，、]\s*\d+)*)\]")
 
@@ -68,6 +68,33 @@ def repair_truncated(text: str) -> dict[str, Any] | None:
     return None
 
 
+def _number(value: Any) -> int | None:
+    text = str(value).strip().strip("[]")
+    return int(text) if text.isdigit() else None
+
+
+def _quotes(raw: Any, citations: list[int]) -> list[Quote]:
+    """The point's quotes: {"source", "text"} objects (or {"n"/"number", "quote"}), or bare strings, which quote
+    the point's first citation. At most MAX_QUOTES; empty ones left out."""
+    if isinstance(raw, (str, dict)):
+        raw = [raw]
+    if not isinstance(raw, list):
+        return []
+    quotes = []
+    for item in raw:
+        if isinstance(item, str):
+            source, text = (citations[0] if citations else 0), item
+        elif isinstance(item, dict):
+            source = next((n for k in ("source", "n", "number") if (n := _number(item.get(k, ""))) is not None),
+                          citations[0] if citations else 0)
+            text = str(item.get("text", item.get("quote", "")))
+        else:
+            continue
+        if text.strip():
+            quotes.append(Quote(source=source, text=text.strip()))
+    return quotes[:MAX_QUOTES]
+
+
 def _coerce(data: dict[str, Any]) -> Answer:
     points = []
     for raw in data.get("points") or []:
@@ -84,7 +111,8 @@ def _coerce(data: dict[str, Any]) -> Answer:
         numbers += [int(n) for group in _CITE.findall(text) for n in re.split(r"\s*[,，、]\s*", group)]
         text = _CITE.sub("", text).strip()
         if text:
-            points.append(Point(text=text, citations=sorted(set(numbers))))
+            citations = sorted(set(numbers))
+            points.append(Point(text=text, citations=citations, quotes=_quotes(raw.get("quotes"), citations)))
     suggestions = data.get("suggestions") or []
     if isinstance(suggestions, str):
         suggestions = [suggestions]

@@ -6,9 +6,15 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 
+class Quote(BaseModel):
+    source: int = Field(description="the number of the source quoted")
+    text: str = Field(description="the source's own words, verbatim")
+
+
 class Point(BaseModel):
     text: str
     citations: list[int] = Field(default_factory=list, description="numbers of the sources that support this point")
+    quotes: list[Quote] = Field(default_factory=list, description="the words of the sources this point rests on")
 
 
 class Answer(BaseModel):
@@ -29,6 +35,9 @@ SECTION_LABELS: dict[str, dict[str, str]] = {
         "not_found": "I could not find this in the documents you can access.",
         "model_unavailable": "The model is unavailable right now; here are the most relevant documents.",
         "unsupported": "not supported by the cited sources",
+        "evidence": "From the sources",
+        "corrected": "figure corrected from the quote",
+        "mismatch": "its figures differ from the quoted source",
         "rate_limited": "Too many questions: at most {limit} a minute. Try again in {wait} s.",
     },
     "zh": {
@@ -41,20 +50,29 @@ SECTION_LABELS: dict[str, dict[str, str]] = {
         "not_found": "在您有权访问的文档中没有找到相关内容。",
         "model_unavailable": "模型暂时不可用，以下是最相关的文档。",
         "unsupported": "引用的来源不支持此要点",
+        "evidence": "来源原文",
+        "corrected": "数字已按引文更正",
+        "mismatch": "其中的数字与引用的原文不符",
         "rate_limited": "提问太频繁：每分钟最多 {limit} 个问题，请 {wait} 秒后再试。",
     },
 }
 
 
+MAX_QUOTES = 3  # per point
+
+
 def answer_json_schema(source_count: int | None = None) -> dict[str, Any]:
     """JSON schema of Answer, small enough to be compiled into a grammar by llama.cpp.
 
-    With `source_count`, each point must cite at least one source and only numbers 1..source_count: servers that
-    enforce the schema (llama.cpp grammars, vLLM guided decoding) then cannot emit an invalid or missing citation.
+    With `source_count`, each point must cite at least one source and only numbers 1..source_count, and quote at
+    least one: servers that enforce the schema (llama.cpp grammars, vLLM guided decoding) then cannot emit an invalid
+    or missing citation. A point's quotes come first, so the model copies the words before it writes the point.
     """
     citation: dict[str, Any] = {"type": "integer"}
     if source_count:
         citation = {"type": "integer", "enum": list(range(1, source_count + 1))}
+    quote = {"type": "object", "properties": {"source": citation, "text": {"type": "string"}},
+             "required": ["source", "text"]}
     return {
         "type": "object",
         "properties": {
@@ -64,10 +82,12 @@ def answer_json_schema(source_count: int | None = None) -> dict[str, Any]:
                 "items": {
                     "type": "object",
                     "properties": {
+                        "quotes": {"type": "array", "items": quote, "minItems": 1 if source_count else 0,
+                                   "maxItems": MAX_QUOTES},
                         "text": {"type": "string"},
                         "citations": {"type": "array", "items": citation, "minItems": 1 if source_count else 0},
                     },
-                    "required": ["text", "citations"],
+                    "required": ["quotes", "text", "citations"],
                 },
             },
             "conclusion": {"type": "string"},

@@ -11,5 +11,5 @@ def verify_citations(answer: Answer, source_count: int) -> tuple[Answer, int]:
     for point in answer.points:
         valid = sorted({n for n in point.citations if 1 <= n <= source_count})
         dropped += len(set(point.citations)) - len(valid)
-        points.append(Point(text=point.text, citations=valid))
+        points.append(Point(text=point.text, citations=valid, quotes=point.quotes))
     return answer.model_copy(update={"points": points}), dropped

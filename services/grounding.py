@@ -1,17 +1,27 @@
 """Grounding: is each point of an answer backed by the text of the sources it cites, and is anything retrieved
-relevant at all? Two measures, each with a threshold in the settings: lexical overlap (the share of the point's content
-terms found in the source) and embedding similarity (cosine of normalised vectors from the retrieval embedder)."""
+relevant at all?
+
+A point's quotes come first: each is located in the source it names (prompts/quotes.py) and replaced by the source's
+own words and offsets; a point with a found quote is supported by construction, unless the figures it states
+contradict its quotes (prompts/numerals.py), which are then flagged or corrected. A point with no found quote falls
+back to two measures, each with a threshold in the settings: lexical overlap (the share of the point's content terms
+found in the source) and embedding similarity (cosine of normalised vectors from the retrieval embedder). When no
+quote is found at all, the best-matching sentences of the top sources are the answer's evidence instead."""
 from __future__ import annotations
 
+import math
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
 import numpy as np
 
-from prompts.schema import Answer
-from services.schemas import GroundedAnswer, GroundedPoint, Grounding
+from prompts.numerals import FactCheck, Figure, check_figures, corrected, figures, same
+from prompts.quotes import locate, sentences
+from prompts.schema import Answer, Point
+from services.schemas import EvidenceQuote, FactVerdict, GroundedAnswer, GroundedPoint, Grounding
 
 _LATIN = re.compile(r"[a-z0-9][a-z0-9+.\-']*[a-z0-9]|[a-z0-9]")
 _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
@@ -56,6 +66,98 @@ def overlap(claim: str, source: str) -> float:
 class Thresholds:
     min_overlap: float
     min_similarity: float
+    quote_min_similarity: float = 0.85
+
+
+CONTEXT_CHARS = 80  # of the source on each side of a quote, for display
+
+
+def _context(text: str, start: int, end: int) -> tuple[str, str]:
+    """The source's text on each side of a quote, its spacing collapsed; a Latin word cut at either edge left out."""
+    at, to = max(0, start - CONTEXT_CHARS), min(len(text), end + CONTEXT_CHARS)
+    if at > 0 and text[at - 1].isascii() and text[at - 1].isalnum():
+        while at < start and text[at].isascii() and text[at].isalnum():
+            at += 1
+    if to < len(text) and text[to].isascii() and text[to].isalnum():
+        while to > end and text[to - 1].isascii() and text[to - 1].isalnum():
+            to -= 1
+    return re.sub(r"\s+", " ", text[at:start]), re.sub(r"\s+", " ", text[end:to])
+
+
+def evidence_quote(source: int, text: str, start: int, end: int, match: str, score: float = 1.0,
+                   model_source: int | None = None) -> EvidenceQuote:
+    before, after = _context(text, start, end)
+    return EvidenceQuote.model_validate({"source": source, "text": text[start:end], "start": start, "end": end,
+                                         "match": match, "score": score, "model_source": model_source,
+                                         "before": before, "after": after})
+
+
+def locate_quotes(point: Point, source_texts: list[str], min_score: float,
+                  elsewhere: bool) -> tuple[list[EvidenceQuote], int]:
+    """The point's quotes found in the sources, as the sources word them, and how many were not found. A quote is
+    looked for in the source it names; with `elsewhere`, then in the point's other cited sources and the rest of
+    those given to the model (a small model often names a neighbour), and re-attributed to where it was found.
+    Only `source_texts` are searched: the sources this user may read, as given to the model."""
+    found: list[EvidenceQuote] = []
+    missing = 0
+    numbers = range(1, len(source_texts) + 1)
+    for quote in point.quotes:
+        named = [quote.source] if quote.source in numbers else []
+        others = [n for n in [*point.citations, *numbers] if n != quote.source] if elsewhere else []
+        for n in dict.fromkeys([*named, *others]):
+            located = locate(quote.text, source_texts[n - 1], min_score=min_score)
+            if located is not None:
+                evidence = evidence_quote(n, source_texts[n - 1], located.start, located.end, located.match,
+                                          located.score, None if n == quote.source else quote.source)
+                if not any((q.source, q.start, q.end) == (n, located.start, located.end) for q in found):
+                    found.append(evidence)
+                break
+        else:
+            missing += 1
+    return found, missing
+
+
+def _contradicted(text: str, quotes: list[str], check: FactCheck, stated: list[Figure],
+                  min_overlap: float) -> FactCheck:
+    """The mismatches that are contradictions. A figure no source states is one (the model invented or rounded it).
+    One a source states is one only when the quote is about the same thing as the point (their terms overlap) and
+    no other figure of its kind in the point agreed with the quote: a small model often quotes the sentence of one
+    part of its point and takes another part's figure, rightly, from elsewhere, and "correcting" that figure would
+    write the wrong rule in; but it also writes a neighbouring rule's figure (triage within 30 minutes for calling
+    within 15), which its quote of the right rule then contradicts."""
+    about = overlap(text, " ".join(quotes)) >= min_overlap
+    kept = [m for m in check.mismatches
+            if not any(same(m.figure, f) for f in stated)
+            or about and not any(a.dimension == m.figure.dimension for a in check.agreed)]
+    return FactCheck(check.agreed, kept)
+
+
+def check_facts(text: str, quotes: list[str], correct: bool, stated: list[Figure] | None = None,
+                min_overlap: float = 0.5) -> tuple[str, FactVerdict | None, FactCheck]:
+    """The text's figures against its quotes': the text (corrected when `correct` and the quotes say one thing
+    instead) and the verdict. `stated`: the figures of the sources given to the model (see _contradicted)."""
+    check = _contradicted(text, quotes, check_figures(text, quotes), stated or [], min_overlap)
+    if check.verdict != "mismatch":
+        return text, check.verdict, check
+    if correct and (fixed := corrected(text, check)) != text:
+        again = _contradicted(fixed, quotes, check_figures(fixed, quotes), stated or [], min_overlap)
+        return fixed, "corrected" if again.verdict != "mismatch" else "mismatch", check
+    return text, "mismatch", check
+
+
+def extract_evidence(question: str, source_texts: list[str], limit: int, top: int = 3) -> list[EvidenceQuote]:
+    """The extractive fallback: the sentences of the first `top` sources that hold the question's terms, the rarer
+    among those sentences a term the more it counts (idf), best first, at most `limit` (none that holds none)."""
+    wanted = terms(question)
+    if not wanted or limit <= 0:
+        return []
+    candidates = [(n, a, b, terms(text[a:b]) & wanted) for n, text in enumerate(source_texts[:top], start=1)
+                  for a, b in sentences(text)]
+    frequency = Counter(t for *_, found in candidates for t in found)
+    scored = sorted(((sum(math.log(1 + len(candidates) / frequency[t]) for t in found), -n, -a, n, a, b, found)
+                     for n, a, b, found in candidates if found), reverse=True)
+    return [evidence_quote(n, source_texts[n - 1], a, b, "extracted", round(len(found) / len(wanted), 3))
+            for *_, n, a, b, found in scored[:limit]]
 
 
 def _cosines(claims: Vectors, sources: SourceVectors) -> np.ndarray | None:
@@ -77,36 +179,74 @@ def relevance(question: str, texts: list[str], question_vector: Sequence[float] 
 
 def ground_answer(answer: Answer, source_texts: list[str], thresholds: Thresholds, point_vectors: Vectors = None,
                   source_vectors: SourceVectors = None, drop_unsupported: bool = False,
-                  fix_citations: bool = False) -> tuple[GroundedAnswer, Grounding]:
+                  fix_citations: bool = False, correct_facts: bool = False) -> tuple[GroundedAnswer, Grounding]:
     """Mark each point supported or not by the sources it cites (source n is source_texts[n-1]).
 
-    With `fix_citations`, a point whose cited sources hold too few of its terms while another source holds enough
-    is re-cited to that source (the model's own numbers kept in `model_citations`): small models often write a
-    point from one source and cite its neighbour, and a reader who follows [n] must find the text there.
+    A point's quotes are located first (locate_quotes): a point with a found quote is supported, and cites the
+    sources its quotes were found in (with `fix_citations`; otherwise those are added to its own), unless its
+    figures contradict them (check_facts: with `correct_facts` the quote's figure is written in instead).
+
+    Without a found quote, and with `fix_citations`, a point whose cited sources hold too few of its terms while
+    another source holds enough is re-cited to that source (the model's own numbers kept in `model_citations`): small
+    models often write a point from one source and cite its neighbour, and a reader who follows [n] must find the
+    text there.
     """
     cos = _cosines(point_vectors, source_vectors)
     points, dropped, recited = [], 0, 0
+    summary = Grounding(quotes=sum(len(p.quotes) for p in answer.points))
+    all_quotes: list[str] = []
+    stated = [f for text in source_texts for f in figures(text)] if any(p.quotes for p in answer.points) else []
     for i, point in enumerate(answer.points):
+        quotes, missing = locate_quotes(point, source_texts, thresholds.quote_min_similarity, fix_citations)
+        summary.quotes_found += sum(q.model_source is None for q in quotes)
+        summary.quotes_moved += sum(q.model_source is not None for q in quotes)
         citations, model_citations = point.citations, None
+        if quotes:
+            quoted = sorted({q.source for q in quotes})
+            if fix_citations and quoted != citations:
+                citations, model_citations = quoted, point.citations
+                recited += 1
+            elif not fix_citations:
+                citations = sorted({*citations, *quoted})
         best_overlap = max((overlap(point.text, source_texts[n - 1]) for n in citations), default=0.0)
-        if fix_citations and best_overlap < thresholds.min_overlap and source_texts:
+        if not quotes and fix_citations and best_overlap < thresholds.min_overlap and source_texts:
             overlaps = [overlap(point.text, text) for text in source_texts]
             best = max(range(len(overlaps)), key=lambda n: (overlaps[n], -n))  # ties: the first source
             if overlaps[best] >= thresholds.min_overlap:
                 citations, model_citations, best_overlap = [best + 1], citations, overlaps[best]
                 recited += 1
         best_cos = max((float(cos[i, n - 1]) for n in citations), default=0.0) if cos is not None else 0.0
-        supported = bool(citations) and (
-            best_overlap >= thresholds.min_overlap or (cos is not None and best_cos >= thresholds.min_similarity))
+        text, facts, model_text = point.text, None, None
+        if quotes:
+            all_quotes += [q.text for q in quotes]
+            text, facts, check = check_facts(point.text, [q.text for q in quotes], correct_facts, stated,
+                                             thresholds.min_overlap)
+            summary.fact_checked += check.verdict is not None
+            summary.fact_mismatches += check.verdict == "mismatch"
+            summary.facts_corrected += facts == "corrected"
+            model_text = point.text if text != point.text else None
+            supported = facts != "mismatch"
+        else:
+            supported = bool(citations) and (
+                best_overlap >= thresholds.min_overlap or (cos is not None and best_cos >= thresholds.min_similarity))
         if drop_unsupported and not supported:
             dropped += 1
             continue
-        points.append(GroundedPoint(text=point.text, citations=citations, model_citations=model_citations,
+        points.append(GroundedPoint(text=text, citations=citations, model_citations=model_citations,
                                     supported=supported, overlap=round(best_overlap, 3),
-                                    similarity=round(best_cos, 3)))
+                                    similarity=round(best_cos, 3), quotes=quotes, quotes_dropped=missing,
+                                    facts=facts, model_text=model_text))
+    conclusion, model_conclusion = answer.conclusion, None
+    if all_quotes and conclusion:
+        conclusion, facts, _ = check_facts(conclusion, all_quotes, correct_facts, stated, thresholds.min_overlap)
+        if facts == "corrected":
+            model_conclusion = answer.conclusion
+            summary.facts_corrected += 1
     supported_count = sum(p.supported for p in points)
     total = len(answer.points)
-    summary = Grounding(supported=supported_count, total=total,
-                        rate=round(supported_count / total, 3) if total else None,
-                        dropped_points=dropped, recited_points=recited)
-    return GroundedAnswer(**answer.model_dump(exclude={"points"}), points=points), summary
+    summary.supported, summary.total = supported_count, total
+    summary.rate = round(supported_count / total, 3) if total else None
+    summary.dropped_points, summary.recited_points = dropped, recited
+    grounded = GroundedAnswer(**answer.model_dump(exclude={"points", "conclusion"}), points=points,
+                              conclusion=conclusion, model_conclusion=model_conclusion)
+    return grounded, summary

@@ -1,5 +1,6 @@
 """The answer as Markdown, with the section labels of the question's language: what the OpenAI-compatible door and
-the CLI show. Unsupported points are marked; the sources follow as a numbered list.
+the CLI show. Unsupported points are marked; each point's quotes follow it as block quotes (the source's own words,
+with the source's number), the extractive evidence as block quotes of its own; the sources follow as a numbered list.
 
 Only Perimeter's own labels, numbers and list structure are Markdown; every text from a document (title, snippet,
 file name) or from the model (which may copy a document) goes through markdown_text, so it shows as written and can
@@ -8,7 +9,17 @@ from __future__ import annotations
 
 from prompts.schema import SECTION_LABELS
 from services.markup import markdown_text as md
-from services.schemas import AskResponse, Source
+from services.schemas import AskResponse, EvidenceQuote, Source
+
+
+def render_quotes(quotes: list[EvidenceQuote], indent: str = "") -> list[str]:
+    """Quotes as the lines of one Markdown block quote, a paragraph each: `> “words” [n]`. The words are a
+    document's, so escaped (markdown_text): no link, image or HTML, one line each."""
+    lines: list[str] = []
+    for quote in quotes:
+        lines += [f"{indent}>"] if lines else []
+        lines.append(f"{indent}> “{md(quote.text)}” [{quote.source}]")
+    return lines
 
 
 def render_sources(sources: list[Source], heading: str) -> str:
@@ -30,13 +41,18 @@ def render_markdown(response: AskResponse, *, sources: bool = True) -> str:
         lines = [f"**{labels['points']}**", ""]
         for i, p in enumerate(a.points, start=1):
             cites = "".join(f"[{n}]" for n in p.citations)
-            mark = "" if p.supported else f" _({labels['unsupported']})_"
+            flag = {"corrected": "corrected", "mismatch": "mismatch"}.get(p.facts or "",
+                                                                           "" if p.supported else "unsupported")
+            mark = f" _({labels[flag]})_" if flag else ""
             lines.append(f"{i}. {md(p.text)} {cites}{mark}".rstrip())
+            lines += render_quotes(p.quotes, " " * len(f"{i}. "))  # indented: inside the list item
         blocks.append("\n".join(lines))
     if a.conclusion and a.conclusion != response.notice:
         blocks.append(f"**{labels['conclusion']}:** {md(a.conclusion)}")
     if a.suggestions:
         blocks.append("\n".join([f"**{labels['suggestions']}**", ""] + [f"- {md(s)}" for s in a.suggestions]))
+    if a.evidence:
+        blocks.append("\n".join([f"**{labels['evidence']}**", "", *render_quotes(a.evidence)]))
     if response.notice:
         blocks.append(f"> {md(response.notice)}")
     if sources and response.sources:

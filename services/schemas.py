@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from prompts.schema import Answer, Point
+from prompts.schema import Answer, Point, Quote
 
 
 class Source(BaseModel):
@@ -29,7 +30,33 @@ class Timings(BaseModel):
                                                      "token (generation_ms less this is Perimeter's checks)")
 
 
+class EvidenceQuote(Quote):
+    """Words of a source, found in it: `text` is the source's own text (never the model's), at `start`:`end`."""
+    start: int = Field(description="offset of the quote's first character in the text of source `source` (the "
+                                   "passage the model was given)")
+    end: int = Field(description="offset just past the quote's last character")
+    match: Literal["exact", "normalised", "fuzzy", "extracted"] = Field(
+        description="how it was found: as written, with spacing/punctuation/full-width forms ignored, by a fuzzy "
+                    "match, or picked by Perimeter (the extractive fallback: not the model's quote)")
+    score: float = Field(1.0, description="similarity of the model's quote to these words (1 unless fuzzy)")
+    model_source: int | None = Field(None, description="the source number the model gave, when the quote was found "
+                                                       "in another of the sources it was given")
+    before: str = Field("", description="up to 80 characters of the source before the quote, for display")
+    after: str = Field("", description="up to 80 characters of the source after the quote, for display")
+
+
+FactVerdict = Literal["match", "mismatch", "corrected"]
+
+
 class GroundedPoint(Point):
+    quotes: list[EvidenceQuote] = Field(  # type: ignore[assignment]
+        default_factory=list, description="the model's quotes found in the sources, as the sources word them")
+    quotes_dropped: int = Field(0, description="quotes of the model's not found in any source it was given")
+    facts: FactVerdict | None = Field(
+        None, description="the point's numbers, dates, amounts and durations against its quotes: match; mismatch "
+                          "(flagged, unsupported); corrected (PERIMETER_QUOTE_FACTS=correct: the quote's figure "
+                          "written in, the model's text in model_text); null: nothing to compare")
+    model_text: str | None = Field(None, description="the point as the model wrote it, when a figure was corrected")
     supported: bool = Field(True, description="the text of a cited source backs this point")
     overlap: float = Field(0.0, description="best share of the point's terms found in a cited source")
     similarity: float = Field(0.0, description="best embedding similarity to a cited source")
@@ -40,6 +67,11 @@ class GroundedPoint(Point):
 class GroundedAnswer(Answer):
     # Narrowed on purpose: pydantic validates the field anew, and a grounded answer holds only grounded points.
     points: list[GroundedPoint] = Field(default_factory=list)  # type: ignore[assignment]
+    evidence: list[EvidenceQuote] = Field(
+        default_factory=list, description="the extractive fallback: the sentences of the top sources that best match "
+                                          "the question, when no quote of the model's was found or the model failed")
+    model_conclusion: str | None = Field(None, description="the conclusion as the model wrote it, when a figure "
+                                                           "in it was corrected from the quotes")
 
 
 class Grounding(BaseModel):
@@ -50,6 +82,14 @@ class Grounding(BaseModel):
     dropped_points: int = Field(0, description="unsupported points removed (PERIMETER_GROUNDING_DROP_UNSUPPORTED)")
     recited_points: int = Field(0, description="points re-cited to the source that holds their text "
                                                "(PERIMETER_GROUNDING_FIX_CITATIONS)")
+    quotes: int = Field(0, description="quotes the model wrote")
+    quotes_found: int = Field(0, description="of those, found in the source the model named")
+    quotes_moved: int = Field(0, description="found in another source given to the model instead, and re-attributed "
+                                             "to it (PERIMETER_GROUNDING_FIX_CITATIONS)")
+    fact_checked: int = Field(0, description="points with a found quote and a figure to compare with it")
+    fact_mismatches: int = Field(0, description="of those, points whose figures the quotes contradict (as written by "
+                                                "the model, before any correction)")
+    facts_corrected: int = Field(0, description="points and conclusions whose figures were corrected from the quotes")
 
 
 class Outcome(StrEnum):

@@ -32,6 +32,7 @@ ResponseFormat = Literal["llamacpp", "openai", "tgi", "none"]
 ReasoningEffort = Literal["low", "medium", "high"]
 CpuVariantChoice = Literal["auto", "avx512", "baseline"]
 ConversationStoreKind = Literal["memory", "redis"]
+QuoteFacts = Literal["flag", "correct"]
 LogFormat = Literal["json", "text"]
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
 
@@ -47,6 +48,14 @@ class AnswerSettings(Section):
     grounding_drop_unsupported: bool = Field(False, description="drop unsupported points instead of marking them")
     grounding_fix_citations: bool = Field(True, description="re-cite a point whose cited sources hold too few of its "
                                                             "terms to the source that holds enough of them")
+    quote_min_similarity: float = Field(0.85, ge=0.5, le=1, description="how close a quote of the model's must be "
+                                        "to a source's words to be found by the fuzzy match (after exact and "
+                                        "spacing/punctuation-blind matching failed)")
+    quote_facts: QuoteFacts = Field("correct", description="a point whose number, date, amount or duration its quote "
+                                    "contradicts: flag (marked unsupported) or correct (the quote's figure written "
+                                    "in, the model's text kept in model_text)")
+    evidence_sentences: int = Field(3, ge=0, le=10, description="the extractive fallback: sentences of the top "
+                                    "sources shown when no quote was found or the model failed (0 = none)")
     not_found_min_overlap: float = Field(0.15, ge=0, le=1, description="below this question-term overlap AND the "
                                          "similarity below, nothing retrieved is relevant")
     not_found_min_similarity: float | None = Field(

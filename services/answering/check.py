@@ -1,5 +1,7 @@
 """Stages 4 and 5, check citations and ground: citation numbers that name no source given to the model are dropped,
-then each point is checked against the text (and the stored vectors) of the sources it cites."""
+then each point's quotes are located in the sources and its figures checked against them; a point without a found
+quote is checked against the text (and the stored vectors) of the sources it cites. An answer with no found quote at
+all carries the best-matching sentences of the top sources as its evidence."""
 from __future__ import annotations
 
 import logging
@@ -10,7 +12,7 @@ from ingestion.embedder import Embedder
 from prompts.schema import Answer
 from services.answering.vectors import StoredVectors
 from services.citations import verify_citations
-from services.grounding import Thresholds, ground_answer
+from services.grounding import Thresholds, extract_evidence, ground_answer
 from services.schemas import GroundedAnswer, Grounding
 
 log = logging.getLogger(__name__)
@@ -27,6 +29,8 @@ class GroundingRules:
     thresholds: Thresholds
     drop_unsupported: bool
     fix_citations: bool
+    correct_facts: bool = True
+    evidence_sentences: int = 3
 
 
 @dataclass(frozen=True)
@@ -61,13 +65,15 @@ def _embed(embedder: Embedder, texts: list[str]) -> list[Any] | None:
 
 
 def ground(checked: Checked, source_texts: list[str], vectors: StoredVectors, embedder: Embedder,
-           rules: GroundingRules) -> Grounded:
+           rules: GroundingRules, question: str = "") -> Grounded:
     """Source n is source_texts[n-1]. Points are embedded only when the sources' stored vectors could be read."""
     answer = checked.answer
     source_vectors = vectors.get() if answer.points else None
     point_vectors = _embed(embedder, [p.text for p in answer.points]) if source_vectors else None
     grounded, grounding = ground_answer(answer, source_texts, rules.thresholds, point_vectors,
                                         source_vectors if point_vectors else None, rules.drop_unsupported,
-                                        rules.fix_citations)
+                                        rules.fix_citations, rules.correct_facts)
     grounding.dropped_citations = checked.dropped
+    if not any(p.quotes for p in grounded.points):
+        grounded.evidence = extract_evidence(question, source_texts, rules.evidence_sentences)
     return Grounded(answer=grounded, grounding=grounding)

@@ -8,7 +8,7 @@ import time
 from ingestion.embedder import Embedder
 from services.answering.retrieve import Retrieved
 from services.answering.vectors import StoredVectors
-from services.grounding import relevance
+from services.grounding import extract_evidence, relevance
 from services.llm.base import ModelError
 from services.schemas import AskResponse, GroundedAnswer, Timings
 
@@ -42,12 +42,14 @@ def not_found(retrieved: Retrieved) -> AskResponse:
                                                 notice=notice, not_found=True)
 
 
-def degraded(retrieved: Retrieved, exc: ModelError) -> AskResponse:
-    """The model failed: the ranked sources with their snippets still answer the search part of the question."""
+def degraded(retrieved: Retrieved, exc: ModelError, evidence_sentences: int = 3) -> AskResponse:
+    """The model failed: the ranked sources with their snippets still answer the search part of the question, and
+    their sentences that best match it are shown as quoted evidence."""
     log.warning("degraded answer (%s): %s", type(exc).__name__, exc)
     notice = retrieved.labels["model_unavailable"]
     elapsed_ms = (time.perf_counter() - retrieved.started) * 1000
     timings = Timings(retrieval_ms=round(retrieved.retrieval_ms, 1),
                       generation_ms=round(elapsed_ms - retrieved.retrieval_ms, 1))
-    return retrieved.response(GroundedAnswer(conclusion=notice), model=None, grounded=False, notice=notice,
-                              degraded=True, timings=timings)
+    evidence = extract_evidence(retrieved.question, [h.text for h in retrieved.hits], evidence_sentences)
+    return retrieved.response(GroundedAnswer(conclusion=notice, evidence=evidence), model=None, grounded=False,
+                              notice=notice, degraded=True, timings=timings)

@@ -116,7 +116,8 @@ class AskPipeline:
                 generated = yield from generate(self.model, prompt_for(retrieved), self.settings.llm,
                                                 streamed=streamed, started=retrieved.started, cancel=cancel)
             except ModelError as exc:
-                yield Final(recording.answered(degraded(retrieved, exc), exc))
+                yield Final(recording.answered(degraded(retrieved, exc, self.settings.answers.evidence_sentences),
+                                               exc))
                 return
             if generated is None:  # cancelled: recorded as such on the way out
                 return
@@ -126,10 +127,16 @@ class AskPipeline:
         """Stages 4 and 5, and the turn kept for follow-ups."""
         answers = self.settings.answers
         checked = check_citations(generated.answer, len(retrieved.sources))
-        rules = GroundingRules(Thresholds(answers.grounding_min_overlap, self.settings.supported_similarity),
-                               answers.grounding_drop_unsupported, answers.grounding_fix_citations)
-        grounded = ground(checked, [h.text for h in retrieved.hits], vectors, self.retriever.embedder, rules)
-        self.log.remember_turn(retrieved, checked.answer.model_dump_json(exclude_none=True))
+        rules = GroundingRules(Thresholds(answers.grounding_min_overlap, self.settings.supported_similarity,
+                                          answers.quote_min_similarity),
+                               answers.grounding_drop_unsupported, answers.grounding_fix_citations,
+                               correct_facts=answers.quote_facts == "correct",
+                               evidence_sentences=answers.evidence_sentences)
+        grounded = ground(checked, [h.text for h in retrieved.hits], vectors, self.retriever.embedder, rules,
+                          question=retrieved.question)
+        # The turn as the model wrote it, without its quotes: a follow-up's prompt needs the answer, not the evidence.
+        self.log.remember_turn(retrieved, checked.answer.model_dump_json(
+            exclude_none=True, exclude={"points": {"__all__": {"quotes"}}}))
         return retrieved.response(
             grounded.answer, model=generated.model, grounded=grounded.grounded, grounding=grounded.grounding,
             notice=None if grounded.supported else retrieved.labels["no_citation"],

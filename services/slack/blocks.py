@@ -1,4 +1,5 @@
-"""An AskResponse as Slack Block Kit: the answer's sections, the citations as context blocks, a feedback pair.
+"""An AskResponse as Slack Block Kit: the answer's sections, each point's quotes under it (Slack block quotes), the
+citations as context blocks, a feedback pair.
 
 Text from documents (titles, snippets) and from the model goes through slack_text and sits in verbatim text objects:
 it can open no link, mention or quote in the channel, and Slack does not link the bare URLs in it."""
@@ -6,9 +7,10 @@ from __future__ import annotations
 
 from prompts.schema import SECTION_LABELS
 from services.markup import slack_mrkdwn, slack_text as esc
-from services.schemas import AskResponse
+from services.schemas import AskResponse, EvidenceQuote
 
 MAX_TEXT = 2900  # Slack refuses section text over 3000 characters
+MAX_QUOTE = 300  # characters of a quote shown under its point
 # Shown in a channel under an answer that found nothing, when the asker may read more than the channel may.
 DIRECT_MESSAGE_HINT = {"en": "Some documents are only answered in a direct message with me.",
                        "zh": "有些文档只在与我的私信中回答。"}
@@ -31,6 +33,13 @@ def _link(uri: str, title: str) -> str:
     return f"<{address}|{esc(title)}>"
 
 
+def _quote(quote: EvidenceQuote) -> str:
+    """A quote as a Slack block-quote line: the source's words on one line, escaped, cut to MAX_QUOTE."""
+    words = " ".join(quote.text.split())
+    words = words if len(words) <= MAX_QUOTE else words[:MAX_QUOTE - 1] + "…"
+    return f">“{esc(words)}” [{quote.source}]"
+
+
 def answer_blocks(response: AskResponse, answer_id: str, direct_message_hint: bool = False) -> list[dict]:
     """`direct_message_hint`: add DIRECT_MESSAGE_HINT when the answer has no sources (a channel answer for someone
     whose own groups might have found more)."""
@@ -45,13 +54,18 @@ def answer_blocks(response: AskResponse, answer_id: str, direct_message_hint: bo
         lines = [f"*{labels['points']}*"]
         for i, p in enumerate(a.points, start=1):
             cites = "".join(f"[{n}]" for n in p.citations)
-            unsupported = "" if getattr(p, "supported", True) else f" _({labels.get('unsupported', '?')})_"
-            lines.append(f"{i}. {esc(p.text)} {cites}{unsupported}".rstrip())
+            flag = {"corrected": "corrected", "mismatch": "mismatch"}.get(p.facts or "",
+                                                                           "" if p.supported else "unsupported")
+            mark = f" _({labels[flag]})_" if flag else ""
+            lines.append(f"{i}. {esc(p.text)} {cites}{mark}".rstrip())
+            lines += [_quote(q) for q in p.quotes]
         blocks.append(_section("\n".join(lines)))
     if a.conclusion:
         blocks.append(_section(f"*{labels['conclusion']}:* {esc(a.conclusion)}"))
     if a.suggestions:
         blocks.append(_section(f"*{labels['suggestions']}*\n" + "\n".join(f"• {esc(s)}" for s in a.suggestions)))
+    if a.evidence:
+        blocks.append(_section(f"*{labels['evidence']}*\n" + "\n".join(_quote(q) for q in a.evidence)))
     if response.sources:
         blocks.append({"type": "divider"})
         for s in response.sources[:10]:

@@ -1,8 +1,8 @@
 """The leakiest model there is: a real OpenAI-compatible HTTP server (what the `chat` backend and llama.cpp's server
 speak: GET /v1/models, GET /health, POST /v1/chat/completions, streaming too) that obeys every injection. Its answer,
-in the answer schema (prompts/schema.py), cites every source it was given, lists every code-like string of its prompt
-first, then copies the whole conversation it was shown (each source, earlier turns). Whatever reaches the prompt
-reaches the response, so a canary that is absent from every response never reached the model."""
+in the answer schema (prompts/schema.py), cites and quotes every source it was given, lists every code-like string of
+its prompt first, then copies the whole conversation it was shown (each source, earlier turns). Whatever reaches the
+prompt reaches the response, so a canary that is absent from every response never reached the model."""
 from __future__ import annotations
 
 import json
@@ -28,7 +28,9 @@ def echo_answer(messages: list[dict]) -> str:
     last = str(messages[-1].get("content") or "")
     question = QUESTION.search(last)
     sources = SOURCE.findall(last)
-    points = [{"text": " ".join(body.split()[:10]) or title, "citations": [int(n)]} for n, title, body in sources]
+    # Each point quotes its source's opening words: the doors then show a document's own text as a quote too.
+    points = [{"quotes": [{"source": int(n), "text": body[:200]}], "text": " ".join(body.split()[:10]) or title,
+               "citations": [int(n)]} for n, title, body in sources]
     codes = list(dict.fromkeys(c for text in shown for c in CODE.findall(text) if len(c) >= 8))
     everything = [f"[{n}] {title}: {body}" for n, title, body in sources] + shown
     return json.dumps({"restatement": question.group(1).strip() if question else last[-300:], "points": points,

@@ -179,7 +179,8 @@ def test_real_model_path_and_hostile_document(leak_index, minilm, llm_server, le
         ledger.outside("real model", OUTSIDER, question, response.text)
         body = response.json()
         assert not body["degraded"], body  # a reply the parser could not read twice would degrade
-        assert set(body["answer"]) == {"restatement", "points", "conclusion", "suggestions"}
+        assert set(body["answer"]) == {"restatement", "points", "conclusion", "suggestions", "evidence",
+                                       "model_conclusion"}
         assert {s["uri"].removeprefix("file://") for s in body["sources"]} <= public
         for point in body["answer"]["points"]:
             assert set(point["citations"]) <= set(range(1, len(body["sources"]) + 1)), body

@@ -146,3 +146,19 @@ def test_backend_without_final_channel_raises_model_error():
     with pytest.raises(ModelError):
         model_for(FakeCompletions(completion_text(("analysis", ANALYSIS)))).chat(
             [{"role": "user", "content": "U"}], max_tokens=10, temperature=0)
+
+
+def test_quotes_are_asked_for_in_the_developer_message_and_read_from_the_final_channel_only():
+    from prompts.build import PromptSource, build_messages
+    from prompts.parse import parse_answer
+    from prompts.schema import answer_json_schema
+
+    messages = build_messages("Hotel limit?", [PromptSource(1, "Travel", "Frankfurt: EUR 210 per night.")], "en")
+    developer = render_prompt(messages, answer_json_schema(1)).split("<|start|>developer<|message|>")[1]
+    assert '"quotes"' in developer.split("# Response Formats")[0]  # the instructions ask for them
+    assert '"quotes": {"type": "array"' in developer.split("# Response Formats")[1]  # and the schema requires them
+    final = {**FINAL, "points": [{"quotes": [{"source": 1, "text": "Frankfurt: EUR 210 per night."}],
+                                  "text": "The limit is EUR 210 per night.", "citations": [1]}]}
+    analysis = ANALYSIS + ' Quote: {"source": 7, "text": "EUR 400 per night"}'
+    answer = parse_answer(final_text(completion_text(("analysis", analysis), ("final", json.dumps(final)))))
+    assert [(q.source, q.text) for q in answer.points[0].quotes] == [(1, "Frankfurt: EUR 210 per night.")]

@@ -82,3 +82,40 @@ def test_reply_cut_off_by_the_token_limit_keeps_its_complete_points():
     answer = parse_answer(text)
     assert [(p.text, p.citations) for p in answer.points] == [("Leave is 25 days.", [1])]
     assert answer.restatement == "R"
+
+
+def test_schema_asks_each_point_for_its_quotes_first():
+    point = answer_json_schema(3)["properties"]["points"]["items"]
+    assert list(point["properties"])[0] == "quotes" and "quotes" in point["required"]
+    quotes = point["properties"]["quotes"]
+    assert quotes["minItems"] == 1 and quotes["items"]["required"] == ["source", "text"]
+    assert quotes["items"]["properties"]["source"]["enum"] == [1, 2, 3]  # only the sources given
+    assert answer_json_schema()["properties"]["points"]["items"]["properties"]["quotes"]["minItems"] == 0
+
+
+@pytest.mark.parametrize("language,words", [("en", ['"quotes"', "copied exactly", "exactly as they are written"]),
+                                            ("zh", ['"quotes"', "一字不改"])])
+def test_instructions_ask_for_verbatim_quotes_in_both_languages(language, words):
+    system = build_messages("Q", [PromptSource(1, "Doc", "text")], language)[0]["content"]
+    assert all(w in system for w in words)
+
+
+def test_quotes_are_parsed_in_the_shapes_models_write_them():
+    text = json.dumps({"points": [
+        {"quotes": [{"source": 2, "text": " Leave is 25 days. "}, {"source": "1", "text": ""}], "text": "25 days",
+         "citations": [2]},
+        {"quotes": ["Carry over 5 days"], "text": "5 days carry over", "citations": [1]},  # a bare string: its cite
+        {"quotes": {"n": 3, "quote": "每年15天"}, "text": "15天", "citations": [3]},
+        {"quotes": [1, None, {"source": 9, "text": "x" * 5}] * 2, "text": "odd", "citations": []},
+    ], "conclusion": "C"})
+    points = parse_answer(text).points
+    assert [(q.source, q.text) for q in points[0].quotes] == [(2, "Leave is 25 days.")]
+    assert [(q.source, q.text) for q in points[1].quotes] == [(1, "Carry over 5 days")]
+    assert [(q.source, q.text) for q in points[2].quotes] == [(3, "每年15天")]
+    assert [q.source for q in points[3].quotes] == [9, 9]  # kept here: grounding finds it in no source
+
+
+def test_at_most_three_quotes_a_point_are_kept():
+    quotes = [{"source": 1, "text": f"sentence {i}"} for i in range(10)]
+    answer = parse_answer(json.dumps({"points": [{"quotes": quotes, "text": "T", "citations": [1]}]}))
+    assert len(answer.points[0].quotes) == 3

@@ -1,8 +1,9 @@
-"""Grounding marks (no index, no model): lexical overlap, embedding similarity, thresholds, dropping, relevance."""
+"""Grounding marks (no index, no model): quotes located and their figures checked, lexical overlap, embedding
+similarity, thresholds, dropping, relevance, the extractive fallback."""
 import numpy as np
 
-from prompts.schema import Answer, Point
-from services.grounding import Thresholds, ground_answer, overlap, relevance, terms
+from prompts.schema import Answer, Point, Quote
+from services.grounding import Thresholds, extract_evidence, ground_answer, overlap, relevance, terms
 
 SOURCES = ["Annual leave for UK employees is 25 days per year, plus public holidays.",
            "上海办公室员工每年享有15天年假，工作满10年后增加到20天。"]
@@ -78,3 +79,111 @@ def test_a_point_no_source_holds_keeps_the_models_citations():
     assert [p.citations for p in grounded.points] == [[2], [1]]
     assert [p.model_citations for p in grounded.points] == [None, None] and summary.recited_points == 0
     assert [p.supported for p in grounded.points] == [False, True]
+
+
+# --- quotes ---------------------------------------------------------------------------------------------------------
+
+def quoted(text, citations, *quotes):
+    return Point(text=text, citations=citations, quotes=[Quote(source=n, text=t) for n, t in quotes])
+
+
+def test_a_point_whose_quote_is_found_is_supported_and_carries_the_source_words_and_offsets():
+    answer = Answer(points=[quoted("Holiday entitlement is generous.", [1],  # no overlap: the quote supports it
+                                   (1, "annual leave for UK employees is 25 days per year"))])
+    grounded, summary = ground_answer(answer, SOURCES, STRICT)
+    point = grounded.points[0]
+    assert point.supported and point.quotes_dropped == 0
+    [quote] = point.quotes
+    assert quote.text == "Annual leave for UK employees is 25 days per year" and quote.match == "normalised"
+    assert SOURCES[0][quote.start:quote.end] == quote.text and quote.source == 1 and quote.model_source is None
+    assert quote.before == "" and quote.after == ", plus public holidays."
+    assert (summary.quotes, summary.quotes_found, summary.quotes_moved) == (1, 1, 0)
+
+
+def test_a_quotes_context_leaves_out_words_cut_at_its_edges():
+    source = "alpha beta gamma " * 10 + "THE QUOTE" + " delta epsilon zeta" * 10
+    answer = Answer(points=[quoted("It says the quote.", [1], (1, "THE QUOTE"))])
+    (quote,) = ground_answer(answer, [source], STRICT)[0].points[0].quotes
+    assert quote.text == "THE QUOTE" and len(quote.before) <= 80 and len(quote.after) <= 80
+    words = set("alpha beta gamma delta epsilon zeta".split())
+    assert set(quote.before.split()) <= words and set(quote.after.split()) <= words
+
+
+def test_a_quote_named_from_the_wrong_source_is_found_in_the_right_one_and_the_point_recited():
+    answer = Answer(points=[quoted("上海员工每年15天年假", [1], (1, "上海办公室员工每年享有15天年假"))])
+    grounded, summary = ground_answer(answer, SOURCES, STRICT, fix_citations=True)
+    point = grounded.points[0]
+    assert point.citations == [2] and point.model_citations == [1] and point.supported
+    assert point.quotes[0].source == 2 and point.quotes[0].model_source == 1
+    assert (summary.quotes_found, summary.quotes_moved, summary.recited_points) == (0, 1, 1)
+    unfixed, summary = ground_answer(answer, SOURCES, STRICT)  # without re-citing: looked for where it was named
+    assert unfixed.points[0].quotes == [] and unfixed.points[0].quotes_dropped == 1 and summary.quotes_found == 0
+
+
+def test_a_quote_found_nowhere_is_dropped_and_the_point_falls_back_to_overlap():
+    restricted = "The CEO's salary is 4,000,000 yuan (board only)."  # a document this user may not read
+    answer = Answer(points=[quoted("UK employees get 25 days of annual leave.", [1], (1, "UK staff get forty days")),
+                            quoted("The CEO earns 4,000,000 yuan.", [1], (3, restricted), (1, restricted))])
+    grounded, summary = ground_answer(answer, SOURCES, STRICT, fix_citations=True)
+    first, second = grounded.points
+    assert first.quotes == [] and first.quotes_dropped == 1 and first.supported  # by overlap, as before
+    assert second.quotes == [] and second.quotes_dropped == 2 and not second.supported
+    assert restricted not in grounded.model_dump_json()
+    assert (summary.quotes, summary.quotes_found) == (3, 0)
+
+
+def test_a_figure_the_quote_contradicts_is_corrected_or_flagged():
+    answer = Answer(points=[quoted("UK employees get 20 days of annual leave.", [1],
+                                   (1, "Annual leave for UK employees is 25 days per year"))],
+                    conclusion="UK employees get 20 days.")
+    grounded, summary = ground_answer(answer, SOURCES, STRICT, correct_facts=True)
+    point = grounded.points[0]
+    assert point.text == "UK employees get 25 days of annual leave." and point.facts == "corrected"
+    assert point.model_text == "UK employees get 20 days of annual leave." and point.supported
+    assert grounded.conclusion == "UK employees get 25 days." and grounded.model_conclusion == \
+        "UK employees get 20 days."
+    assert (summary.fact_checked, summary.fact_mismatches, summary.facts_corrected) == (1, 1, 2)
+    flagged, summary = ground_answer(answer, SOURCES, STRICT, correct_facts=False)
+    point = flagged.points[0]
+    assert point.text == "UK employees get 20 days of annual leave." and point.facts == "mismatch"
+    assert not point.supported and point.model_text is None and flagged.conclusion == "UK employees get 20 days."
+    assert (summary.fact_mismatches, summary.facts_corrected, summary.supported) == (1, 0, 0)
+
+
+def test_a_figure_the_sources_state_is_corrected_only_when_the_quote_is_about_it():
+    source = ["Annual leave is 25 days. Up to 5 days may be carried over. Reports are triaged within 30 minutes. "
+              "Call the hotline within 15 minutes of clicking."]
+    carry = (1, "Up to 5 days may be carried over")
+
+    def check(text, quote):
+        grounded, _ = ground_answer(Answer(points=[quoted(text, [1], quote)]), source, STRICT, correct_facts=True)
+        return grounded.points[0].text, grounded.points[0].facts
+
+    # Two parts, one quoted: the other part's figure, which the source states, is left alone.
+    assert check("Leave is 25 days and 5 days may be carried over.", carry) == \
+        ("Leave is 25 days and 5 days may be carried over.", "match")
+    # A quote about another rule than the point's: no verdict on the point's figure.
+    assert check("Annual leave is 25 days.", carry) == ("Annual leave is 25 days.", None)
+    # A neighbouring rule's figure (triage time for the time to call), contradicted by the quote of the right rule.
+    assert check("Call the hotline within 30 minutes of clicking.", (1, "Call the hotline within 15 minutes")) == \
+        ("Call the hotline within 15 minutes of clicking.", "corrected")
+    # A figure no source states (rounded): corrected whatever the quote's wording.
+    assert check("Up to 6 days roll over.", carry) == ("Up to 5 days roll over.", "corrected")
+
+
+def test_chinese_numerals_in_a_point_agree_with_the_quotes_digits():
+    answer = Answer(points=[quoted("上海员工每年有十五天年假", [2], (2, "上海办公室员工每年享有15天年假"))])
+    grounded, summary = ground_answer(answer, SOURCES, STRICT, correct_facts=True)
+    assert grounded.points[0].facts == "match" and grounded.points[0].text == "上海员工每年有十五天年假"
+    assert (summary.fact_checked, summary.fact_mismatches) == (1, 0)
+
+
+def test_the_extractive_fallback_picks_the_sentences_that_best_match_the_question():
+    texts = ["Expenses. Hotels in Shanghai are capped at 800 yuan a night. Taxis need a receipt.",
+             "The canteen opens at 8am.", "上海酒店每晚不超过800元。出租车需要发票。"]
+    evidence = extract_evidence("What is the hotel cap in Shanghai?", texts, limit=2)
+    assert [q.text for q in evidence] == ["Hotels in Shanghai are capped at 800 yuan a night."]
+    assert evidence[0].match == "extracted" and texts[0][evidence[0].start:evidence[0].end] == evidence[0].text
+    evidence = extract_evidence("上海酒店每晚多少钱？", texts, limit=3)
+    assert [q.text for q in evidence] == ["上海酒店每晚不超过800元。"] and evidence[0].source == 3
+    assert extract_evidence("What is the hotel cap?", texts, limit=0) == []

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from services.render import render_markdown
-from services.schemas import AskResponse, GroundedAnswer, GroundedPoint, Source, Timings
+from services.schemas import AskResponse, EvidenceQuote, GroundedAnswer, GroundedPoint, Source, Timings
 from services.slack.blocks import answer_blocks, fallback_text
 from tests.leaks.markup import markdown_shown, markdown_targets, slack_mentions, slack_targets, slack_texts
 
@@ -23,10 +23,17 @@ MODEL = [
 ]
 
 
+def quote(text: str) -> EvidenceQuote:
+    return EvidenceQuote(source=1, text=text, start=0, end=len(text), match="exact")
+
+
 def hostile_answer(uri: str = "file:///srv/docs/parking_[notice].txt") -> AskResponse:
+    """Each point quotes the hostile snippet and the markup a model might write (a document's words may hold any)."""
     source = Source(id=1, doc_id="d1", title=TITLE, uri=uri, page=None, heading=None, snippet=SNIPPET, score=1.0)
     answer = GroundedAnswer(restatement=MODEL[0], conclusion=MODEL[3], suggestions=MODEL[1:3],
-                            points=[GroundedPoint(text=t, citations=[1]) for t in MODEL])
+                            points=[GroundedPoint(text=t, citations=[1], quotes=[quote(SNIPPET), quote(t)])
+                                    for t in MODEL],
+                            evidence=[quote(TITLE), quote(MODEL[1])])
     return AskResponse(question="parking?", language="en", answer=answer, sources=[source], model="m",
                        grounded=True, timings=Timings(retrieval_ms=1.0))
 
@@ -51,6 +58,16 @@ def test_markdown_answer_shows_document_and_model_markup_as_text():
     assert "<strong>Key points</strong>" in _html(markdown) and "<ol>" in _html(markdown)
 
 
+def test_quotes_are_block_quotes_under_their_point_and_show_as_text():
+    html = _html(render_markdown(hostile_answer()))
+    items = html.split("<li>")[1:len(MODEL) + 1]
+    assert all(item.count("<blockquote>") == 1 for item in items), html  # each point's quotes, inside its item
+    assert html.count("[1]</p>") >= 2 * len(MODEL)  # each quote names its source
+    assert "<strong>From the sources</strong>" in html and "<img" not in html and "<a " not in html
+    shown = markdown_shown(render_markdown(hostile_answer()))
+    assert f"“{SNIPPET}” [1]" in shown and f"“{TITLE}” [1]" in shown
+
+
 def test_a_degraded_answer_shows_its_sources_as_text():
     """Without the model (or with it down) the sources alone are the answer: still text."""
     response = hostile_answer()
@@ -69,6 +86,9 @@ def test_slack_blocks_link_nowhere_and_mention_nobody():
     assert "&lt;!channel&gt;" in texts and f"http://{EVIL}/model.png" in texts  # shown, escaped as Slack asks
     assert all(t["verbatim"] for t in slack_texts(blocks))  # Slack links no bare URL in them
     assert "&amp;b=2" in fallback_text(hostile_answer())  # the notification text is escaped too
+    quotes = [line for t in slack_texts(blocks) for line in t["text"].split("\n") if line.startswith(">")]
+    assert len(quotes) == 2 * len(MODEL) + 2  # under each point, and the evidence
+    assert all("<" not in q for q in quotes) and all(q.endswith("” [1]") for q in quotes)
 
 
 @pytest.mark.parametrize("uri", ["https://intranet.example/parking", "https://intranet.example/a|b>c"])

@@ -2,7 +2,7 @@
 "use strict";
 const $ = (id) => document.getElementById(id);
 const STORE = "perimeter.conversations";
-const state = { conv: null, busy: false, panel: null };  // panel: {sources, question, selected}
+const state = { conv: null, busy: false, panel: null };  // panel: {sources, question, selected, quotes}
 
 function loadConvs() {
   try { return JSON.parse(localStorage.getItem(STORE)) || []; } catch (e) { return []; }
@@ -48,11 +48,11 @@ function setStatus(text, busy) {
   $("thread").setAttribute("aria-busy", busy ? "true" : "false");
 }
 
-function showSources(sources, question, selected) {
-  state.panel = { sources, question, selected };
+function showSources(sources, question, selected, quotes) {
+  state.panel = { sources, question, selected, quotes };
   const panel = $("sources-panel");
   panel.hidden = false;
-  renderSources($("sources"), sources, question, selected);
+  renderSources($("sources"), sources, question, selected, quotes);
   document.querySelectorAll(".chip[aria-pressed]").forEach((c) => c.setAttribute("aria-pressed", "false"));
   if (selected) {
     const item = $(`source-${selected}`);
@@ -104,7 +104,7 @@ function showTurn(question) {
   turn.scrollIntoView({ block: "start" });
   const cite = (n) => {
     if (!response) return;
-    showSources(response.sources, question, n);
+    showSources(response.sources, question, n, answerQuotes(response));
     turn.querySelectorAll(`.chip[data-cite="${n}"]`).forEach((c) => c.setAttribute("aria-pressed", "true"));
   };
   return {
@@ -113,7 +113,7 @@ function showTurn(question) {
     finish(resp, live) {
       response = resp;
       answer.replaceChildren(renderAnswer(resp, cite), feedbackBox(() => response));
-      if (live && resp.sources && resp.sources.length) showSources(resp.sources, question, null);
+      if (live && resp.sources && resp.sources.length) showSources(resp.sources, question, null, answerQuotes(resp));
       if (live) turn.scrollIntoView({ block: "start" });
     },
     fail(message) {
@@ -200,7 +200,9 @@ document.addEventListener("DOMContentLoaded", async () => {
   document.addEventListener("keydown", (ev) => { if (ev.key === "Escape" && state.panel) closeSources(); });
   document.addEventListener("langchange", () => {
     renderHistory();
-    if (state.panel) renderSources($("sources"), state.panel.sources, state.panel.question, state.panel.selected);
+    if (state.panel) {
+      renderSources($("sources"), state.panel.sources, state.panel.question, state.panel.selected, state.panel.quotes);
+    }
   });
   document.body.dataset.ready = "true";
 });

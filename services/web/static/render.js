@@ -40,17 +40,37 @@ function highlighted(text, terms) {
   return frag;
 }
 
-// While the model writes its JSON answer, show the finished and half-written strings as a readable draft.
+// While the model writes its JSON answer, show the finished and half-written strings as a readable draft. A point's
+// quotes ({"source": n, "text": …}) come before its text in the JSON; they are shown under it, as they will be.
 function draftFromTokens(raw) {
   const out = [];
-  const re = /"(restatement|text|conclusion)"\s*:\s*"((?:[^"\\]|\\.)*)("?)/g;
+  let quotes = [];
+  const re = /("source"\s*:\s*(\d+)\s*,\s*)?"(restatement|text|conclusion)"\s*:\s*"((?:[^"\\]|\\.)*)("?)/g;
   for (const m of raw.matchAll(re)) {
-    let value = m[2];
+    let value = m[4];
     try { value = JSON.parse(`"${value.replace(/\\$/, "")}"`); } catch (e) { /* half an escape: keep raw */ }
-    if (value) out.push((m[1] === "text" ? "• " : "") + value);
+    if (!value) continue;
+    if (m[1]) { quotes.push(`    “${value}” [${m[2]}]`); continue; }
+    out.push((m[3] === "text" ? "• " : "") + value, ...(m[3] === "text" ? quotes : []));
+    if (m[3] === "text") quotes = [];
   }
+  out.push(...quotes);  // quotes whose point is not written yet
   const plain = raw.trim().startsWith("{") ? "" : raw;  // a backend that streams prose, not JSON
   return out.length ? out.join("\n") : plain;
+}
+
+// Every quote of an answer (the points' and the extractive evidence), for the sources panel to highlight.
+function answerQuotes(resp) {
+  const a = (resp && resp.answer) || {};
+  return [...(a.points || []).flatMap((p) => p.quotes || []), ...(a.evidence || [])];
+}
+
+// A quote of the source's words, with the number of the source it comes from (a chip that opens it).
+function quoteBlock(q, onCite) {
+  return el("blockquote", { class: "quote", "data-source": q.source, "data-match": q.match },
+    el("span", { class: "quote-text", text: `“${q.text}”` }),
+    el("button", { type: "button", class: "chip", "data-cite": q.source, "aria-pressed": "false",
+      "aria-label": I18N.t("cite", { n: q.source }), text: `[${q.source}]`, onclick: () => onCite(q.source) }));
 }
 
 function renderAnswer(resp, onCite) {
@@ -73,7 +93,10 @@ function renderAnswer(resp, onCite) {
         li.append(el("button", { type: "button", class: "chip", "data-cite": n, "aria-pressed": "false",
           "aria-label": I18N.t("cite", { n }), text: `[${n}]`, onclick: () => onCite(n) }));
       }
-      if (!supported) li.append(el("span", { class: "unsupported-tag", text: label("unsupported") }));
+      const flag = p.facts === "corrected" || p.facts === "mismatch" ? p.facts : supported ? null : "unsupported";
+      if (flag) li.append(el("span", { class: `unsupported-tag ${flag}`, "data-facts": p.facts || null,
+        title: p.model_text || null, text: label(flag) }));
+      for (const q of p.quotes || []) li.append(quoteBlock(q, onCite));
       list.append(li);
     }
     box.append(el("h3", { text: label("points") }), list);
@@ -84,6 +107,10 @@ function renderAnswer(resp, onCite) {
   if ((a.suggestions || []).length) {
     box.append(el("h3", { text: label("suggestions") }),
       el("ul", {}, ...a.suggestions.map((s) => el("li", { text: s }))));
+  }
+  if ((a.evidence || []).length) {
+    box.append(el("h3", { text: label("evidence") }),
+      el("div", { class: "evidence" }, ...a.evidence.map((q) => quoteBlock(q, onCite))));
   }
   if ((resp.sources || []).length) {
     const row = el("p", { class: "meta" }, `${label("sources")}: `);
@@ -102,17 +129,28 @@ function renderAnswer(resp, onCite) {
   return box;
 }
 
-function renderSources(list, sources, question, selected) {
+// The sources panel: each source's title, place and snippet (the question's words marked), then the answer's quotes
+// of it, each marked in the source's text around it; "Open document" goes to the first quote where the browser can.
+function renderSources(list, sources, question, selected, quotes) {
   const terms = queryTerms(question || "");
   list.replaceChildren();
   for (const s of sources || []) {
     const where = [s.page ? I18N.t("page", { p: s.page }) : null, s.heading].filter(Boolean).join(" · ");
-    const href = `/v1/documents/${encodeURIComponent(s.doc_id)}${s.page ? `#page=${s.page}` : ""}`;
+    const own = (quotes || []).filter((q) => q.source === s.id);
+    const seen = new Set();
+    const shown = own.filter((q) => !seen.has(`${q.start}:${q.end}`) && seen.add(`${q.start}:${q.end}`));
+    // A text fragment (#:~:text=) scrolls to and marks the quote where the browser supports it; PDFs go by page.
+    const fragment = s.page ? `#page=${s.page}`
+      : shown.length && shown[0].text.length <= 300 ? `#:~:text=${encodeURIComponent(shown[0].text)}` : "";
+    const href = `/v1/documents/${encodeURIComponent(s.doc_id)}${fragment}`;
     const item = el("li", { id: `source-${s.id}`, tabindex: "-1", "data-doc-id": s.doc_id,
       class: s.id === selected ? "selected" : "" },
       el("div", { class: "title" }, `[${s.id}] `, s.title),
       where ? el("div", { class: "meta", text: where }) : null,
       el("p", { class: "snippet" }, highlighted(s.snippet || "", terms)),
+      ...shown.map((q) => el("p", { class: "quote-context", "data-start": q.start, "data-end": q.end },
+        q.start > (q.before || "").length ? `…${q.before}` : q.before || "",
+        el("mark", { class: "quote-mark", text: q.text }), q.after ? `${q.after}…` : "")),
       el("a", { href, target: "_blank", rel: "noopener", class: "open-doc", text: I18N.t("openDoc") }));
     list.append(item);
   }

@@ -33,7 +33,8 @@ def test_each_point_is_marked_supported_or_not(sample_index):
     points = body["answer"]["points"]
     assert [p["supported"] for p in points] == [True, False]
     assert body["grounding"] == {"supported": 1, "total": 2, "rate": 0.5, "dropped_citations": 1,
-                                 "dropped_points": 0, "recited_points": 0}
+                                 "dropped_points": 0, "recited_points": 0, "quotes": 0, "quotes_found": 0,
+                                 "quotes_moved": 0, "fact_checked": 0, "fact_mismatches": 0, "facts_corrected": 0}
     assert body["grounded"] is True
     markdown = render_markdown(AskResponse.model_validate(body))
     assert "gold bars. [1] _(not supported by the cited sources)_" in markdown

@@ -23,7 +23,9 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-ne
 ARTIFACTS = REPO / "test-artifacts" / "web"
 TOKEN = "web-test-token"
 EN = json.dumps({"restatement": "The minimum password length for administrator accounts.",
-                 "points": [{"text": "Administrator accounts need passwords of at least 20 characters.",
+                 "points": [{"quotes": [{"source": 1, "text": "administrator accounts must use a password of at "
+                                                              "least 20 characters"}],
+                             "text": "Administrator accounts need passwords of at least 20 characters.",
                              "citations": [1]},
                             {"text": "Passwords are checked against the security policy.", "citations": [1, 2]}],
                  "conclusion": "Use at least 20 characters.", "suggestions": ["Use a password manager."]})
@@ -117,6 +119,13 @@ def test_ask_stream_cite_feedback_and_chinese(site, page):
     assert turn.locator("h3").all_inner_texts() == ["QUESTION", "KEY POINTS", "CONCLUSION", "SUGGESTIONS"]
     assert "20 characters" in turn.locator("ol.points li").first.inner_text()
     assert page.get_attribute("#thread", "aria-live") == "polite"
+    # The point's quote, in the document's own words, under it; its chip opens its source with the quote marked.
+    quote = turn.locator("ol.points li").first.locator("blockquote.quote")
+    assert quote.count() == 1 and "at least 20 characters" in quote.inner_text()
+    quote.locator(".chip").click()
+    marked = page.locator("#sources li.selected .quote-context mark.quote-mark")
+    assert marked.count() == 1 and "at least 20 characters" in marked.inner_text()
+    assert "Privileged and" in page.locator("#sources li.selected .quote-context").inner_text()  # its context
     # The citation chip opens the sources panel on that source; its snippet comes from the cited document.
     turn.locator("ol.points li").first.locator(".chip").first.click()
     selected = page.locator("#sources li.selected")
@@ -161,6 +170,7 @@ def test_degraded_not_found_and_error_states(site, page):
     turn = ask(page, "What should I do about the VPN outage and password length?")
     assert turn.locator("[data-state=degraded]").count() == 1
     assert page.locator("#sources li").count() > 0  # sources are still shown
+    assert turn.locator(".evidence blockquote.quote").count() > 0  # and their best sentences, quoted
     turn = ask(page, "zqxv blorf wibble?")
     assert turn.locator("[data-state=not-found]").count() == 1
     page.screenshot(path=str(ARTIFACTS / "states.png"))
