@@ -26,7 +26,9 @@ def test_ask_returns_the_documented_shape_and_drops_invalid_citations(sample_ind
     body = client_for(settings, model).post("/v1/ask", json={"question": "How do I report a phishing email?"}).json()
     assert set(body) >= {"question", "language", "answer", "sources", "model", "timings"}
     assert body["language"] == "en"
-    assert set(body["answer"]) == {"restatement", "points", "conclusion", "suggestions"}
+    # evidence: the extractive fallback's sentences; model_conclusion: the model's text where a figure was corrected
+    assert set(body["answer"]) == {"restatement", "points", "conclusion", "suggestions", "evidence", "model_conclusion"}
+    assert "quotes" in body["answer"]["points"][0]
     assert body["answer"]["points"][0]["citations"] == [1, 2]
     ids = [s["id"] for s in body["sources"]]
     assert ids == list(range(1, len(ids) + 1))
