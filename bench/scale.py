@@ -98,13 +98,13 @@ def publish(settings: Settings) -> tuple[float, float]:
     return seconds, sampler.peak / 2**20
 
 
-def probe(data_dir: Path, models_dir: Path, queries: int) -> None:
-    """The API-like process: print one JSON line with its start-up, search latencies and RSS."""
+def probe(data_dir: Path, models_dir: Path, queries: int, started: float) -> None:
+    """The API-like process (started at `started`, epoch seconds): print one JSON line with its start-up, search
+    latencies and RSS."""
     import psutil
 
     from services.container import Container
 
-    started = float(sys.argv[sys.argv.index("--started") + 1])
     settings = Settings(data_dir=data_dir, collection=COLLECTION, PERIMETER_MODELS_DIR=models_dir)
     retriever = Container(settings, model=None).retriever
     english, chinese = vocabulary()
@@ -136,10 +136,10 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--probe", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--models", type=Path, help=argparse.SUPPRESS)
-    parser.add_argument("--started", help=argparse.SUPPRESS)
+    parser.add_argument("--started", type=float, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.probe:
-        return probe(args.probe, args.models, args.queries)
+        return probe(args.probe, args.models, args.queries, args.started)
     models_dir = Settings().storage.models_dir  # the folder `make run` prepares, shared by every run
     prepare(models_dir)
     rows = []

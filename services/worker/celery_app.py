@@ -118,14 +118,13 @@ def _pool_size(sender=None, **_) -> None:
 
 
 def embedding_threads(settings: Settings) -> int | None:
-    """Torch threads for one pool process: PERIMETER_EMBEDDING_THREADS, else the cores shared out between the pool's
-    processes (each with every core, as torch would take, they oversubscribe them: measured on 2 cores, 2 processes
-    with 1 thread each ingested 1.55x as fast as one process with 2), else None: the count prepare measured best."""
-    if settings.embedding.threads:
-        return settings.embedding.threads
-    if _pool_processes > 1:
-        return max(1, usable_cores() // _pool_processes)
-    return None
+    """Torch threads for one pool process: the cores shared out between the pool's processes (each with every core, as
+    torch would take, they oversubscribe them: measured on 2 cores, 2 processes with 1 thread each ingested 1.55x as
+    fast as one process with 2); None where build_embedder already applied PERIMETER_EMBEDDING_THREADS, or for a
+    single process (the count prepare measured best)."""
+    if settings.embedding.threads or _pool_processes <= 1:
+        return None
+    return max(1, usable_cores() // _pool_processes)
 
 
 @signals.worker_init.connect
