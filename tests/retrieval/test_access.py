@@ -213,12 +213,7 @@ def test_a_cap_per_document_leaves_room_for_other_documents_in_the_hits(tmp_path
         Section(f"Badge rule {n}: visitors wear a badge at reception, badge {n} stays visible.") for n in range(6)])
     other = Document("mem://visitors.md", "Visitors", "i" * 64, [
         Section("Visitors sign in at reception and wear a visitor badge.")])
-    settings = make_settings(tmp_path, embedding_model=WordHashEmbedder.model_id, chunk_tokens=32,
-                             chunk_overlap_tokens=0)
-    indexer = build_indexer(settings, embedder=WordHashEmbedder())
-    indexer.index_document(long, ["all"])
-    indexer.index_document(other, ["all"])
-    indexer.publish()
+    settings = _published(tmp_path, long, other)
     query = "badge rule visitors reception badge"
     uncapped = build_retriever(settings, WordHashEmbedder()).search(query, ["all"], 3)
     assert [h.metadata["source"] for h in uncapped] == [long.source] * 3
@@ -248,12 +243,7 @@ def test_document_vectors_are_the_normalised_means_of_their_chunks_and_score_onl
         Section("Visitors collect a badge at reception."), Section("A lost badge is reported to security."),
         Section("Badges are returned at reception when leaving.")])
     memo = Document("mem://memo.md", "Memo", "k" * 64, [Section("Security will report lost keys on Friday.")])
-    settings = make_settings(tmp_path, embedding_model=WordHashEmbedder.model_id, chunk_tokens=32,
-                             chunk_overlap_tokens=0)
-    indexer = build_indexer(settings, embedder=WordHashEmbedder())
-    indexer.index_document(manual, ["all"])
-    indexer.index_document(memo, ["all"])
-    indexer.publish()
+    settings = _published(tmp_path, manual, memo)
     retriever = build_retriever(settings.with_values(document_vector_weight=1.0), WordHashEmbedder())
     snapshot = retriever.snapshots.current()
     of_row, documents = snapshot.document_vectors()
@@ -277,3 +267,14 @@ def test_document_vectors_are_the_normalised_means_of_their_chunks_and_score_onl
 def of_row_doc(snapshot, of_row, number: int) -> str:
     row = int(np.flatnonzero(of_row == number)[0])
     return snapshot.doc_of[snapshot.ids[row]]
+
+
+def _published(tmp_path, *docs: Document):
+    """Settings over a fresh index of `docs` for all (WordHashEmbedder, 32-token chunks), its snapshot published."""
+    settings = make_settings(tmp_path, embedding_model=WordHashEmbedder.model_id, chunk_tokens=32,
+                             chunk_overlap_tokens=0)
+    indexer = build_indexer(settings, embedder=WordHashEmbedder())
+    for doc in docs:
+        indexer.index_document(doc, ["all"])
+    indexer.publish()
+    return settings
