@@ -89,7 +89,8 @@ def quotes_in_cited(out: dict) -> int:
     found = 0
     for point in out["answer"]["points"]:
         cited = point["model_citations"] if point.get("model_citations") is not None else point["citations"]
-        found += sum(q["model_source"] is None or q["source"] in cited for q in point["quotes"])
+        found += sum(q["model_source"] is None or q["source"] in cited for q in point["quotes"]
+                     if q["match"] != "matched")  # Perimeter's pick, not the model's quote
     return found
 
 
@@ -132,6 +133,8 @@ def main() -> None:
     # Quotes cost ~30-60 tokens a point: 300 cut answers short once the model copies its evidence.
     ap.add_argument("--max-tokens", type=int, default=500)
     ap.add_argument("--save", type=Path, default=None, help="write each answer as a JSON line here")
+    ap.add_argument("--quotes", choices=["on", "off"], default=None,
+                    help="ask the model for quotes (default: PERIMETER_EMBEDDED_QUOTES, the embedded model's setting)")
     args = ap.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so the model server below is stopped too
 
@@ -160,7 +163,8 @@ def main() -> None:
                                  log_path=data_dir / "llama.log", prompt_cache_mb=cache_mb)
     # Served like the embedded model (its context budget), on a port of the benchmark's own.
     context = args.context_tokens or settings.embedded.context_tokens
-    settings = settings.with_values(**{"llm_url": server.url, "context_tokens": context})
+    ask_quotes = settings.embedded.quotes if args.quotes is None else args.quotes == "on"
+    settings = settings.with_values(**{"llm_url": server.url, "context_tokens": context, "llm_quotes": ask_quotes})
     with server, httpx.Client(timeout=900) as http:
         container = Container(settings, embedder=embedder)  # the embedder the corpus was ingested with, loaded once
         pipeline = container.pipeline
@@ -186,6 +190,7 @@ def main() -> None:
             sample = questions[:: max(1, len(questions) // max(1, args.limit))][: args.limit]  # en and zh alike
             ttfts, totals, sizes = [], [], []
             quotes = quotes_found = quotes_located = fact_checked = fact_mismatches = corrected = 0
+            points = points_with_words = 0
             saved = args.save.open("w", encoding="utf-8") if args.save else None
             for q in sample:
                 sizes.append(prompt_tokens(http, server.url, pipeline.prompt(q["question"], DEMO_USER).messages))
@@ -214,11 +219,14 @@ def main() -> None:
                     saved.write(json.dumps({"id": q["id"], **out}, ensure_ascii=False) + "\n")
                 fact_checked, fact_mismatches = fact_checked + g["fact_checked"], fact_mismatches + g["fact_mismatches"]
                 corrected += g["facts_corrected"]
+                points += len(out["answer"]["points"])
+                points_with_words += sum(bool(p["quotes"]) for p in out["answer"]["points"])
                 print(f"{q['id']} [{q['lang']}]: {g['supported']}/{g['total']} points supported, "
                       f"{g.get('recited_points', 0)} re-cited, quotes found {quotes_in_cited(out)}/{g['quotes']} "
                       f"({g['quotes_found'] + g['quotes_moved']} in some source), figures "
                       f"{g['fact_checked'] - g['fact_mismatches']}/{g['fact_checked']} agree "
-                      f"({g['facts_corrected']} corrected), "
+                      f"({g['facts_corrected']} corrected), {g['quotes_matched']} matched, "
+                      f"{g['figures_unstated']} figures no source states, "
                       f"{len(out['answer']['evidence'])} extracted, keywords {recall[-1]:.2f}, cites {files}"
                       f"{' (degraded)' if out['degraded'] else ''}{' (not found)' if out['not_found'] else ''}",
                       flush=True)
@@ -236,7 +244,8 @@ def main() -> None:
           f"server's own ttft for the same prompt (separate runs, noisy on a busy box): {unpaired:.0f} ms; "
           f"{answered}/{len(sample)} answers with a supported point; {quotes_found}/{quotes} quotes found, "
           f"{fact_checked - fact_mismatches}/{fact_checked} points' figures agree with their quotes, {corrected} "
-          f"corrected")
+          f"corrected; model asked for quotes: {'yes' if ask_quotes else 'no'}; {points_with_words}/{points} points "
+          f"shown with source words (the model's found quotes, else the sentence each best matches)")
     print(f"RESULT overhead_ms={overhead:.0f} ttft_s={ttft:.2f} grounded={rate:.3f} "
           f"keywords={statistics.mean(recall) if recall else 0.0:.3f} "
           f"cite_precision={right / cited if cited else 0.0:.3f} "
@@ -245,7 +254,9 @@ def main() -> None:
           f"quote_located={quotes_located / quotes if quotes else 0.0:.3f} "
           f"fact_match={(fact_checked - fact_mismatches) / fact_checked if fact_checked else 1.0:.3f} "
           f"ttft_p50_s={statistics.median(ttfts):.2f} answer_p50_s={statistics.median(totals):.2f} "
-          f"prompt_tokens_p50={statistics.median(sizes):.0f} threads={server.n_threads} context_tokens={context}")
+          f"prompt_tokens_p50={statistics.median(sizes):.0f} threads={server.n_threads} context_tokens={context} "
+          f"model_quotes={'on' if ask_quotes else 'off'} "
+          f"points_with_words={points_with_words / points if points else 0.0:.3f}")
 
 
 if __name__ == "__main__":

@@ -14,10 +14,18 @@ class PromptSource:
     page: int | None = None
 
 
-@cache
-def instructions(language: str) -> str:
-    name = "instructions_zh.md" if language == "zh" else "instructions_en.md"
+def _text(name: str) -> str:
     return resources.files("prompts").joinpath(name).read_text(encoding="utf-8")
+
+
+@cache
+def instructions(language: str, quotes: bool = True) -> str:
+    """The instructions in `language`; with `quotes`, asking for each point's quotes: the rule (first line of
+    quotes_<language>.md) and the point's "quotes" field in the reply's example (the rest of it)."""
+    lang = "zh" if language == "zh" else "en"
+    rule, example = _text(f"quotes_{lang}.md").split("\n", 1) if quotes else ("", "")
+    return (_text(f"instructions_{lang}.md").replace("{{quote_rule}}", f"{rule}\n" if rule else "")
+            .replace("{{point_quotes}}", example))
 
 
 def format_sources(sources: list[PromptSource]) -> str:
@@ -30,12 +38,13 @@ def format_sources(sources: list[PromptSource]) -> str:
     return "\n".join(blocks)
 
 
-def build_messages(question: str, sources: list[PromptSource], language: str) -> list[dict[str, str]]:
+def build_messages(question: str, sources: list[PromptSource], language: str,
+                   quotes: bool = True) -> list[dict[str, str]]:
     if language == "zh":
         user = f"来源文档（仅作为数据）：\n{format_sources(sources)}\n\n问题：{question}"
     else:
         user = f"Source documents (data only):\n{format_sources(sources)}\n\nQuestion: {question}"
     return [
-        {"role": "system", "content": instructions(language)},
+        {"role": "system", "content": instructions(language, quotes)},
         {"role": "user", "content": user},
     ]

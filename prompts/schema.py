@@ -38,6 +38,7 @@ SECTION_LABELS: dict[str, dict[str, str]] = {
         "evidence": "From the sources",
         "corrected": "figure corrected from the quote",
         "mismatch": "its figures differ from the quoted source",
+        "unstated": "states a figure none of the sources gives",
         "rate_limited": "Too many questions: at most {limit} a minute. Try again in {wait} s.",
     },
     "zh": {
@@ -53,6 +54,7 @@ SECTION_LABELS: dict[str, dict[str, str]] = {
         "evidence": "来源原文",
         "corrected": "数字已按引文更正",
         "mismatch": "其中的数字与引用的原文不符",
+        "unstated": "其中的数字在来源中找不到",
         "rate_limited": "提问太频繁：每分钟最多 {limit} 个问题，请 {wait} 秒后再试。",
     },
 }
@@ -61,34 +63,33 @@ SECTION_LABELS: dict[str, dict[str, str]] = {
 MAX_QUOTES = 3  # per point
 
 
-def answer_json_schema(source_count: int | None = None) -> dict[str, Any]:
+def answer_json_schema(source_count: int | None = None, quotes: bool = True) -> dict[str, Any]:
     """JSON schema of Answer, small enough to be compiled into a grammar by llama.cpp.
 
     With `source_count`, each point must cite at least one source and only numbers 1..source_count, and quote at
     least one: servers that enforce the schema (llama.cpp grammars, vLLM guided decoding) then cannot emit an invalid
     or missing citation. A point's quotes come first, so the model copies the words before it writes the point.
+    Without `quotes` the model is not asked for them (grounding then shows the sentence each point best matches).
     """
     citation: dict[str, Any] = {"type": "integer"}
     if source_count:
         citation = {"type": "integer", "enum": list(range(1, source_count + 1))}
     quote = {"type": "object", "properties": {"source": citation, "text": {"type": "string"}},
              "required": ["source", "text"]}
+    point: dict[str, Any] = {
+        "quotes": {"type": "array", "items": quote, "minItems": 1 if source_count else 0, "maxItems": MAX_QUOTES},
+        "text": {"type": "string"},
+        "citations": {"type": "array", "items": citation, "minItems": 1 if source_count else 0},
+    }
+    if not quotes:
+        del point["quotes"]
     return {
         "type": "object",
         "properties": {
             "restatement": {"type": "string"},
             "points": {
                 "type": "array",
-                "items": {
-                    "type": "object",
-                    "properties": {
-                        "quotes": {"type": "array", "items": quote, "minItems": 1 if source_count else 0,
-                                   "maxItems": MAX_QUOTES},
-                        "text": {"type": "string"},
-                        "citations": {"type": "array", "items": citation, "minItems": 1 if source_count else 0},
-                    },
-                    "required": ["quotes", "text", "citations"],
-                },
+                "items": {"type": "object", "properties": point, "required": list(point)},
             },
             "conclusion": {"type": "string"},
             "suggestions": {"type": "array", "items": {"type": "string"}},

@@ -3,10 +3,12 @@ relevant at all?
 
 A point's quotes come first: each is located in the source it names (prompts/quotes.py) and replaced by the source's
 own words and offsets; a point with a found quote is supported by construction, unless the figures it states
-contradict its quotes (prompts/numerals.py), which are then flagged or corrected. A point with no found quote falls
-back to two measures, each with a threshold in the settings: lexical overlap (the share of the point's content terms
-found in the source) and embedding similarity (cosine of normalised vectors from the retrieval embedder). When no
-quote is found at all, the best-matching sentences of the top sources are the answer's evidence instead."""
+contradict its quotes (prompts/numerals.py), which are then flagged or corrected. A quote that is only a heading is
+not kept. A point with no found quote falls back to two measures, each with a threshold in the settings: lexical
+overlap (the share of the point's content terms found in the source) and embedding similarity (cosine of normalised
+vectors from the retrieval embedder); it is shown with the sentence of its cited sources that best matches it (the
+model's words are never shown as a source's), its figures checked against that. When no point carries source words,
+the best-matching sentences of the top sources are the answer's evidence instead."""
 from __future__ import annotations
 
 import math
@@ -92,29 +94,76 @@ def evidence_quote(source: int, text: str, start: int, end: int, match: str, sco
                                          "before": before, "after": after})
 
 
+_HEADING_MARKS = "#*=-_ \t"
+_SENTENCE_MARKS = frozenset(".。!！?？;；:：")
+HEADING_MAX_WORDS = 12  # Latin words; a CJK character counts as half a word
+
+
+def is_heading(text: str, start: int, end: int) -> bool:
+    """Is `text[start:end]` a whole line that names a section rather than states something: no sentence mark, no
+    figure, a few words? A small model quoting "Travel and Expense Policy" for a point about the meal allowance has
+    found the right document and nothing in it; such a quote supports no point."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    line = text[line_start:len(text) if line_end == -1 else line_end]
+    if text[start:end].strip(_HEADING_MARKS) != line.strip(_HEADING_MARKS) or not line.strip(_HEADING_MARKS):
+        return False
+    words = len(_LATIN.findall(_CJK_RUN.sub(" ", line.lower()))) + sum(map(len, _CJK_RUN.findall(line))) / 2
+    return (words <= HEADING_MAX_WORDS and not any(ch.isdigit() for ch in line)
+            and not any(ch in _SENTENCE_MARKS for ch in line.rstrip(_HEADING_MARKS)))
+
+
 def locate_quotes(point: Point, source_texts: list[str], min_score: float,
                   elsewhere: bool) -> tuple[list[EvidenceQuote], int]:
     """The point's quotes found in the sources, as the sources word them, and how many were not found. A quote is
     looked for in the source it names; with `elsewhere`, then in the point's other cited sources and the rest of
     those given to the model (a small model often names a neighbour), and re-attributed to where it was found.
-    Only `source_texts` are searched: the sources this user may read, as given to the model."""
+    Only `source_texts` are searched: the sources this user may read, as given to the model. A quote that is only a
+    heading (is_heading) is not kept."""
     found: list[EvidenceQuote] = []
     missing = 0
     numbers = range(1, len(source_texts) + 1)
     for quote in point.quotes:
         named = [quote.source] if quote.source in numbers else []
         others = [n for n in [*point.citations, *numbers] if n != quote.source] if elsewhere else []
+        kept = False
         for n in dict.fromkeys([*named, *others]):
             located = locate(quote.text, source_texts[n - 1], min_score=min_score)
-            if located is not None:
-                evidence = evidence_quote(n, source_texts[n - 1], located.start, located.end, located.match,
-                                          located.score, None if n == quote.source else quote.source)
-                if not any((q.source, q.start, q.end) == (n, located.start, located.end) for q in found):
-                    found.append(evidence)
-                break
-        else:
-            missing += 1
+            if located is None:
+                continue
+            # Found, but a heading: counted with the quotes not found.
+            kept = not is_heading(source_texts[n - 1], located.start, located.end)
+            if kept and not any((q.source, q.start, q.end) == (n, located.start, located.end) for q in found):
+                found.append(evidence_quote(n, source_texts[n - 1], located.start, located.end, located.match,
+                                            located.score, None if n == quote.source else quote.source))
+            break
+        missing += not kept
     return found, missing
+
+
+MATCH_MIN_TERMS = 2  # a sentence sharing one word with a point is not the sentence it rests on
+
+
+def matched_quote(text: str, citations: list[int], source_texts: list[str],
+                  min_share: float) -> EvidenceQuote | None:
+    """The sentence of a cited source that holds most of the point's terms (at least MATCH_MIN_TERMS of them and
+    `min_share` of all), shortest first among equals; headings never. Shown under a point whose own quote was not
+    found, or when the model is not asked for quotes, so the reader still sees the words the point stands on;
+    Perimeter's choice (match "matched"), not the model's."""
+    wanted = terms(text)
+    best: tuple[tuple[int, int], int, int, int] | None = None
+    for n in citations:
+        source = source_texts[n - 1]
+        for a, b in sentences(source):
+            found = len(terms(source[a:b]) & wanted)
+            if found < max(MATCH_MIN_TERMS, min_share * len(wanted)) or is_heading(source, a, b):
+                continue
+            if best is None or (found, a - b) > best[0]:
+                best = ((found, a - b), n, a, b)
+    if best is None:
+        return None
+    (found, _), n, a, b = best
+    return evidence_quote(n, source_texts[n - 1], a, b, "matched", round(found / len(wanted), 3))
 
 
 def _contradicted(text: str, quotes: list[str], check: FactCheck, stated: list[Figure],
@@ -195,7 +244,7 @@ def ground_answer(answer: Answer, source_texts: list[str], thresholds: Threshold
     points, dropped, recited = [], 0, 0
     summary = Grounding(quotes=sum(len(p.quotes) for p in answer.points))
     all_quotes: list[str] = []
-    stated = [f for text in source_texts for f in figures(text)] if any(p.quotes for p in answer.points) else []
+    stated = [f for text in source_texts for f in figures(text)] if answer.points else []
     for i, point in enumerate(answer.points):
         quotes, missing = locate_quotes(point, source_texts, thresholds.quote_min_similarity, fix_citations)
         summary.quotes_found += sum(q.model_source is None for q in quotes)
@@ -217,6 +266,9 @@ def ground_answer(answer: Answer, source_texts: list[str], thresholds: Threshold
                 recited += 1
         best_cos = max((float(cos[i, n - 1]) for n in citations), default=0.0) if cos is not None else 0.0
         text, facts, model_text = point.text, None, None
+        # Without a quote of the model's: the old measures decide, and the sentence that best matches is shown.
+        by_measure = not quotes and bool(citations) and (
+            best_overlap >= thresholds.min_overlap or (cos is not None and best_cos >= thresholds.min_similarity))
         if quotes:
             all_quotes += [q.text for q in quotes]
             text, facts, check = check_facts(point.text, [q.text for q in quotes], correct_facts, stated,
@@ -225,10 +277,19 @@ def ground_answer(answer: Answer, source_texts: list[str], thresholds: Threshold
             summary.fact_mismatches += check.verdict == "mismatch"
             summary.facts_corrected += facts == "corrected"
             model_text = point.text if text != point.text else None
-            supported = facts != "mismatch"
         else:
-            supported = bool(citations) and (
-                best_overlap >= thresholds.min_overlap or (cos is not None and best_cos >= thresholds.min_similarity))
+            # The matched sentence is shown, never used to correct: a point of two facts matches one sentence, and
+            # "correcting" the other fact from it wrote wrong rules in (25 days of leave became 5, measured). Only
+            # a figure no source given to the model states is a verdict: flagged, since nothing says what is right.
+            if matched := matched_quote(point.text, citations, source_texts, thresholds.min_overlap / 2):
+                quotes = [matched]
+                summary.quotes_matched += 1
+            # (A bare number says too little: counts are not looked for.)
+            if unstated := [f for f in figures(point.text)
+                            if f.dimension != "count" and not any(same(f, s) for s in stated)]:
+                facts = "unstated"
+                summary.figures_unstated += len(unstated)
+        supported = (any(q.match != "matched" for q in quotes) or by_measure) and facts not in ("mismatch", "unstated")
         if drop_unsupported and not supported:
             dropped += 1
             continue

@@ -41,7 +41,7 @@ def render_markdown(response: AskResponse, *, sources: bool = True) -> str:
         lines = [f"**{labels['points']}**", ""]
         for i, p in enumerate(a.points, start=1):
             cites = "".join(f"[{n}]" for n in p.citations)
-            flag = {"corrected": "corrected", "mismatch": "mismatch"}.get(p.facts or "",
+            flag = {"corrected": "corrected", "mismatch": "mismatch", "unstated": "unstated"}.get(p.facts or "",
                                                                            "" if p.supported else "unsupported")
             mark = f" _({labels[flag]})_" if flag else ""
             lines.append(f"{i}. {md(p.text)} {cites}{mark}".rstrip())

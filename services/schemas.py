@@ -35,9 +35,11 @@ class EvidenceQuote(Quote):
     start: int = Field(description="offset of the quote's first character in the text of source `source` (the "
                                    "passage the model was given)")
     end: int = Field(description="offset just past the quote's last character")
-    match: Literal["exact", "normalised", "fuzzy", "extracted"] = Field(
-        description="how it was found: as written, with spacing/punctuation/full-width forms ignored, by a fuzzy "
-                    "match, or picked by Perimeter (the extractive fallback: not the model's quote)")
+    match: Literal["exact", "normalised", "fuzzy", "matched", "extracted"] = Field(
+        description="how it was found: the model's quote as written, with spacing/punctuation/full-width forms "
+                    "ignored, or by a fuzzy match; or picked by Perimeter, not quoted by the model: matched (the "
+                    "sentence of a cited source that best matches the point) or extracted (the fallback: sentences "
+                    "that best match the question)")
     score: float = Field(1.0, description="similarity of the model's quote to these words (1 unless fuzzy)")
     model_source: int | None = Field(None, description="the source number the model gave, when the quote was found "
                                                        "in another of the sources it was given")
@@ -45,17 +47,20 @@ class EvidenceQuote(Quote):
     after: str = Field("", description="up to 80 characters of the source after the quote, for display")
 
 
-FactVerdict = Literal["match", "mismatch", "corrected"]
+FactVerdict = Literal["match", "mismatch", "corrected", "unstated"]
 
 
 class GroundedPoint(Point):
     quotes: list[EvidenceQuote] = Field(  # type: ignore[assignment]
-        default_factory=list, description="the model's quotes found in the sources, as the sources word them")
+        default_factory=list, description="the model's quotes found in the sources, as the sources word them; "
+                                          "else the sentence of a cited source that best matches the point")
     quotes_dropped: int = Field(0, description="quotes of the model's not found in any source it was given")
     facts: FactVerdict | None = Field(
         None, description="the point's numbers, dates, amounts and durations against its quotes: match; mismatch "
                           "(flagged, unsupported); corrected (PERIMETER_QUOTE_FACTS=correct: the quote's figure "
-                          "written in, the model's text in model_text); null: nothing to compare")
+                          "written in, the model's text in model_text); unstated (no quote of the model's found, "
+                          "and a figure no source given to the model states: flagged, unsupported); null: nothing "
+                          "to compare")
     model_text: str | None = Field(None, description="the point as the model wrote it, when a figure was corrected")
     supported: bool = Field(True, description="the text of a cited source backs this point")
     overlap: float = Field(0.0, description="best share of the point's terms found in a cited source")
@@ -86,6 +91,10 @@ class Grounding(BaseModel):
     quotes_found: int = Field(0, description="of those, found in the source the model named")
     quotes_moved: int = Field(0, description="found in another source given to the model instead, and re-attributed "
                                              "to it (PERIMETER_GROUNDING_FIX_CITATIONS)")
+    quotes_matched: int = Field(0, description="points with no quote of the model's found, shown with the sentence "
+                                               "of a cited source that best matches them instead")
+    figures_unstated: int = Field(0, description="figures of points with no quote of the model's found that no "
+                                                 "source given to the model states (those points are flagged)")
     fact_checked: int = Field(0, description="points with a found quote and a figure to compare with it")
     fact_mismatches: int = Field(0, description="of those, points whose figures the quotes contradict (as written by "
                                                 "the model, before any correction)")

@@ -1,7 +1,8 @@
 """Stages 4 and 5, check citations and ground: citation numbers that name no source given to the model are dropped,
 then each point's quotes are located in the sources and its figures checked against them; a point without a found
-quote is checked against the text (and the stored vectors) of the sources it cites. An answer with no found quote at
-all carries the best-matching sentences of the top sources as its evidence."""
+quote is checked against the text (and the stored vectors) of the sources it cites, and shown with the sentence of
+those sources that best matches it. An answer with no source words under any point carries the best-matching
+sentences of the top sources as its evidence."""
 from __future__ import annotations
 
 import logging

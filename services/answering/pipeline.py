@@ -74,7 +74,7 @@ class AskPipeline:
 
     def prompt(self, question: str, user: User) -> Prompt:
         """What the model would be sent for this question (benchmarks measure it)."""
-        return prompt_for(self.retrieve(question, user))
+        return prompt_for(self.retrieve(question, user), self.settings.model_quotes)
 
     def answer(self, question: str, user: User, conversation_id: str | None = None,
                history: list[Turn] | None = None) -> AskResponse:
@@ -113,8 +113,9 @@ class AskPipeline:
                 return
             yield Sources(retrieved.question, retrieved.language, retrieved.conversation_id, retrieved.sources)
             try:
-                generated = yield from generate(self.model, prompt_for(retrieved), self.settings.llm,
-                                                streamed=streamed, started=retrieved.started, cancel=cancel)
+                prompt = prompt_for(retrieved, self.settings.model_quotes)
+                generated = yield from generate(self.model, prompt, self.settings.llm, streamed=streamed,
+                                                started=retrieved.started, cancel=cancel)
             except ModelError as exc:
                 yield Final(recording.answered(degraded(retrieved, exc, self.settings.answers.evidence_sentences),
                                                exc))

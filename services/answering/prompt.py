@@ -16,10 +16,11 @@ class Prompt:
     schema: dict[str, Any]
 
 
-def prompt_for(retrieved: Retrieved) -> Prompt:
+def prompt_for(retrieved: Retrieved, quotes: bool = True) -> Prompt:
+    """With `quotes`, the model is asked to quote the sentence each point rests on (Settings.model_quotes)."""
     sources = [PromptSource(number=n, title=str(h.metadata.get("title", "")), text=h.text, page=h.metadata.get("page"))
                for n, h in enumerate(retrieved.hits, start=1)]
-    messages = build_messages(retrieved.question, sources, retrieved.language)
+    messages = build_messages(retrieved.question, sources, retrieved.language, quotes)
     earlier = [m for t in retrieved.history for m in ({"role": "user", "content": t.question},
                                                       {"role": "assistant", "content": t.answer})]
-    return Prompt(messages=messages[:1] + earlier + messages[1:], schema=answer_json_schema(len(sources)))
+    return Prompt(messages=messages[:1] + earlier + messages[1:], schema=answer_json_schema(len(sources), quotes))

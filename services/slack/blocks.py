@@ -54,7 +54,7 @@ def answer_blocks(response: AskResponse, answer_id: str, direct_message_hint: bo
         lines = [f"*{labels['points']}*"]
         for i, p in enumerate(a.points, start=1):
             cites = "".join(f"[{n}]" for n in p.citations)
-            flag = {"corrected": "corrected", "mismatch": "mismatch"}.get(p.facts or "",
+            flag = {"corrected": "corrected", "mismatch": "mismatch", "unstated": "unstated"}.get(p.facts or "",
                                                                            "" if p.supported else "unsupported")
             mark = f" _({labels[flag]})_" if flag else ""
             lines.append(f"{i}. {esc(p.text)} {cites}{mark}".rstrip())

@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from prompts.build import PromptSource, build_messages
+from prompts.build import PromptSource, build_messages, instructions
 from prompts.language import detect_language
 from prompts.parse import AnswerParseError, parse_answer
 from prompts.schema import answer_json_schema
@@ -98,6 +98,17 @@ def test_schema_asks_each_point_for_its_quotes_first():
 def test_instructions_ask_for_verbatim_quotes_in_both_languages(language, words):
     system = build_messages("Q", [PromptSource(1, "Doc", "text")], language)[0]["content"]
     assert all(w in system for w in words)
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_without_quotes_neither_the_instructions_nor_the_schema_ask_for_them(language):
+    text = instructions(language, quotes=False)
+    assert "quotes" not in text and "{{" not in text and "}}" not in text  # no marker left
+    assert '"points": [{"text": ' in text  # the reply's example stays valid JSON in shape
+    point = answer_json_schema(3, quotes=False)["properties"]["points"]["items"]
+    assert list(point["properties"]) == ["text", "citations"] == point["required"]
+    messages = build_messages("q", [PromptSource(1, "t", "body")], language, quotes=False)
+    assert messages[0]["content"] == text
 
 
 def test_quotes_are_parsed_in_the_shapes_models_write_them():

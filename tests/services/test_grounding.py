@@ -3,7 +3,15 @@ similarity, thresholds, dropping, relevance, the extractive fallback."""
 import numpy as np
 
 from prompts.schema import Answer, Point, Quote
-from services.grounding import Thresholds, extract_evidence, ground_answer, overlap, relevance, terms
+from services.grounding import (
+    Thresholds,
+    extract_evidence,
+    ground_answer,
+    is_heading,
+    overlap,
+    relevance,
+    terms,
+)
 
 SOURCES = ["Annual leave for UK employees is 25 days per year, plus public holidays.",
            "上海办公室员工每年享有15天年假，工作满10年后增加到20天。"]
@@ -28,7 +36,7 @@ def test_point_is_supported_by_the_source_it_cites_not_by_another():
 
 
 def test_embedding_similarity_can_support_a_paraphrase():
-    answer = Answer(points=[Point(text="Holiday entitlement is five weeks.", citations=[1])])
+    answer = Answer(points=[Point(text="British staff have paid holiday entitlement.", citations=[1])])
     assert overlap(answer.points[0].text, SOURCES[0]) < 0.5
     points, sources = np.array([[1.0, 0.0]]), [[[0.0, 1.0], [0.9, 0.436]], [[0.0, 1.0]]]  # source 1: two chunks
     grounded, summary = ground_answer(answer, SOURCES, STRICT, points, sources)
@@ -73,7 +81,7 @@ def test_a_point_citing_the_wrong_source_is_recited_to_the_source_that_holds_its
 
 def test_a_point_no_source_holds_keeps_the_models_citations():
     answer = Answer(points=[Point(text="Staff may work from the Moon on Fridays.", citations=[2]),
-                            Point(text="Holiday entitlement is five weeks.", citations=[1])])  # a paraphrase
+                            Point(text="British staff have paid holiday entitlement.", citations=[1])])  # a paraphrase
     points, sources = np.array([[1.0, 0.0], [1.0, 0.0]]), [[[1.0, 0.0]], [[0.0, 1.0]]]
     grounded, summary = ground_answer(answer, SOURCES, STRICT, points, sources, fix_citations=True)
     assert [p.citations for p in grounded.points] == [[2], [1]]
@@ -126,7 +134,9 @@ def test_a_quote_found_nowhere_is_dropped_and_the_point_falls_back_to_overlap():
                             quoted("The CEO earns 4,000,000 yuan.", [1], (3, restricted), (1, restricted))])
     grounded, summary = ground_answer(answer, SOURCES, STRICT, fix_citations=True)
     first, second = grounded.points
-    assert first.quotes == [] and first.quotes_dropped == 1 and first.supported  # by overlap, as before
+    assert first.quotes_dropped == 1 and first.supported  # by overlap, as before
+    # Shown with the sentence of its cited source that best matches it: Perimeter's pick, not a quote of the model's.
+    assert [(q.text, q.match) for q in first.quotes] == [(SOURCES[0], "matched")] and summary.quotes_matched == 1
     assert second.quotes == [] and second.quotes_dropped == 2 and not second.supported
     assert restricted not in grounded.model_dump_json()
     assert (summary.quotes, summary.quotes_found) == (3, 0)
@@ -187,3 +197,46 @@ def test_the_extractive_fallback_picks_the_sentences_that_best_match_the_questio
     evidence = extract_evidence("上海酒店每晚多少钱？", texts, limit=3)
     assert [q.text for q in evidence] == ["上海酒店每晚不超过800元。"] and evidence[0].source == 3
     assert extract_evidence("What is the hotel cap?", texts, limit=0) == []
+
+
+def test_a_quote_that_is_only_a_heading_supports_nothing():
+    source = "# Travel and Expense Policy\n\n## Meals\n\nThe meal allowance in Shanghai is 150 yuan per day.\n"
+    heading = quoted("Hotel rooms are capped at 800 yuan a night.", [1], (1, "Travel and Expense Policy"))
+    sentence = quoted("Meals are paid.", [1], (1, "The meal allowance in Shanghai is 150 yuan per day."))
+    grounded, summary = ground_answer(Answer(points=[heading, sentence]), [source], STRICT)
+    first, second = grounded.points
+    assert first.quotes == [] and first.quotes_dropped == 1 and not first.supported  # overlap alone is too low
+    assert second.supported and second.quotes[0].text == "The meal allowance in Shanghai is 150 yuan per day."
+    assert summary.quotes_found == 1
+    # A short line that states a figure or ends a sentence is not a heading.
+    for line in ["Annual leave: 25 days", "所有员工必须遵守。", "Leave is granted."]:
+        text = f"Intro\n{line}\nMore"
+        assert not is_heading(text, text.index(line), text.index(line) + len(line))
+    assert is_heading("前言\n差旅费用管理办法\n正文", 3, 11)
+
+
+def test_a_point_without_quotes_is_shown_with_the_sentence_it_best_matches_and_its_figures_checked():
+    source = ("Hotel caps apply to all trips. Hotels in London are capped at 250 pounds a night. "
+              "Hotels in Frankfurt are capped at 190 euros a night. Meals are paid by the per diem.")
+    right = Point(text="Frankfurt hotels are capped at 190 euros a night.", citations=[1])
+    wrong = Point(text="Frankfurt hotels are capped at 290 euros a night.", citations=[1])
+    unrelated = Point(text="Parking is free for visitors.", citations=[1])
+    grounded, summary = ground_answer(Answer(points=[right, wrong, unrelated]), [source], STRICT)
+    first, second, third = grounded.points
+    assert [q.text for q in first.quotes] == ["Hotels in Frankfurt are capped at 190 euros a night."]
+    assert first.quotes[0].match == "matched" and first.supported and first.facts is None
+    # 290 euros: no source states it, so the point is flagged; nothing is corrected from a sentence Perimeter picked.
+    assert second.quotes[0].text == first.quotes[0].text and second.facts == "unstated" and not second.supported
+    assert second.text == wrong.text and second.model_text is None
+    assert third.quotes == [] and not third.supported
+    assert (summary.quotes, summary.quotes_found, summary.quotes_matched, summary.figures_unstated) == (0, 0, 2, 1)
+
+
+def test_a_matched_sentence_never_corrects_the_points_other_figures():
+    source = "UK employees get 25 days of annual leave. You may carry up to 5 days of unused leave into the next year."
+    point = Point(text="UK employees get 25 days of annual leave and can carry up to 5 days of unused leave.",
+                  citations=[1])
+    grounded, _ = ground_answer(Answer(points=[point], conclusion="25 days, and 5 days carried over."), [source],
+                                STRICT, correct_facts=True)
+    assert grounded.points[0].text == point.text and grounded.points[0].supported
+    assert grounded.conclusion == "25 days, and 5 days carried over."

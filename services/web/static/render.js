@@ -93,7 +93,7 @@ function renderAnswer(resp, onCite) {
         li.append(el("button", { type: "button", class: "chip", "data-cite": n, "aria-pressed": "false",
           "aria-label": I18N.t("cite", { n }), text: `[${n}]`, onclick: () => onCite(n) }));
       }
-      const flag = p.facts === "corrected" || p.facts === "mismatch" ? p.facts : supported ? null : "unsupported";
+      const flag = ["corrected", "mismatch", "unstated"].includes(p.facts) ? p.facts : supported ? null : "unsupported";
       if (flag) li.append(el("span", { class: `unsupported-tag ${flag}`, "data-facts": p.facts || null,
         title: p.model_text || null, text: label(flag) }));
       for (const q of p.quotes || []) li.append(quoteBlock(q, onCite));

@@ -34,10 +34,11 @@ def test_each_point_is_marked_supported_or_not(sample_index):
     assert [p["supported"] for p in points] == [True, False]
     assert body["grounding"] == {"supported": 1, "total": 2, "rate": 0.5, "dropped_citations": 1,
                                  "dropped_points": 0, "recited_points": 0, "quotes": 0, "quotes_found": 0,
-                                 "quotes_moved": 0, "fact_checked": 0, "fact_mismatches": 0, "facts_corrected": 0}
+                                 "quotes_moved": 0, "quotes_matched": 1, "figures_unstated": 1, "fact_checked": 0,
+                                 "fact_mismatches": 0, "facts_corrected": 0}
     assert body["grounded"] is True
     markdown = render_markdown(AskResponse.model_validate(body))
-    assert "gold bars. [1] _(not supported by the cited sources)_" in markdown
+    assert "gold bars. [1] _(states a figure none of the sources gives)_" in markdown  # 500 euros: in no source
     assert "Report Phish button. [1][2]\n" in markdown
 
 

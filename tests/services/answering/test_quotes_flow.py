@@ -119,8 +119,20 @@ def test_the_openai_compatible_door_shows_quotes_as_block_quotes(sample_index):
 
 def test_no_quote_found_or_no_model_the_answer_carries_the_best_sentences(sample_index):
     settings, _ = sample_index
-    client, _ = client_for(settings, ScriptedModel(reply(1)))  # a model that quotes nothing
-    body = client.post("/v1/ask", json={"question": "How do I report a phishing email?"}).json()
+    question = {"question": "How do I report a phishing email?"}
+    client, pipeline = client_for(settings, ScriptedModel(reply(1)))  # a model that quotes nothing
+    body = client.post("/v1/ask", json=question).json()
+    # Its point is shown with the sentence of its cited source that best matches it, as the source words it.
+    [point] = body["answer"]["points"]
+    assert [q["match"] for q in point["quotes"]] == ["matched"] and "Report Phish" in point["quotes"][0]["text"]
+    texts = source_texts(pipeline, question["question"])
+    quote = point["quotes"][0]
+    assert texts[quote["source"]][quote["start"]:quote["end"]] == quote["text"]
+    assert body["answer"]["evidence"] == [] and body["grounding"]["quotes_matched"] == 1
+    # A point that no sentence matches: the answer carries the sentences that best match the question instead.
+    client, _ = client_for(settings, ScriptedModel(reply(1, text="Be vigilant.")))
+    body = client.post("/v1/ask", json=question).json()
+    assert body["answer"]["points"][0]["quotes"] == []
     evidence = body["answer"]["evidence"]
     assert evidence and all(q["match"] == "extracted" for q in evidence)
     assert any("Report Phish" in q["text"] for q in evidence), evidence
