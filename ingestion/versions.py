@@ -131,6 +131,10 @@ class Overrides:
         self.merge.append(sorted(set(sources)))
 
 
+# per member of a family: (document, effective date shown, date that orders it, version number, end, label, draft)
+_Facts = tuple[DocumentFacts, date | None, date | None, tuple[int, ...] | None, date | None, str | None, bool]
+
+
 class _Families:
     """Union-find over doc ids, remembering why two were joined."""
 
@@ -273,14 +277,15 @@ def detect_versions(docs: list[DocumentFacts], overrides: Overrides | None = Non
     by_id = {d.doc_id: d for d in docs}
     out: dict[str, VersionInfo] = {}
     for members in families.groups().values():
-        facts = {}
+        facts: dict[str, _Facts] = {}
         for i in members:
             d = by_id[i]
             marks = _names(d)
             shown, order = _order_date(d, marks)
             number = next((m.number for m in marks if m.number), None)
             end = parse_date(d.declared.get("end")) or end_date(d.text)
-            label = d.declared.get("version") or next((m.label for m in marks if m.label), None)
+            declared_label = str(d.declared.get("version") or "") or None
+            label = declared_label or next((m.label for m in marks if m.label), None)
             label = label or (shown.isoformat() if shown else None)
             draft = any(m.draft for m in marks)
             facts[i] = (d, shown, order, number, end, label, draft)

@@ -21,7 +21,7 @@ from retrieval.keyword import keyword_search
 from retrieval.rerank import Reranker, rerank
 from retrieval.settings import RetrievalSettings
 from retrieval.snapshot import Snapshot, SnapshotReader
-from retrieval.versions import prefer_in_force, version_metadata
+from retrieval.versions import named_versions, prefer_in_force, version_metadata
 
 
 class Retriever:
@@ -161,6 +161,7 @@ class Retriever:
         if not ranked:
             return []
         snapshot = self.snapshots.current()
+        named = named_versions(question, snapshot.versions) if question else set()
         records = self.collection.get(ids=[i for i, _ in ranked], include=["documents", "metadatas"])
         # Metadata is read by our own schema (Chroma types each value as any of its scalar and list types).
         by_id: dict[str, tuple[str, Mapping[str, Any]]] = {
@@ -173,7 +174,7 @@ class Retriever:
             text, meta = by_id[chunk]
             # Checked again on the stored record: an access change applies before the next snapshot is published.
             if may_see(meta.get("groups") or [], groups):
-                version = version_metadata(str(meta.get("doc_id") or ""), snapshot, groups, question)
+                version = version_metadata(str(meta.get("doc_id") or ""), snapshot, groups, named)
                 hits.append(Hit(id=chunk, text=text, metadata={**meta, **version} if version else meta, score=score))
         return hits
 

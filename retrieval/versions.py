@@ -59,9 +59,10 @@ def prefer_in_force(ranked: list[tuple[str, float]], snapshot: Snapshot, questio
     return sorted(out, key=lambda item: (-item[1], item[0]))
 
 
-def version_metadata(doc: str, snapshot: Snapshot, groups: list[str], question: str) -> dict[str, Any]:
+def version_metadata(doc: str, snapshot: Snapshot, groups: list[str], named: set[str]) -> dict[str, Any]:
     """What a hit carries about its version: status, label, dates, family, and the version in force that supersedes
-    it, named only to a caller who may read that document."""
+    it, named only to a caller who may read that document. `named`: the versions the question names
+    (named_versions)."""
     info = snapshot.versions.get(doc)
     if info is None:
         return {}
@@ -77,6 +78,6 @@ def version_metadata(doc: str, snapshot: Snapshot, groups: list[str], question: 
         meta["superseded_by_title"] = newer.title
         if newer.effective:
             meta["superseded_by_effective"] = newer.effective
-    if doc in named_versions(question, snapshot.versions):
+    if doc in named:
         meta["version_asked"] = True  # the question names this version: an answer about it is what was asked
     return meta
