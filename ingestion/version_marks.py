@@ -36,8 +36,10 @@ _DATE_EN = (rf"(?:(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<mn1>{_MONTH}
 
 _EFFECTIVE = [
     re.compile(rf"(?:自|从|于)?\s*{_DATE_ZH}\s*(?:起)?\s*(?:施行|实施|生效|执行|起施行|起实施|起生效|起执行)"),
-    re.compile(rf"(?:effective|in\s+force|takes?\s+effect|applies|apply|valid)\s+(?:from\s+|on\s+|as\s+of\s+|"
-               rf"since\s+)?(?:the\s+)?{_DATE_EN}", re.I),
+    re.compile(rf"(?:生效日期|施行日期|实施日期)\s*[：:]?\s*{_DATE_ZH}"),
+    # "effective 1 March 2025", "takes effect on …", "Effective date: 1 March 2024" (also in bold: "**Effective:** …")
+    re.compile(rf"(?:effective(?:\s+date)?|in\s+force|takes?\s+effect|applies|apply|valid)[\s:：*_]*"
+               rf"(?:from\s+|on\s+|as\s+of\s+|since\s+)?(?:the\s+)?{_DATE_EN}", re.I),
 ]
 _END = [
     re.compile(rf"有效期(?:至|到|截至)\s*{_DATE_ZH}"),

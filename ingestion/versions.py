@@ -23,6 +23,7 @@ import json
 import logging
 import os
 import re
+import zlib
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import date
@@ -164,7 +165,8 @@ class _Families:
 
 def _shingles(text: str) -> frozenset[int]:
     flat = _SPACE.sub(" ", text.lower())[:6000]
-    return frozenset(hash(flat[i:i + _SHINGLE]) for i in range(max(1, len(flat) - _SHINGLE + 1)))
+    # crc32, not hash(): the same families in every process (hash() of a str is salted per process)
+    return frozenset(zlib.crc32(flat[i:i + _SHINGLE].encode("utf-8")) for i in range(max(1, len(flat) - _SHINGLE + 1)))
 
 
 def overlap(a: frozenset[int], b: frozenset[int]) -> float:

@@ -20,8 +20,8 @@ class Doc:
 
 def _en(title: str, intro: str, rule: str, extra: str = "") -> str:
     return (f"# {title}\n\n{intro}\n\n## Scope\n\nThis document applies to all employees of Acme Ltd in every "
-            f"office, including part-time staff and interns.\n\n## Rule\n\n{rule}\n\n## Questions\n\nContact the People "
-            f"team for any question about this document.{extra}\n")
+            f"office, including part-time staff and interns.\n\n## Rule\n\n{rule}\n\n## Questions\n\nContact the "
+            f"People team for any question about this document.{extra}\n")
 
 
 def _zh(title: str, intro: str, rule: str, extra: str = "") -> str:

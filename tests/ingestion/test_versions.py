@@ -60,6 +60,8 @@ def test_effective_end_and_amendment_dates_from_the_text():
     assert effective_date("This procedure is effective 1 March 2025.") == date(2025, 3, 1)
     assert effective_date("The rules take effect on March 15, 2024 for all staff.") == date(2024, 3, 15)
     assert effective_date("Effective from 2022-04-06.") == date(2022, 4, 6)
+    assert effective_date("**Effective date:** 1 March 2024") == date(2024, 3, 1)
+    assert effective_date("生效日期：2023年5月1日") == date(2023, 5, 1)
     assert effective_date("No date here, only 30 days of leave.") is None
     assert end_date("本办法有效期至2025年12月31日。") == date(2025, 12, 31)
     assert end_date("This policy is valid until 31 December 2024.") == date(2024, 12, 31)
