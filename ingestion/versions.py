@@ -313,7 +313,9 @@ def detect_versions(docs: list[DocumentFacts], overrides: Overrides | None = Non
         ranked = sorted(operator or declared_current or candidates, key=newest, reverse=True)
         current = ranked[0] if ranked else None
         for i in members:
-            if i == current:
+            # an identical copy of the version in force (the same file in two folders) is in force too
+            if i == current or (current and by_id[i].file_sha256 and i not in status
+                                and by_id[i].file_sha256 == by_id[current].file_sha256):
                 status[i] = "current"
             elif i not in status:
                 status[i] = "superseded"

@@ -160,3 +160,12 @@ def test_stale_report_by_review_date_and_family_age():
     items = stale_report(versions, today=TODAY, stale_months=36, review_months=0)
     assert "住房补贴发放细则.md" in {i.doc_id for i in items if i.reason == "family_old"}
     assert all(i.folder == "/corpus" for i in items)
+
+
+def test_an_identical_copy_of_the_current_version_is_current_too():
+    docs = facts([DOCS[0], DOCS[1]])
+    copy = facts([DOCS[1]])[0]
+    copy.doc_id, copy.source = "copy", "/other-folder/travel-policy-2024.md"
+    versions = detect_versions([*docs, copy], today=TODAY)
+    assert versions["copy"].status == versions["travel-policy-2024.md"].status == "current"
+    assert versions["travel-policy-2021.md"].status == "superseded"
