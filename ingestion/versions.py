@@ -237,9 +237,9 @@ def group_families(docs: list[DocumentFacts], overrides: Overrides | None = None
             for other in docs:
                 if other.doc_id != d.doc_id and other.doc_id not in split and _refers_to(str(ref), other):
                     families.join(d.doc_id, other.doc_id, "declared")
-    for members in declared.values():
-        for other in members[1:]:
-            families.join(members[0], other, "declared")
+    for named in declared.values():
+        for member in named[1:]:
+            families.join(named[0], member, "declared")
 
     by_subject: dict[tuple[str, str], list[tuple[str, bool]]] = {}
     for d in docs:
@@ -248,9 +248,9 @@ def group_families(docs: list[DocumentFacts], overrides: Overrides | None = None
         for kind, marks in zip(("title", "file"), _names(d), strict=True):
             if len(marks.subject) >= 2:
                 by_subject.setdefault((kind, marks.subject), []).append((d.doc_id, marks.marked))
-    for members in by_subject.values():
-        for n, (a, a_marked) in enumerate(members):
-            for b, b_marked in members[n + 1:]:
+    for alike in by_subject.values():
+        for n, (a, a_marked) in enumerate(alike):
+            for b, b_marked in alike[n + 1:]:
                 # differ only by markers: one of them at least carries one; and not look-alikes of other content
                 if (a_marked or b_marked) and overlap(shingles[a], shingles[b]) >= NAME_MIN_OVERLAP:
                     families.join(a, b, "name")
@@ -264,8 +264,8 @@ def group_families(docs: list[DocumentFacts], overrides: Overrides | None = None
             families.join(a, b, "content")
     for group in overrides.merge:
         ids = [by_source[s] for s in group if s in by_source]
-        for other in ids[1:]:
-            families.join(ids[0], other, "operator")
+        for member in ids[1:]:
+            families.join(ids[0], member, "operator")
     return families, by_source
 
 
@@ -292,7 +292,7 @@ def detect_versions(docs: list[DocumentFacts], overrides: Overrides | None = Non
             draft = any(m.draft for m in marks)
             facts[i] = (d, shown, order, number, end, label, draft)
 
-        def newest(i: str) -> tuple[Any, ...]:
+        def newest(i: str, facts: dict[str, _Facts] = facts) -> tuple[Any, ...]:
             d, _, order, number, *_ = facts[i]
             return (order or date.min, number or (), d.ingested_at, d.source)
 

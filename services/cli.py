@@ -252,19 +252,20 @@ def _models(args, settings: Settings) -> int:
 
 def _versions(args, settings: Settings) -> int:
     """Document families: list them, the stale-content report, or an override (current, split, merge)."""
-    from services.versions import UnknownDocument, VersionOverride, families, override, stale
+    from services.versions import UnknownDocument, VersionOverride, families, override, refresh, stale
 
     if args.action == "stale":
         report = stale(settings)
         if args.json:
             print(report.model_dump_json(indent=2))
             return 0
-        for d in report.documents:
-            print(f"{d.reason:15} {d.since}  {d.title} ({d.source})")
+        for item in report.documents:
+            print(f"{item.reason:15} {item.since}  {item.title} ({item.source})")
         print(f"{len(report.documents)} stale; per folder: {json.dumps(report.by_folder, ensure_ascii=False)}")
         return 0
-    if args.action == "list":
-        found = families(settings, multi_only=not args.all)
+    if args.action in ("list", "refresh"):
+        found = refresh(settings) if args.action == "refresh" else families(settings)
+        found = [f for f in found if args.all or len(f.documents) > 1]
     else:
         try:
             found = override(settings, VersionOverride(action=args.action, documents=args.documents))
@@ -335,7 +336,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("versions", help="document families: list, stale report, or override (mark a version "
                                         "current, split one off, merge documents into one family)")
-    p.add_argument("action", choices=["list", "stale", "current", "split", "merge"])
+    p.add_argument("action", choices=["list", "stale", "refresh", "current", "split", "merge"],
+                   help="refresh: decide the families again (after editing a .perimeter-versions.yaml)")
     p.add_argument("documents", nargs="*", help="doc ids, sources or file names (current, split: one or more; "
                                                 "merge: two or more)")
     p.add_argument("--all", action="store_true", help="list: documents alone in their family too")

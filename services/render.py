@@ -8,9 +8,9 @@ never become an image, a link or HTML in the client that renders it."""
 from __future__ import annotations
 
 from prompts.schema import SECTION_LABELS
-from services.version_labels import source_label
 from services.markup import markdown_text as md
 from services.schemas import AskResponse, EvidenceQuote, Source
+from services.version_labels import source_label
 
 
 def render_quotes(quotes: list[EvidenceQuote], indent: str = "") -> list[str]:

@@ -8,7 +8,6 @@ from pydantic import BaseModel, Field
 
 from prompts.schema import Answer, Point, Quote
 
-
 VersionStatus = Literal["current", "superseded", "draft", "expired", "upcoming"]
 
 

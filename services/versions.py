@@ -116,6 +116,14 @@ def _resolve(reference: str, versions: dict[str, VersionInfo]) -> str:
     raise UnknownDocument(f"'{reference}' {why} (give its doc id or full source)")
 
 
+def refresh(settings: Settings, client: chromadb.ClientAPI | None = None) -> list[Family]:
+    """Decide the families again (after editing a folder's .perimeter-versions.yaml: no file changed, so no sync
+    publishes)."""
+    client = client or open_client(settings.storage.chroma_dir, settings.storage.chroma_url)
+    republish_versions(client, settings.storage.collection, settings.storage.data_dir)
+    return families(settings)
+
+
 def override(settings: Settings, change: VersionOverride, client: chromadb.ClientAPI | None = None) -> list[Family]:
     """Record the operator's decision, publish again (through `client`, the process's Chroma client, if given), and
     return the families it touched."""

@@ -25,7 +25,8 @@ def _en(title: str, intro: str, rule: str, extra: str = "") -> str:
 
 
 def _zh(title: str, intro: str, rule: str, extra: str = "") -> str:
-    return (f"# {title}\n\n{intro}\n\n## 适用范围\n\n本办法适用于公司全体员工，包括各地分公司的正式员工、兼职员工和实习生。\n\n"
+    return (f"# {title}\n\n{intro}\n\n## 适用范围\n\n"
+            "本办法适用于公司全体员工，包括各地分公司的正式员工、兼职员工和实习生。\n\n"
             f"## 具体规定\n\n{rule}\n\n## 其他\n\n本办法由人力资源部负责解释。{extra}\n")
 
 
@@ -97,9 +98,11 @@ DOCS: list[Doc] = [
         "员工应当在费用发生后15日内提交报销申请。"), "15", "draft"),
     # 12. 名称不同、内容几乎相同：按内容归为一族
     Doc("住房", "住房补贴标准.md", _zh("住房补贴标准", "为帮助员工解决住房困难，公司发放住房补贴。",
-        "符合条件的员工每月可领取住房补贴1000元，随工资一并发放。", "本标准自2017年1月1日起施行。"), "1000", "superseded"),
+        "符合条件的员工每月可领取住房补贴1000元，随工资一并发放。", "本标准自2017年1月1日起施行。"),
+        "1000", "superseded"),
     Doc("住房", "住房补贴发放细则.md", _zh("住房补贴发放细则", "为帮助员工解决住房困难，公司发放住房补贴。",
-        "符合条件的员工每月可领取住房补贴1800元，随工资一并发放。", "本标准自2022年1月1日起施行。"), "1800", "current"),
+        "符合条件的员工每月可领取住房补贴1800元，随工资一并发放。", "本标准自2022年1月1日起施行。"),
+        "1800", "current"),
     # look-alikes: similar titles, other documents
     Doc("travel-claims", "travel-expense-claims-policy-2024.md", _en(
         "Travel Expense Claims Policy 2024", "How travel receipts are checked by Finance.",

@@ -12,8 +12,8 @@ from prompts.schema import SECTION_LABELS
 from retrieval.context import assemble_context
 from retrieval.hits import Hit
 from retrieval.search import Retriever
-from services.conversations import Turn
 from services.answering.versions import versions_note
+from services.conversations import Turn
 from services.identity import User
 from services.observability.answers import observe_retrieval
 from services.schemas import AskResponse, GroundedAnswer, Source, Timings

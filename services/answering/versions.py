@@ -12,13 +12,14 @@ _SPACE = re.compile(r"\s+")
 NOTE = {
     "en": ("Sources {old} and {new} are versions of one document: {new} “{new_title}” is in force{since}; {old} "
            "“{old_title}” is {old_status}. The rule changed: the answer follows the version in force."),
-    "zh": "来源{old}与{new}是同一文件的不同版本：{new}《{new_title}》现行有效{since}；{old}《{old_title}》{old_status}。"
-          "规定已有变化，以现行版本为准。",
+    "zh": ("来源{old}与{new}是同一文件的不同版本：{new}《{new_title}》现行有效{since}；"
+           "{old}《{old_title}》{old_status}。规定已有变化，以现行版本为准。"),
 }
 ASKED_NOTE = {
     "en": ("Source {old} “{old_title}” is the earlier version you asked about ({old_status}); the version in force "
            "is {new} “{new_title}”{since}, and the rule changed."),
-    "zh": "来源{old}《{old_title}》是您所问的旧版本（{old_status}）；现行版本为{new}《{new_title}》{since}，规定已有变化。",
+    "zh": ("来源{old}《{old_title}》是您所问的旧版本（{old_status}）；"
+           "现行版本为{new}《{new_title}》{since}，规定已有变化。"),
 }
 
 

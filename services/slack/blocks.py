@@ -6,9 +6,9 @@ it can open no link, mention or quote in the channel, and Slack does not link th
 from __future__ import annotations
 
 from prompts.schema import SECTION_LABELS
-from services.version_labels import source_label
 from services.markup import slack_mrkdwn, slack_text as esc
 from services.schemas import AskResponse, EvidenceQuote
+from services.version_labels import source_label
 
 MAX_TEXT = 2900  # Slack refuses section text over 3000 characters
 MAX_QUOTE = 300  # characters of a quote shown under its point

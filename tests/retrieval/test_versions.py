@@ -33,9 +33,9 @@ def test_families_are_published_with_the_snapshot_and_the_manifest(family_index)
         families.setdefault(versions[d.path].family, set()).add(d.family)
     assert all(len(true) == 1 for true in families.values())  # no look-alike merged
     assert len(families) == len({d.family for d in DOCS})
-    from chromadb import PersistentClient  # the manifest records each file's family and status too
+    from services.components import open_index_client  # the manifest records each file's family and status too
 
-    manifest = PersistentClient(str(settings.storage.chroma_dir)).get_collection("default-files")
+    manifest = open_index_client(settings).get_collection("default-files")
     record = manifest.get(ids=[versions["travel-policy-2021.md"].doc_id], include=["metadatas"])["metadatas"][0]
     assert record["version_status"] == "superseded"
     assert record["superseded_by"] == versions["travel-policy-2024.md"].doc_id
