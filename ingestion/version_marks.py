@@ -142,20 +142,32 @@ def name_marks(name: str) -> NameMarks:
     return NameMarks(subject=subject, label=label, year=year, on=on, number=number, draft=draft)
 
 
+# Words without which none of the patterns below can match: most texts are passed over after one cheap search.
+_HINT = re.compile(r"(?i)effect|force|valid|appl|expir|amend|revis|updat|施行|实施|生效|执行|有效期|废止|失效|修正|修订|修改|通过")
+
+
 def _first(patterns: list[re.Pattern[str]], text: str, last: bool = False) -> date | None:
+    if not _HINT.search(text):
+        return None
     found = [d for p in patterns for m in p.finditer(text) if (d := _match_date(m))]
     if not found:
         return None
     return max(found) if last else found[0]
 
 
+def _ends(text: str) -> str:
+    """Where a document says when it holds: its start (a policy's header) and its end (a regulation's last article,
+    "本办法自…起施行"); the middle of a long document is left unread."""
+    return text if len(text) <= 9000 else f"{text[:6000]}\n{text[-3000:]}"
+
+
 def effective_date(text: str) -> date | None:
     """When the text says it takes effect: the first such sentence (the law's own, before any it quotes)."""
-    return _first(_EFFECTIVE, text[:20000])
+    return _first(_EFFECTIVE, _ends(text))
 
 
 def end_date(text: str) -> date | None:
-    return _first(_END, text[:20000])
+    return _first(_END, _ends(text))
 
 
 def amended_date(text: str) -> date | None:
