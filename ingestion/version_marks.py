@@ -143,7 +143,8 @@ def name_marks(name: str) -> NameMarks:
 
 
 # Words without which none of the patterns below can match: most texts are passed over after one cheap search.
-_HINT = re.compile(r"(?i)effect|force|valid|appl|expir|amend|revis|updat|施行|实施|生效|执行|有效期|废止|失效|修正|修订|修改|通过")
+_HINT = re.compile(r"(?i)effect|force|valid|appl|expir|amend|revis|updat|"
+                   r"施行|实施|生效|执行|有效期|废止|失效|修正|修订|修改|通过")
 
 
 def _first(patterns: list[re.Pattern[str]], text: str, last: bool = False) -> date | None:
