@@ -24,6 +24,8 @@ class Document:
     title: str
     sha256: str
     sections: list[Section]
+    # Version facts the file declares about itself (front matter, docx core properties): ingestion/version_marks.py
+    declared: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass

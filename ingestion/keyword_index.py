@@ -19,10 +19,12 @@ from chromadb.base_types import LiteralValue, LogicalOperator, WhereOperator
 from ingestion.chunk import embedding_text
 from ingestion.index import get_all
 from ingestion.tokenize import tokenize
+from ingestion.versions import Overrides, VersionInfo, detect_versions, documents_from_chunks
 from prompts.language import detect_language
 
 K1, B = 0.9, 0.4
 VECTORS_FILE = "vectors.npy"
+VERSIONS_FILE = "versions.json"  # doc id → its family and status (ingestion/versions.py), for the whole collection
 # BM25 indexes of one field each, beside the main one over title + text: a chunk's document title, and its heading
 # path (the heading alone for chunks indexed before paths were recorded). Retrieval weighs them in (BM25F-like).
 FIELDS = ("title", "headings")
@@ -32,6 +34,23 @@ _NOT_TRUE: dict[WhereOperator | LogicalOperator, LiteralValue] = {"$ne": True}
 
 def keyword_dir(data_dir: Path, collection: str) -> Path:
     return data_dir / "keyword" / collection
+
+
+def read_versions(folder: Path) -> dict[str, VersionInfo]:
+    """The versions.json of one snapshot folder (empty for a snapshot published before families existed)."""
+    path = folder / VERSIONS_FILE
+    if not path.exists():
+        return {}
+    return {i: VersionInfo.from_dict(v) for i, v in json.loads(path.read_text(encoding="utf-8")).items()}
+
+
+def current_versions(data_dir: Path, collection: str) -> dict[str, VersionInfo]:
+    """The families of the published snapshot."""
+    root = keyword_dir(data_dir, collection)
+    pointer = root / "current"
+    if not pointer.exists():
+        return {}
+    return read_versions(root / pointer.read_text(encoding="utf-8").strip())
 
 
 def build_keyword_index(collection: chromadb.Collection, data_dir: Path) -> int:
@@ -63,6 +82,13 @@ def build_keyword_index(collection: chromadb.Collection, data_dir: Path) -> int:
             field.save(str(target / name), show_progress=False)
         np.save(target / VECTORS_FILE, np.asarray(records["embeddings"], dtype=np.float32))
     (target / "entries.json").write_text(json.dumps(entries), encoding="utf-8")
+    # Families are recomputed over every live document at each publish: a new version, a rename or a deleted current
+    # version re-decides its whole family, with the operator's overrides applied last.
+    chunk_metas = [dict(m or {}) for m in records["metadatas"]]
+    versions = detect_versions(documents_from_chunks([d or "" for d in records["documents"]], chunk_metas),
+                               Overrides.load(data_dir))
+    (target / VERSIONS_FILE).write_text(json.dumps({i: v.to_dict() for i, v in versions.items()},
+                                                   ensure_ascii=False), encoding="utf-8")
     pointer = root / "current.tmp"
     pointer.write_text(version, encoding="utf-8")
     os.replace(pointer, root / "current")

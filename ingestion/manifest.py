@@ -15,6 +15,7 @@ from chromadb.api.types import Where
 
 from ingestion.chunk import doc_id
 from ingestion.index import as_embeddings, get_all, included
+from ingestion.versions import VersionInfo
 
 _DUMMY_VECTOR = [0.0]  # Chroma stores a vector with every record; the manifest is looked up by id only
 
@@ -77,11 +78,25 @@ class FileManifest:
     def by_source(self, source: str) -> FileRecord | None:
         return self.get([doc_id(source)]).get(doc_id(source))
 
+    def record_versions(self, versions: Mapping[str, VersionInfo]) -> None:
+        """Each file's family and status as the last publish decided them, beside its record (Chroma's update merges
+        these keys into the record's metadata; a record rewritten by a sync gets them back at the next publish)."""
+        known = set(self._collection.get(ids=sorted(versions), include=[])["ids"]) if versions else set()
+        ids = sorted(i for i in versions if i in known)
+        if ids:
+            self._collection.update(ids=ids, metadatas=[_version_metadata(versions[i]) for i in ids])
+
     def all(self, source_name: str | None = None) -> dict[str, FileRecord]:
         """Every record (of one configured source, if named), keyed by the file's source path."""
         where: Where | None = {"source_name": source_name} if source_name is not None else None
         found = get_all(self._collection, include=["metadatas", "documents"], where=where)
         return {m["source"]: _record(m, d) for m, d in zip(found["metadatas"], found["documents"], strict=True)}
+
+
+def _version_metadata(info: VersionInfo) -> dict[str, Any]:
+    values = {"family": info.family, "version_status": info.status, "version_label": info.label,
+              "effective": info.effective, "end": info.end, "superseded_by": info.superseded_by}
+    return {k: "" if v is None else v for k, v in values.items()}  # "": cleared (a current one supersedes nothing)
 
 
 def _record(meta: Mapping[str, Any], chunk_ids: str | None) -> FileRecord:

@@ -12,9 +12,10 @@ import zipfile
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ingestion.documents import Document, Section
+from ingestion.version_marks import split_front_matter
 from prompts.language import detect_language
 
 if TYPE_CHECKING:  # unstructured takes seconds to import: only the parsing functions import it, when first used
@@ -162,11 +163,32 @@ def _html_text_types_without_nlp() -> None:
     parser.is_possible_narrative_text = _words_not_symbols  # type: ignore[assignment]
 
 
-def _partition_with_unstructured(path: Path, data: bytes) -> tuple[str | None, list[Section]]:
+def _docx_declared(path: Path) -> dict[str, Any]:
+    """A Word file's core properties that speak of its version: content status ("Draft", "Final") and version."""
+    from docx import Document as WordDocument
+
+    props = WordDocument(str(path)).core_properties
+    facts: dict[str, Any] = {}
+    status = (props.content_status or "").strip().lower()
+    if status in {"draft", "草稿", "草案"}:
+        facts["status"] = "draft"
+    elif status in {"superseded", "expired", "current"}:
+        facts["status"] = status
+    if (props.version or "").strip():
+        facts["version"] = props.version.strip()
+    return facts
+
+
+def _partition_with_unstructured(path: Path, data: bytes, declared: dict[str, Any]
+                                 ) -> tuple[str | None, list[Section]]:
+    """`declared` receives the version facts the file declares (front matter, core properties)."""
     suffix = path.suffix.lower()
     _html_text_types_without_nlp()
     if suffix in TEXT_SUFFIXES:
         text = decode_text(data)
+        if suffix in {".md", ".markdown"}:
+            facts, text = split_front_matter(text)  # YAML front matter is about the document, not its text
+            declared.update(facts)
         languages = _languages_for(text)
         if suffix in {".md", ".markdown"}:
             from unstructured.partition.md import partition_md
@@ -184,6 +206,7 @@ def _partition_with_unstructured(path: Path, data: bytes) -> tuple[str | None, l
         from unstructured.partition.docx import partition_docx
 
         elements = partition_docx(filename=str(path), languages=["zho", "eng"])
+        declared.update(_docx_declared(path))
     else:
         from unstructured.partition.pptx import partition_pptx
 
@@ -260,11 +283,12 @@ def partition_file(path: Path, max_bytes: int, source: str | None = None) -> Doc
         raise PartitionError("empty file")
     if suffix in OFFICE_SUFFIXES:
         _check_archive(data, suffix, max_bytes)
+    declared: dict[str, Any] = {}
     try:
         if suffix == ".pdf":
             title, sections = _partition_pdf(path)
         else:
-            title, sections = _partition_with_unstructured(path, data)
+            title, sections = _partition_with_unstructured(path, data, declared)
     except PartitionError:
         raise
     except Exception as exc:  # third-party parsers raise anything on corrupt input
@@ -276,4 +300,5 @@ def partition_file(path: Path, max_bytes: int, source: str | None = None) -> Doc
         title=title or path.stem.replace("-", " ").replace("_", " "),
         sha256=hashlib.sha256(data).hexdigest(),
         sections=sections,
+        declared=declared,
     )

@@ -20,13 +20,14 @@ from ingestion.chunk import chunk_document, chunk_id, doc_id, embedding_text, ma
 from ingestion.documents import Chunk, Document, FileResult, FileStatus, IngestReport
 from ingestion.embedder import Embedder
 from ingestion.index import TRANSIENT_ERRORS, as_embeddings, included, open_collection
-from ingestion.keyword_index import build_keyword_index
+from ingestion.keyword_index import build_keyword_index, current_versions
 from ingestion.limits import time_limit
 from ingestion.manifest import FileManifest, FileRecord
 from ingestion.partition import SUPPORTED_SUFFIXES, PartitionError, partition_file
 from ingestion.settings import IngestionSettings
 from ingestion.sources import SourceItem, source_uri
 from ingestion.sync import DELETE, MOVE, REGROUP, SKIP, Operation, SyncPlan, plan_sync
+from ingestion.versions import declared_metadata
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -178,7 +179,8 @@ class Indexer:
         if record and record.file_sha256 == doc.sha256 and sorted(record.groups) == sorted(groups):
             return FileResult(doc.source, FileStatus.UNCHANGED, chunks_unchanged=len(record.chunk_ids))
         now = datetime.now(UTC).isoformat(timespec="seconds")
-        base = {"groups": groups, "ingested_at": now, "source_name": self.source_name}
+        base = {"groups": groups, "ingested_at": now, "source_name": self.source_name,
+                **declared_metadata(doc.declared)}
         chunks = chunk_document(doc, self.splitter, base)
         old_ids = set(record.chunk_ids) if record else set()
         return _Pending(doc, groups, record, chunks, [c for c in chunks if c.id not in old_ids])
@@ -265,6 +267,7 @@ class Indexer:
         """Publish the search snapshot (BM25 + vectors) of the live chunks, then purge the retired ones."""
         count = build_keyword_index(self.collection, self.data_dir)
         self.collection.delete(where={"retired": True})
+        self.manifest.record_versions(current_versions(self.data_dir, self.collection.name))
         return count
 
 
@@ -310,3 +313,12 @@ def plan_paths(indexer: Indexer, paths: Iterable[Path], groups: list[str], *,
         if item.uri in plan.errors and not item.path.exists():
             plan.errors[item.uri] = "file not found"
     return plan
+
+
+def republish_versions(client: chromadb.ClientAPI, collection_name: str, data_dir: Path) -> int:
+    """Publish the search snapshot again, unchanged chunks and all, so that families are re-decided with the
+    operator's overrides as they now stand (no embedding model needed); and record them in the manifest."""
+    collection = client.get_collection(collection_name)
+    count = build_keyword_index(collection, data_dir)
+    FileManifest(client, collection_name).record_versions(current_versions(data_dir, collection_name))
+    return count

@@ -12,6 +12,7 @@ class PromptSource:
     title: str
     text: str
     page: int | None = None
+    status: str = ""  # a version's standing ("superseded, effective 2021-01-01"): which of two versions is in force
 
 
 def _text(name: str) -> str:
@@ -34,7 +35,8 @@ def format_sources(sources: list[PromptSource]) -> str:
         where = f", page {s.page}" if s.page else ""
         # Strip our own delimiters from document text so a document cannot close its block early.
         body = s.text.replace("<source", "(source").replace("</source", "(/source")
-        blocks.append(f'<source number="{s.number}" title="{s.title}{where}">\n{body}\n</source>')
+        status = f' status="{s.status}"' if s.status else ""
+        blocks.append(f'<source number="{s.number}" title="{s.title}{where}"{status}>\n{body}\n</source>')
     return "\n".join(blocks)
 
 

@@ -40,6 +40,13 @@ SECTION_LABELS: dict[str, dict[str, str]] = {
         "mismatch": "its figures differ from the quoted source",
         "unstated": "states a figure none of the sources gives",
         "rate_limited": "Too many questions: at most {limit} a minute. Try again in {wait} s.",
+        "status_superseded": "superseded",
+        "status_draft": "draft",
+        "status_expired": "expired",
+        "status_upcoming": "not yet in effect",
+        "status_current": "in force",
+        "superseded_by": "replaced by “{title}”",
+        "effective": "effective {date}",
     },
     "zh": {
         "restatement": "问题",
@@ -56,6 +63,13 @@ SECTION_LABELS: dict[str, dict[str, str]] = {
         "mismatch": "其中的数字与引用的原文不符",
         "unstated": "其中的数字在来源中找不到",
         "rate_limited": "提问太频繁：每分钟最多 {limit} 个问题，请 {wait} 秒后再试。",
+        "status_superseded": "已被取代",
+        "status_draft": "草案",
+        "status_expired": "已失效",
+        "status_upcoming": "尚未生效",
+        "status_current": "现行有效",
+        "superseded_by": "已被《{title}》取代",
+        "effective": "自{date}起施行",
     },
 }
 

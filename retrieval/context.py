@@ -1,7 +1,8 @@
 """Context assembly: from ranked hits to the numbered sources the model reads and the user sees.
 
 1. Near-identical chunks (the same text, or at least 90% of the same character 5-grams: a file copied into two
-   folders, a boilerplate paragraph) keep only their best-ranked copy.
+   folders, a boilerplate paragraph) keep only their best-ranked copy; two versions of one document (another status or
+   label) are not copies, and both stay.
 2. Chunks of one document that follow each other (positions n, n+1, …) become one source at the rank of the best of
    them, with the splitter's overlap removed, so the model reads one passage instead of two broken halves; the source
    keeps the best chunk's page and heading, and `focus`, where that chunk starts in the passage (for the snippet).
@@ -36,12 +37,23 @@ def _near_duplicate(a: frozenset[str], b: frozenset[str]) -> bool:
     return len(a & b) / len(a | b) >= NEAR_DUPLICATE
 
 
+def _versions_apart(a: Hit, b: Hit) -> bool:
+    """Two versions of one document: nearly the same words, but the one figure that differs is the point (the
+    model and the reader must see both, and which one is in force)."""
+    family = a.metadata.get("version_family")
+    return bool(family) and family == b.metadata.get("version_family") and \
+        a.metadata.get("doc_id") != b.metadata.get("doc_id") and \
+        (a.metadata.get("version_status"), a.metadata.get("version_label")) != \
+        (b.metadata.get("version_status"), b.metadata.get("version_label"))
+
+
 def drop_near_duplicates(hits: list[Hit]) -> list[Hit]:
     kept: list[Hit] = []
     seen: list[frozenset[str]] = []
     for hit in hits:
         shingles = _shingles(hit.text)
-        if any(_near_duplicate(shingles, other) for other in seen):
+        if any(_near_duplicate(shingles, other) and not _versions_apart(hit, earlier)
+               for earlier, other in zip(kept, seen, strict=True)):
             continue
         kept.append(hit)
         seen.append(shingles)

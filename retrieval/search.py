@@ -21,6 +21,7 @@ from retrieval.keyword import keyword_search
 from retrieval.rerank import Reranker, rerank
 from retrieval.settings import RetrievalSettings
 from retrieval.snapshot import Snapshot, SnapshotReader
+from retrieval.versions import named_versions, prefer_in_force, version_metadata
 
 
 class Retriever:
@@ -53,7 +54,8 @@ class Retriever:
     def dense(self, query: str, groups: list[str], k: int) -> list[tuple[str, float]]:
         snapshot = self.snapshots.current()
         vector = self._vector(query)
-        return self._dense(snapshot, vector, snapshot.visible(groups), groups, k, self._exact_scores(snapshot, vector))
+        found = self._dense(snapshot, vector, snapshot.visible(groups), groups, k, self._exact_scores(snapshot, vector))
+        return prefer_in_force(found, snapshot, query, self.settings)
 
     def _vector(self, query: str) -> np.ndarray:
         return np.asarray(self.embedder.embed_query(query), dtype=np.float32)
@@ -75,7 +77,8 @@ class Retriever:
 
     def keyword(self, query: str, groups: list[str], k: int) -> list[tuple[str, float]]:
         snapshot = self.snapshots.current()
-        return keyword_search(snapshot, query, snapshot.visible(groups), k, self.field_weights)
+        found = keyword_search(snapshot, query, snapshot.visible(groups), k, self.field_weights)
+        return prefer_in_force(found, snapshot, query, self.settings)
 
     def fused(self, query: str, groups: list[str]) -> list[tuple[str, float]]:
         """Every candidate the caller may see, fused, best first (chunk id, fused score)."""
@@ -119,10 +122,12 @@ class Retriever:
                 weights.append(self.settings.document_vector_weight)
                 bounds.append(None)
         if self.settings.fusion == "convex":
-            return fuse_scores(rankings, weights, doc_of=snapshot.doc_of, doc_weight=self.settings.doc_weight,
-                               bounds=bounds)
-        return fuse_rankings([[i for i, _ in r] for r in rankings], k=self.settings.rrf_k, weights=weights,
-                             doc_of=snapshot.doc_of, doc_weight=self.settings.doc_weight)
+            fused = fuse_scores(rankings, weights, doc_of=snapshot.doc_of, doc_weight=self.settings.doc_weight,
+                                bounds=bounds)
+        else:
+            fused = fuse_rankings([[i for i, _ in r] for r in rankings], k=self.settings.rrf_k, weights=weights,
+                                  doc_of=snapshot.doc_of, doc_weight=self.settings.doc_weight)
+        return prefer_in_force(fused, snapshot, query, self.settings)  # versions not in force step back
 
     def _documents_about(self, snapshot: Snapshot, vector: np.ndarray, rankings: list[list[tuple[str, float]]]
                          ) -> list[tuple[str, float]]:
@@ -145,15 +150,18 @@ class Retriever:
         # document, more, so that other documents are there to take the place of the chunks it moves down.
         cap = self.settings.max_chunks_per_doc
         depth = max((4 if cap else 2) * k, self.settings.rerank_top_n if self.reranker else 0)
-        hits = self.hits(self.fused(query, groups)[:depth], groups)
+        hits = self.hits(self.fused(query, groups)[:depth], groups, query)
         if self.reranker is not None:
             hits = rerank(self.reranker, query, hits, self.settings.rerank_top_n)
         return (cap_per_document(hits, cap) if cap else hits)[:k]
 
-    def hits(self, ranked: list[tuple[str, float]], groups: list[str]) -> list[Hit]:
-        """Ranked chunk ids → hits with text and metadata, dropping any the stored record no longer lets them see."""
+    def hits(self, ranked: list[tuple[str, float]], groups: list[str], question: str = "") -> list[Hit]:
+        """Ranked chunk ids → hits with text and metadata, dropping any the stored record no longer lets them see.
+        Each hit's metadata also says which version of its document it is (retrieval/versions.py)."""
         if not ranked:
             return []
+        snapshot = self.snapshots.current()
+        named = named_versions(question, snapshot.versions) if question else set()
         records = self.collection.get(ids=[i for i, _ in ranked], include=["documents", "metadatas"])
         # Metadata is read by our own schema (Chroma types each value as any of its scalar and list types).
         by_id: dict[str, tuple[str, Mapping[str, Any]]] = {
@@ -166,7 +174,8 @@ class Retriever:
             text, meta = by_id[chunk]
             # Checked again on the stored record: an access change applies before the next snapshot is published.
             if may_see(meta.get("groups") or [], groups):
-                hits.append(Hit(id=chunk, text=text, metadata=meta, score=score))
+                version = version_metadata(str(meta.get("doc_id") or ""), snapshot, groups, named)
+                hits.append(Hit(id=chunk, text=text, metadata={**meta, **version} if version else meta, score=score))
         return hits
 
 

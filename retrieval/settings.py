@@ -10,6 +10,7 @@ from ingestion.settings import Section
 
 Fusion = Literal["rrf", "convex"]
 DenseSearch = Literal["exact", "chroma"]
+VersionMode = Literal["demote", "exclude", "off"]
 
 
 class RetrievalSettings(Section):
@@ -45,3 +46,17 @@ class RetrievalSettings(Section):
     rerank_top_n: int = Field(30, ge=1, description="fused hits the reranker rescores")
     snippet_chars: int = 320
     context_tokens: int = Field(2000, ge=200, description="budget for the sources given to the model")
+    # PERIMETER_VERSION_*: document families (ingestion/versions.py, retrieval/versions.py; README, "Versions")
+    version_mode: VersionMode = Field("demote", description="superseded, draft, expired and not yet effective "
+                                      "documents: demote (their fused score times the weights below), exclude "
+                                      "(left out, unless the question names their version), or off")
+    version_superseded_weight: float = Field(0.5, ge=0, le=1, description="factor on a superseded version's fused "
+                                             "score (demote mode)")
+    version_draft_weight: float = Field(0.5, ge=0, le=1, description="factor on a draft's or a not yet effective "
+                                        "version's fused score")
+    version_expired_weight: float = Field(0.5, ge=0, le=1, description="factor on an expired document's fused score")
+    version_stale_months: int = Field(24, ge=0, description="stale report: families whose newest version took effect "
+                                      "longer ago than this (0 = not reported)")
+    version_review_months: int = Field(0, ge=0, description="stale report: documents not reviewed within this many "
+                                       "months of taking effect (or of being indexed), unless their metadata or "
+                                       "folder says otherwise (0 = only declared review dates)")

@@ -14,22 +14,27 @@ from typing import Any
 import bm25s
 import numpy as np
 
-from ingestion.keyword_index import FIELDS, VECTORS_FILE, keyword_dir
+from ingestion.keyword_index import FIELDS, VECTORS_FILE, keyword_dir, read_versions
+from ingestion.versions import VersionInfo
 
 
 class Snapshot:
     def __init__(self, version: str | None, entries: list[dict[str, Any]], bm25: bm25s.BM25 | None,
-                 vectors: np.ndarray | None, fields: dict[str, bm25s.BM25] | None = None):
+                 vectors: np.ndarray | None, fields: dict[str, bm25s.BM25] | None = None,
+                 versions: dict[str, VersionInfo] | None = None):
         self.version = version
+        self.versions = versions or {}  # doc id → family and status, as published (ingestion/versions.py)
         self.fields = fields or {}  # per-field BM25 (title, headings); absent in snapshots published before them
         self.ids = [e["id"] for e in entries]
         self.doc_of = {e["id"]: e.get("doc", e["id"]) for e in entries}  # snapshots before the doc field: chunk alone
         self.bm25 = bm25
         self.vectors = vectors
         rows: dict[str, list[int]] = {}
+        self.doc_groups: dict[str, set[str]] = {}  # who may see each document: to name a newer version only to them
         for row, entry in enumerate(entries):
             for group in entry["groups"]:
                 rows.setdefault(group, []).append(row)
+            self.doc_groups.setdefault(entry.get("doc", entry["id"]), set()).update(entry["groups"])
         self._group_rows = {g: np.asarray(r, dtype=np.int64) for g, r in rows.items()}
         self._doc_vectors: tuple[np.ndarray, np.ndarray] | None = None
         self._row_of: dict[str, int] | None = None
@@ -110,4 +115,4 @@ def _load(root: Path, version: str | None) -> Snapshot:
     vectors = np.load(vectors_path) if entries and vectors_path.exists() else None
     fields = {name: bm25s.BM25.load(str(folder / name), show_progress=False)
               for name in FIELDS if entries and (folder / name).is_dir()}
-    return Snapshot(version, entries, bm25, vectors, fields)
+    return Snapshot(version, entries, bm25, vectors, fields, read_versions(folder))

@@ -121,6 +121,17 @@ class Container:
 
         return self._once("job_metrics", lambda: job_registry(self.job_store))
 
+    @property
+    def version_metrics(self) -> CollectorRegistry:
+        """The stale-content gauge, computed from the published snapshot at scrape time."""
+        from services.observability.metrics import stale_registry
+        from services.versions import stale
+
+        def report() -> list[tuple[str, str]]:
+            return [(d.source_name, d.reason) for d in stale(self.settings).documents]
+
+        return self._once("version_metrics", lambda: stale_registry(report))
+
     # Files
 
     @property

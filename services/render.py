@@ -10,6 +10,7 @@ from __future__ import annotations
 from prompts.schema import SECTION_LABELS
 from services.markup import markdown_text as md
 from services.schemas import AskResponse, EvidenceQuote, Source
+from services.version_labels import source_label
 
 
 def render_quotes(quotes: list[EvidenceQuote], indent: str = "") -> list[str]:
@@ -22,11 +23,13 @@ def render_quotes(quotes: list[EvidenceQuote], indent: str = "") -> list[str]:
     return lines
 
 
-def render_sources(sources: list[Source], heading: str) -> str:
+def render_sources(sources: list[Source], heading: str, language: str = "en") -> str:
     lines = [f"**{heading}**", ""]
     for s in sources:
         page = f", p. {s.page}" if s.page else ""
-        lines.append(f"[{s.id}] {md(s.title)}{page} — {md(s.uri)}")
+        version = source_label(s, language)  # "superseded, replaced by …": a title inside, escaped like titles
+        status = f" _({md(version)})_" if version else ""
+        lines.append(f"[{s.id}] {md(s.title)}{page}{status} — {md(s.uri)}")
         lines.append(f"    {md(s.snippet)}")
     return "\n".join(lines)
 
@@ -53,8 +56,10 @@ def render_markdown(response: AskResponse, *, sources: bool = True) -> str:
         blocks.append("\n".join([f"**{labels['suggestions']}**", ""] + [f"- {md(s)}" for s in a.suggestions]))
     if a.evidence:
         blocks.append("\n".join([f"**{labels['evidence']}**", "", *render_quotes(a.evidence)]))
+    if response.versions_note:
+        blocks.append(f"> {md(response.versions_note)}")
     if response.notice:
         blocks.append(f"> {md(response.notice)}")
     if sources and response.sources:
-        blocks.append(render_sources(response.sources, labels["sources"]))
+        blocks.append(render_sources(response.sources, labels["sources"], response.language))
     return "\n\n".join(blocks) + "\n"

@@ -8,6 +8,8 @@ from pydantic import BaseModel, Field
 
 from prompts.schema import Answer, Point, Quote
 
+VersionStatus = Literal["current", "superseded", "draft", "expired", "upcoming"]
+
 
 class Source(BaseModel):
     id: int = Field(description="the number the answer cites as [n]")
@@ -18,6 +20,15 @@ class Source(BaseModel):
     heading: str | None = None
     snippet: str
     score: float
+    status: VersionStatus | None = Field(None, description="which version of its document this is: current, "
+                                         "superseded, draft, expired or upcoming (not yet in effect); null when "
+                                         "the document has no known versions")
+    version: str | None = Field(None, description="the version's label as its name or metadata gives it (2024, v3, "
+                                                  "2018修正)")
+    effective: str | None = Field(None, description="the date it took (or takes) effect, ISO")
+    superseded_by: str | None = Field(None, description="title of the version in force that replaces it (only when "
+                                                        "the asker may read that document)")
+    superseded_by_doc_id: str | None = None
 
 
 class Timings(BaseModel):
@@ -119,6 +130,9 @@ class AskResponse(BaseModel):
     grounded: bool = Field(description="at least one point cites a source that was given to the model (whether "
                                        "the source's text supports it: each point's `supported`, and `grounding`)")
     notice: str | None = None
+    versions_note: str | None = Field(None, description="said by Perimeter, not the model, when the sources hold an "
+                                      "earlier version and the one in force: which is which, in the question's "
+                                      "language")
     timings: Timings
     grounding: Grounding = Field(default_factory=Grounding)
     degraded: bool = Field(False, description="the model was unavailable: sources only, with a notice")

@@ -63,6 +63,19 @@ def sample_index(tmp_path_factory, embedder):
 
 
 @pytest.fixture(scope="session")
+def family_index(tmp_path_factory, embedder):
+    """The document-family corpus (tests/version_corpus.py) ingested once: (settings, folder)."""
+    from services.components import run_ingest
+    from tests.version_corpus import write_corpus
+
+    folder = write_corpus(tmp_path_factory.mktemp("families") / "corpus")
+    settings = make_settings(tmp_path_factory.mktemp("families-data"))
+    report = run_ingest(settings, [folder], embedder=embedder)
+    assert not report.failed, report.failed
+    return settings, folder
+
+
+@pytest.fixture(scope="session")
 def llm_server(tmp_path_factory):
     """A real llama.cpp server on a free loopback port, for the whole session."""
     from services.llm.embedded import EmbeddedLlamaServer

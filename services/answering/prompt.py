@@ -8,6 +8,7 @@ from typing import Any
 from prompts.build import PromptSource, build_messages
 from prompts.schema import answer_json_schema
 from services.answering.retrieve import Retrieved
+from services.answering.versions import prompt_status
 
 
 @dataclass(frozen=True)
@@ -18,7 +19,8 @@ class Prompt:
 
 def prompt_for(retrieved: Retrieved, quotes: bool = True) -> Prompt:
     """With `quotes`, the model is asked to quote the sentence each point rests on (Settings.model_quotes)."""
-    sources = [PromptSource(number=n, title=str(h.metadata.get("title", "")), text=h.text, page=h.metadata.get("page"))
+    sources = [PromptSource(number=n, title=str(h.metadata.get("title", "")), text=h.text, page=h.metadata.get("page"),
+                            status=prompt_status(h, retrieved.language))
                for n, h in enumerate(retrieved.hits, start=1)]
     messages = build_messages(retrieved.question, sources, retrieved.language, quotes)
     earlier = [m for t in retrieved.history for m in ({"role": "user", "content": t.question},

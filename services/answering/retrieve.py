@@ -12,6 +12,7 @@ from prompts.schema import SECTION_LABELS
 from retrieval.context import assemble_context
 from retrieval.hits import Hit
 from retrieval.search import Retriever
+from services.answering.versions import versions_note
 from services.conversations import Turn
 from services.identity import User
 from services.observability.answers import observe_retrieval
@@ -58,6 +59,12 @@ def to_source(number: int, hit: Hit, snippet_chars: int) -> Source:
         heading=meta.get("heading"),
         snippet=snippet(hit.text, snippet_chars, int(meta.get("focus") or 0)),
         score=round(hit.score, 6),
+        # Version facts (retrieval/versions.py); superseded_by only when the asker may read the newer version.
+        status=meta.get("version_status"),
+        version=meta.get("version_label"),
+        effective=meta.get("version_effective"),
+        superseded_by=meta.get("superseded_by_title"),
+        superseded_by_doc_id=meta.get("superseded_by"),
     )
 
 
@@ -95,8 +102,14 @@ class Retrieved:
         """Nothing retrieved is about the question: the user is shown none of it."""
         return replace(self, sources=[])
 
+    @property
+    def versions_note(self) -> str | None:
+        """Perimeter's own note when an earlier version and the one in force are both among the sources."""
+        return versions_note(self.hits, self.language) if self.sources else None
+
     def response(self, answer: GroundedAnswer, **fields: Any) -> AskResponse:
         fields.setdefault("timings", Timings(retrieval_ms=round(self.retrieval_ms, 1)))
+        fields.setdefault("versions_note", self.versions_note)
         return AskResponse(question=self.question, language=self.language, sources=self.sources,
                            conversation_id=self.conversation_id, answer=answer, **fields)
 

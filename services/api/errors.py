@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from services.answering import QuestionError
+from services.versions import UnknownDocument
 from services.worker.jobs import JobNotFound
 from services.worker.submit import NoSuchSource
 
@@ -34,6 +35,7 @@ STATUS: dict[type[Exception], int] = {
     QuestionError: 422,
     JobNotFound: 404,
     NoSuchSource: 404,
+    UnknownDocument: 404,
 }
 
 

@@ -15,5 +15,5 @@ router = APIRouter(tags=["operations"], include_in_schema=False, dependencies=[D
 
 @router.get("/metrics", response_class=Response)  # Prometheus text; out of the API docs (the router)
 async def metrics(container: ContainerDep) -> Response:
-    body, content_type = await run_in_threadpool(exposition, container.job_metrics)
+    body, content_type = await run_in_threadpool(exposition, container.job_metrics, container.version_metrics)
     return Response(body, media_type=content_type)

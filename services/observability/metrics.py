@@ -11,6 +11,7 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
@@ -99,6 +100,39 @@ class JobCollector(Collector):
         files.add_metric(["done"], sum(j.files_done for j in jobs))
         files.add_metric(["failed"], sum(j.files_failed for j in jobs))
         yield files
+
+
+class StaleCollector(Collector):
+    """The stale-content report at scrape time (services/versions.py, read from the published search snapshot): per
+    configured source (its name, never a path: no paths in labels) and reason, how many documents are stale."""
+
+    def __init__(self, report: Callable[[], list[tuple[str, str]]]):
+        self.report = report  # () -> [(source name, reason)], one per stale document
+
+    def describe(self):
+        return []
+
+    def collect(self):
+        gauge = GaugeMetricFamily("perimeter_stale_documents", "documents past their review date (review_overdue) "
+                                  "or whose family's newest version is older than PERIMETER_VERSION_STALE_MONTHS "
+                                  "(family_old), by configured source", labels=["source", "reason"])
+        try:
+            items = self.report()
+        except Exception as exc:  # a snapshot being replaced or unreadable: no series, never a failed scrape
+            log.warning("stale-content metrics unavailable: %s", exc)
+            items = []
+        counts: dict[tuple[str, str], int] = {}
+        for source, reason in items:
+            counts[(source or "(ingested)", reason)] = counts.get((source or "(ingested)", reason), 0) + 1
+        for (source, reason), count in sorted(counts.items()):
+            gauge.add_metric([source, reason], count)
+        yield gauge
+
+
+def stale_registry(report: Callable[[], list[tuple[str, str]]]) -> CollectorRegistry:
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(StaleCollector(report))
+    return registry
 
 
 def job_registry(store: JobStore) -> CollectorRegistry:

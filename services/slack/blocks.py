@@ -8,6 +8,7 @@ from __future__ import annotations
 from prompts.schema import SECTION_LABELS
 from services.markup import slack_mrkdwn, slack_text as esc
 from services.schemas import AskResponse, EvidenceQuote
+from services.version_labels import source_label
 
 MAX_TEXT = 2900  # Slack refuses section text over 3000 characters
 MAX_QUOTE = 300  # characters of a quote shown under its point
@@ -48,6 +49,8 @@ def answer_blocks(response: AskResponse, answer_id: str, direct_message_hint: bo
     blocks: list[dict] = []
     if response.notice:
         blocks.append(_context(f":warning: {esc(response.notice)}"))
+    if response.versions_note:
+        blocks.append(_context(f":calendar: {esc(response.versions_note)}"))
     if a.restatement:
         blocks.append(_section(f"*{labels['restatement']}:* {esc(a.restatement)}"))
     if a.points:
@@ -70,7 +73,9 @@ def answer_blocks(response: AskResponse, answer_id: str, direct_message_hint: bo
         blocks.append({"type": "divider"})
         for s in response.sources[:10]:
             page = f", p. {s.page}" if s.page else ""
-            blocks.append(_context(f"[{s.id}] {_link(s.uri, s.title)}{page}"))
+            version = source_label(s, response.language)
+            status = f" _({esc(version)})_" if version else ""
+            blocks.append(_context(f"[{s.id}] {_link(s.uri, s.title)}{page}{status}"))
     if direct_message_hint and (response.not_found or not response.sources):
         hint = DIRECT_MESSAGE_HINT.get(response.language, DIRECT_MESSAGE_HINT["en"])
         blocks.append(_context(f":lock: {hint}"))

@@ -80,6 +80,29 @@ async function watch(jobId) {
   else loadJobs().catch(() => {});
 }
 
+// Document families (services/versions.py): each family's versions, newest first, and a button that makes one the
+// version in force (the snapshot is published again); the stale-content count above.
+async function loadFamilies() {
+  const [families, stale] = await Promise.all([api("/v1/admin/versions"), api("/v1/admin/versions/stale")]);
+  $("stale-summary").textContent = I18N.t("staleCount", { n: stale.documents.length });
+  const rows = [];
+  for (const f of families) {
+    for (const d of f.documents) {
+      rows.push(el("tr", { "data-family": f.family, "data-status": d.status }, el("td", { text: d.title }),
+        el("td", { text: d.status }), el("td", { text: d.label || "" }), el("td", { text: d.effective || "" }),
+        el("td", {}, d.status === "current" ? null : el("button", { type: "button", text: I18N.t("makeCurrent"),
+          onclick: () => makeCurrent(d.doc_id).catch(() => {}) }))));
+    }
+  }
+  $("family-rows").replaceChildren(...rows);
+  if (!rows.length) $("family-rows").append(el("tr", {}, el("td", { colspan: 5, text: I18N.t("noFamilies") })));
+}
+
+async function makeCurrent(docId) {
+  await api("/v1/admin/versions", { method: "POST", body: JSON.stringify({ action: "current", documents: [docId] }) });
+  await loadFamilies();
+}
+
 async function exportFeedback(ev) {
   ev.preventDefault();
   const text = await api("/v1/admin/feedback");
@@ -90,7 +113,7 @@ async function exportFeedback(ev) {
 
 function refresh() {
   say("");
-  return Promise.all([loadSources(), loadJobs()]).catch(() => {});
+  return Promise.all([loadSources(), loadJobs(), loadFamilies()]).catch(() => {});
 }
 
 document.addEventListener("DOMContentLoaded", async () => {

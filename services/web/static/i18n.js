@@ -20,6 +20,9 @@ const STRINGS = {
     unauthorized: "The token was refused.", disabled: "The admin API is disabled (PERIMETER_ADMIN_TOKEN unset).",
     noSources: "No sources configured (sources.yaml).", noJobs: "No jobs yet.", back: "Back to chat",
     feedbackExport: "Export feedback (JSON lines)", cancel: "Cancel",
+    families: "Document families", title: "Title", status: "Status", version: "Version", effective: "Effective",
+    makeCurrent: "Make current", noFamilies: "No document has several versions.",
+    staleCount: "{n} stale documents (see /v1/admin/versions/stale).",
   },
   zh: {
     skip: "跳到提问框", newChat: "新对话", admin: "管理", language: "语言",
@@ -39,6 +42,9 @@ const STRINGS = {
     unauthorized: "令牌无效。", disabled: "管理接口未启用（未设置 PERIMETER_ADMIN_TOKEN）。",
     noSources: "未配置数据源（sources.yaml）。", noJobs: "暂无任务。", back: "返回对话",
     feedbackExport: "导出反馈（JSON lines）", cancel: "取消",
+    families: "文档版本族", title: "标题", status: "状态", version: "版本", effective: "生效日期",
+    makeCurrent: "设为现行版本", noFamilies: "没有文档有多个版本。",
+    staleCount: "{n} 份文档需要复核（见 /v1/admin/versions/stale）。",
   },
 };
 

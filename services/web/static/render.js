@@ -73,6 +73,15 @@ function quoteBlock(q, onCite) {
       "aria-label": I18N.t("cite", { n: q.source }), text: `[${q.source}]`, onclick: () => onCite(q.source) }));
 }
 
+// A source's version label (superseded, draft, expired, not yet in effect; and what replaced it), in the answer's
+// language, from the server's labels: empty for a version in force or a document without versions.
+function versionLabel(s, lang) {
+  if (!s.status || s.status === "current") return "";
+  const parts = [I18N.section(lang, `status_${s.status}`)];
+  if (s.superseded_by) parts.push(I18N.section(lang, "superseded_by").replace("{title}", s.superseded_by));
+  return parts.join(lang === "zh" ? "，" : ", ");
+}
+
 function renderAnswer(resp, onCite) {
   const lang = resp.language || "en";
   const label = (k) => I18N.section(lang, k);
@@ -82,6 +91,10 @@ function renderAnswer(resp, onCite) {
     const kind = resp.degraded ? "notice" : resp.not_found ? "notice info" : "notice";
     box.append(el("p", { class: kind, role: "note", "data-state": resp.degraded ? "degraded" :
       resp.not_found ? "not-found" : "notice", text: resp.notice }));
+  }
+  if (resp.versions_note) {  // Perimeter's own note: an earlier version and the one in force are both among the sources
+    box.append(el("p", { class: "notice info versions-note", role: "note", "data-state": "versions",
+      text: resp.versions_note }));
   }
   if (a.restatement) box.append(el("h3", { text: label("restatement") }), el("p", { text: a.restatement }));
   if ((a.points || []).length) {
@@ -118,6 +131,8 @@ function renderAnswer(resp, onCite) {
       row.append(el("button", { type: "button", class: "chip", "data-cite": s.id,
         "aria-label": I18N.t("cite", { n: s.id }),
         text: `[${s.id}]`, onclick: () => onCite(s.id) }));
+      const version = versionLabel(s, lang);
+      if (version) row.append(el("span", { class: `version-tag ${s.status}`, "data-status": s.status, text: version }));
     }
     box.append(row);
   }
@@ -133,6 +148,7 @@ function renderAnswer(resp, onCite) {
 // of it, each marked in the source's text around it; "Open document" goes to the first quote where the browser can.
 function renderSources(list, sources, question, selected, quotes) {
   const terms = queryTerms(question || "");
+  const lang = /[\u3400-\u9fff]/.test(question || "") ? "zh" : "en";
   list.replaceChildren();
   for (const s of sources || []) {
     const where = [s.page ? I18N.t("page", { p: s.page }) : null, s.heading].filter(Boolean).join(" · ");
@@ -145,7 +161,9 @@ function renderSources(list, sources, question, selected, quotes) {
     const href = `/v1/documents/${encodeURIComponent(s.doc_id)}${fragment}`;
     const item = el("li", { id: `source-${s.id}`, tabindex: "-1", "data-doc-id": s.doc_id,
       class: s.id === selected ? "selected" : "" },
-      el("div", { class: "title" }, `[${s.id}] `, s.title),
+      el("div", { class: "title" }, `[${s.id}] `, s.title,
+        versionLabel(s, lang) ? el("span", { class: `version-tag ${s.status}`, "data-status": s.status,
+          text: versionLabel(s, lang) }) : null),
       where ? el("div", { class: "meta", text: where }) : null,
       el("p", { class: "snippet" }, highlighted(s.snippet || "", terms)),
       ...shown.map((q) => el("p", { class: "quote-context", "data-start": q.start, "data-end": q.end },
