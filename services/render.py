@@ -25,9 +25,9 @@ def render_quotes(quotes: list[EvidenceQuote], indent: str = "") -> list[str]:
 def render_sources(sources: list[Source], heading: str) -> str:
     lines = [f"**{heading}**", ""]
     for s in sources:
-        page = f", p. {s.page}" if s.page else ""
-        lines.append(f"[{s.id}] {md(s.title)}{page} — {md(s.uri)}")
-        lines.append(f"    {md(s.snippet)}")
+        place = f", {md(s.place())}" if s.place() else ""
+        lines.append(f"[{s.id}] {md(s.title)}{place} — {md(s.uri)}")
+        lines.append(f"    {md(' '.join(s.snippet.split()))}")  # a table's rows on one line: the list item goes on
     return "\n".join(lines)
 
 
