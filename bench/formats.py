@@ -118,7 +118,7 @@ def write_tables(folder: Path, rng: random.Random) -> list[tuple[str, str, str]]
         for cell, text in zip(table.add_row().cells, [dept, f"{rng.choice('ABCDEFGH')}. Moreau", ext], strict=True):
             cell.text = text
         questions.append((f"What is the phone extension of the {dept} department?", dept, ext))
-    doc.save(folder / "department-contacts.docx")
+    doc.save(str(folder / "department-contacts.docx"))
     rows = []
     for product in PRODUCTS:
         price = f"{rng.randint(3, 300)}.{rng.randint(0, 99):02d} EUR"

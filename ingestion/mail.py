@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from email import policy
-from email.message import EmailMessage
+from email.message import EmailMessage, Message
 from email.parser import BytesParser
 from email.utils import parsedate_to_datetime
 
@@ -91,7 +91,7 @@ def read_eml(data: bytes, options: ReadOptions, read: ReadAttachment) -> Parsed:
                                        else f"attachment-{n}")
         if part.get_content_type() == "message/rfc822":
             inner = part.get_payload(0) if part.is_multipart() else None
-            payload = inner.as_bytes() if inner is not None else b""
+            payload = inner.as_bytes() if isinstance(inner, Message) else b""
         else:
             decoded = part.get_payload(decode=True)
             payload = decoded if isinstance(decoded, bytes) else b""

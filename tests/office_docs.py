@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -45,16 +45,16 @@ def make_png(path: Path, lines: list[str], dpi: int = 150) -> Path:
     return path
 
 
-def make_xlsx(path: Path, sheets: dict[str, list[list[object]]], merged: dict[str, list[str]] | None = None,
+def make_xlsx(path: Path, sheets: Mapping[str, Sequence[Sequence[object]]], merged: dict[str, list[str]] | None = None,
               title: str | None = None) -> Path:
     from openpyxl import Workbook
 
     book = Workbook()
-    book.remove(book.active)
+    book.remove(book.worksheets[0])  # the empty sheet a new workbook starts with
     for name, rows in sheets.items():
         sheet = book.create_sheet(name)
         for row in rows:
-            sheet.append(row)
+            sheet.append(list(row))
         for cells in (merged or {}).get(name, []):
             sheet.merge_cells(cells)
     if title:
