@@ -9,6 +9,7 @@ from typing import Any
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from ingestion.documents import Chunk, Document
+from ingestion.tables import split_table
 
 SEPARATORS = ["\n\n", "\n", "。", "！", "？", "；", ". ", "! ", "? ", "; ", "，", ", ", " ", ""]
 
@@ -27,18 +28,32 @@ def estimate_tokens(text: str) -> int:
     return cjk + (len(text) - cjk + 3) // 4
 
 
+class Splitter(RecursiveCharacterTextSplitter):
+    """LangChain's recursive splitter that also says its size and how it counts, for tables cut by whole rows."""
+
+    def __init__(self, chunk_tokens: int, overlap_tokens: int, count_tokens: Callable[[str], int]):
+        super().__init__(
+            chunk_size=chunk_tokens,
+            chunk_overlap=min(overlap_tokens, chunk_tokens // 2),
+            length_function=count_tokens,
+            separators=SEPARATORS,
+            keep_separator="end",
+            strip_whitespace=True,
+        )
+        self.chunk_tokens = chunk_tokens
+        self.count_tokens = count_tokens
+
+    def split_table(self, text: str) -> list[str]:
+        """A Markdown table by whole rows, each piece with the table's heading and header rows (no overlap: a row
+        repeated in two chunks would be found twice)."""
+        return split_table(text, self.count_tokens, self.chunk_tokens)
+
+
 def make_splitter(chunk_tokens: int, overlap_tokens: int,
-                  count_tokens: Callable[[str], int] = estimate_tokens) -> RecursiveCharacterTextSplitter:
+                  count_tokens: Callable[[str], int] = estimate_tokens) -> Splitter:
     """Chunks of `chunk_tokens` as counted by `count_tokens`: pass the embedding model's (Embedder.count_tokens) so
     that a chunk fills as much of the model's window in Chinese as in English."""
-    return RecursiveCharacterTextSplitter(
-        chunk_size=chunk_tokens,
-        chunk_overlap=min(overlap_tokens, chunk_tokens // 2),
-        length_function=count_tokens,
-        separators=SEPARATORS,
-        keep_separator="end",
-        strip_whitespace=True,
-    )
+    return Splitter(chunk_tokens, overlap_tokens, count_tokens)
 
 
 def chunk_id(source: str, position: int, text: str) -> str:
@@ -51,17 +66,19 @@ def doc_id(source: str) -> str:
     return hashlib.sha256(source.encode("utf-8")).hexdigest()[:16]
 
 
-def chunk_document(doc: Document, splitter: RecursiveCharacterTextSplitter,
-                   base_metadata: dict[str, Any]) -> list[Chunk]:
+def chunk_document(doc: Document, splitter: Splitter, base_metadata: dict[str, Any]) -> list[Chunk]:
     chunks: list[Chunk] = []
     for section in doc.sections:
-        for piece in splitter.split_text(section.text):
+        pieces = splitter.split_table(section.text) if section.table else splitter.split_text(section.text)
+        for piece in pieces:
             piece = piece.strip()
             if not piece:
                 continue
             position = len(chunks)
             metadata = {
                 **base_metadata,
+                **doc.labels,
+                **section.labels,
                 "source": doc.source,
                 "doc_id": doc_id(doc.source),
                 "title": doc.title,

@@ -5,10 +5,13 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+# What a document or section may add to its chunks' metadata (Chroma takes these value types).
+Labels = dict[str, str | int | float | bool]
+
 
 @dataclass
 class Section:
-    """A run of text under one heading (or one PDF page)."""
+    """A run of text under one heading (or one PDF page, one sheet, one table)."""
 
     text: str
     heading: str | None = None
@@ -16,6 +19,10 @@ class Section:
     # The headings above this section, outermost first, ending with its own (`heading`): in a manual of hundreds of
     # sections "Options" means little without "tar > Options"; empty where a format has no nesting (PDF pages).
     path: tuple[str, ...] = ()
+    # The text is a Markdown table (after heading lines): chunked by whole rows with its header repeated.
+    table: bool = False
+    # Added to each of its chunks' metadata: `ocr` (the text was recognised from an image), `sheet`, `attachment`.
+    labels: Labels = field(default_factory=dict)
 
 
 @dataclass
@@ -26,6 +33,11 @@ class Document:
     sections: list[Section]
     # Version facts the file declares about itself (front matter, docx core properties): ingestion/version_marks.py
     declared: dict[str, Any] = field(default_factory=dict)
+    labels: Labels = field(default_factory=dict)  # every chunk's: a mail's from, to, date, subject
+    # What was left out or could not be read while the rest was (the 21st attachment, an unreadable attachment):
+    # reported with the file's result, the file itself is indexed.
+    notes: list[str] = field(default_factory=list)
+    ocr_pages: int = 0  # pages (or images) whose text came from OCR: counted in the file's result
 
 
 @dataclass
@@ -56,6 +68,8 @@ class FileResult:
     chunks_removed: int = 0
     chunks_unchanged: int = 0
     reason: str | None = None
+    notes: list[str] = field(default_factory=list)  # parts of an indexed file left out, and why
+    ocr_pages: int = 0  # pages read by OCR for this run (0 when the file was unchanged: it was not read again)
 
     def __post_init__(self) -> None:
         self.status = FileStatus(self.status)  # read back from JSON as a plain str
@@ -89,5 +103,7 @@ class IngestReport:
             "chunks_removed": self.total("chunks_removed"),
             "chunks_unchanged": self.total("chunks_unchanged"),
             "seconds": round(self.seconds, 2),
+            "ocr_pages": self.total("ocr_pages"),
             "failures": [{"source": f.source, "reason": f.reason} for f in self.failed],
+            "notes": [{"source": f.source, "note": note} for f in self.files for note in f.notes],
         }

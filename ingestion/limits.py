@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
 
-from ingestion.partition import PartitionError
+from ingestion.errors import PartitionError
 
 
 class FileTimeout(PartitionError):

@@ -1,4 +1,6 @@
-"""Reads one file into a Document of sections: unstructured for office/markup formats, pypdf for PDF (with pages).
+"""Reads one file into a Document of sections: unstructured for office/markup formats, pypdf for PDF (with pages),
+openpyxl for spreadsheets, the standard library for mail and CSV, LibreOffice for legacy Office and OpenDocument,
+Tesseract for scans and images (see each module).
 
 Every failure is a PartitionError with a reason a person can act on; the caller records it and goes on.
 """
@@ -8,6 +10,7 @@ import hashlib
 import io
 import os
 import re
+import tempfile
 import zipfile
 from collections.abc import Iterable
 from functools import cache
@@ -15,6 +18,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ingestion.documents import Document, Section
+from ingestion.epub import epub_chapters
+from ingestion.errors import PartitionError as PartitionError
+from ingestion.mail import read_eml, read_msg
+from ingestion.ocr import check_image, recognise
+from ingestion.office import CONVERTED_SUFFIXES, convert
+from ingestion.pdf import read_pdf
+from ingestion.reading import Parsed, ReadOptions
+from ingestion.sheets import read_csv, read_xlsx
+from ingestion.tables import html_table_to_markdown
 from ingestion.version_marks import split_front_matter
 from prompts.language import detect_language
 
@@ -23,13 +35,18 @@ if TYPE_CHECKING:  # unstructured takes seconds to import: only the parsing func
 
 TEXT_SUFFIXES = {".md", ".markdown", ".txt", ".text", ".html", ".htm"}
 OFFICE_SUFFIXES = {".docx", ".pptx"}
-SUPPORTED_SUFFIXES = TEXT_SUFFIXES | OFFICE_SUFFIXES | {".pdf"}
+SHEET_SUFFIXES = {".xlsx", ".xlsm"}
+CSV_SUFFIXES = {".csv", ".tsv"}
+MAIL_SUFFIXES = {".eml", ".msg"}
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp"}
+ZIP_SUFFIXES = OFFICE_SUFFIXES | SHEET_SUFFIXES | {".epub"}
+SUPPORTED_SUFFIXES = (TEXT_SUFFIXES | ZIP_SUFFIXES | CSV_SUFFIXES | MAIL_SUFFIXES | IMAGE_SUFFIXES
+                      | set(CONVERTED_SUFFIXES) | {".pdf"})
 ARCHIVE_EXPANSION_LIMIT = 4  # an office file may inflate to this many times the file size limit
 _SENTENCE_END = tuple("。！？；.!?;:：")
-
-
-class PartitionError(Exception):
-    """A file that cannot be read; the message says why."""
+# An Office file protected by a password is no zip but an OLE compound file holding an "EncryptedPackage" stream.
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
 
 
 def decode_text(data: bytes) -> str:
@@ -59,7 +76,12 @@ def _looks_like_text(text: str) -> bool:
 
 
 def _check_archive(data: bytes, suffix: str, max_bytes: int) -> None:
-    """docx/pptx are zip archives: refuse one that is not, or that would inflate far past the size limit."""
+    """docx/pptx/xlsx/epub are zip archives: refuse one that is not, or that would inflate far past the size limit."""
+    if data.startswith(_OLE_MAGIC):
+        if _ENCRYPTED_PACKAGE in data:
+            raise PartitionError(f"encrypted {suffix[1:]} file (password-protected): it cannot be read without "
+                                 "the password")
+        raise PartitionError(f"not a valid {suffix[1:]} file (an old binary Office file with the wrong name?)")
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             inflated = sum(info.file_size for info in archive.infolist())
@@ -115,6 +137,14 @@ def _sections_from_elements(elements: Iterable[Element]) -> tuple[str | None, li
         if not text:
             continue
         el_page = getattr(el.metadata, "page_number", None)
+        table = _table_markdown(el)
+        if table:  # a table is a section of its own under the current headings, chunked by rows (chunk.py)
+            flush()
+            body = []
+            heading = stack[-1][1] if stack else None
+            sections.append(Section(text="\n".join(([heading] if heading else []) + [table]), heading=heading,
+                                    page=el_page, path=tuple(h for _, h in stack), table=True))
+            continue
         is_heading = _is_heading(el.category, text)
         if is_heading or (el_page is not None and el_page != page and body):
             flush()
@@ -137,6 +167,12 @@ def _sections_from_elements(elements: Iterable[Element]) -> tuple[str | None, li
         body.append(text)
     flush()
     return (top[1] if top else first_heading), sections
+
+
+def _table_markdown(element: Element) -> str:
+    """A Table element (docx, pptx, html) as a Markdown table; empty for any other element."""
+    html = getattr(element.metadata, "text_as_html", None) if element.category == "Table" else None
+    return html_table_to_markdown(html) if html else ""
 
 
 def _words_not_symbols(text: str) -> bool:
@@ -214,36 +250,77 @@ def _partition_with_unstructured(path: Path, data: bytes, declared: dict[str, An
     return _sections_from_elements(elements)
 
 
-_WRAPPED_CJK = re.compile(r"(?<=[\u3400-\u9fff\uff0c\u3001])\n(?=[\u3400-\u9fff])")
+def _read_epub(data: bytes) -> Parsed:
+    from unstructured.partition.html import partition_html
+
+    _html_text_types_without_nlp()
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        title, chapters = epub_chapters(archive)
+    sections: list[Section] = []
+    for _, xhtml in chapters:
+        text = decode_text(xhtml)
+        sections += _sections_from_elements(partition_html(text=text, languages=_languages_for(text)))[1]
+    return Parsed(title=title, sections=sections)
 
 
-def _join_wrapped_cjk(text: str) -> str:
-    """PDF lines wrap mid-phrase; Chinese has no spaces, so a line break between two CJK characters is no break."""
-    return _WRAPPED_CJK.sub("", text)
+def _read_image(data: bytes, options: ReadOptions) -> Parsed:
+    """A photo, screenshot or scan: its text by OCR; the pages of a multi-page TIFF keep their numbers."""
+    frames = check_image(data)
+    if not options.ocr:
+        raise PartitionError("an image, and OCR is off (PERIMETER_OCR=false)")
+    pages = recognise(data, options)
+    sections = [Section(text=text, page=n if frames > 1 else None, labels={"ocr": True})
+                for n, text in enumerate(pages, start=1) if text]
+    return Parsed(title=None, sections=sections, ocr_pages=len(pages))
 
 
-def _partition_pdf(path: Path) -> tuple[str | None, list[Section]]:
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+def read_document(path: Path, data: bytes, max_bytes: int, options: ReadOptions, depth: int = 0) -> Parsed:
+    """Read `data` (the bytes of `path`) by its kind; `depth`: how deep inside mails this file lies."""
+    suffix = path.suffix.lower()
+    if suffix in ZIP_SUFFIXES:
+        _check_archive(data, suffix, max_bytes)
+    if suffix == ".pdf":
+        return read_pdf(path, options)
+    if suffix in IMAGE_SUFFIXES:
+        return _read_image(data, options)
+    if suffix in CONVERTED_SUFFIXES:
+        modern = convert(path, options)
+        with tempfile.TemporaryDirectory(prefix="perimeter-") as work:
+            converted = Path(work) / f"converted{CONVERTED_SUFFIXES[suffix]}"
+            converted.write_bytes(modern)
+            return read_document(converted, modern, max_bytes, options, depth)
+    if suffix in SHEET_SUFFIXES:
+        return read_xlsx(path, options)
+    if suffix in CSV_SUFFIXES:
+        return read_csv(decode_text(data), options)
+    if suffix in MAIL_SUFFIXES:
+        reader = read_msg if suffix == ".msg" else read_eml
+        return reader(data, options, lambda name, part: _read_attachment(name, part, max_bytes, options, depth + 1))
+    if suffix == ".epub":
+        return _read_epub(data)
+    declared: dict[str, Any] = {}
+    title, sections = _partition_with_unstructured(path, data, declared)
+    return Parsed(title=title, sections=sections, declared=declared)
 
-    try:
-        reader = PdfReader(str(path))
-        if reader.is_encrypted and not reader.decrypt(""):
-            raise PartitionError("encrypted PDF (password required)")
-        title = reader.metadata.get("/Title") if reader.metadata else None
-        sections = []
-        for number, page in enumerate(reader.pages, start=1):
-            text = _join_wrapped_cjk(re.sub(r"[ \t]+\n", "\n", page.extract_text() or "")).strip()
-            if text:
-                sections.append(Section(text=text, page=number))
-    except PartitionError:
-        raise
-    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise PartitionError(f"corrupt or truncated PDF ({exc})") from exc
-    if not title and sections:
-        first_line = sections[0].text.splitlines()[0].strip()
-        title = first_line if len(first_line) <= 80 else None
-    return (str(title) if title else None), sections
+
+def _read_attachment(name: str, data: bytes, max_bytes: int, options: ReadOptions, depth: int) -> Parsed:
+    """A mail's attachment, read as a file of its own kind (in a temporary folder: some readers want a path)."""
+    suffix = Path(name).suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise PartitionError(f"unsupported file type '{suffix or name}'")
+    if suffix in MAIL_SUFFIXES and depth > options.max_depth:
+        raise PartitionError(f"a mail nested more than {options.max_depth} deep in mails")
+    if not data.strip():
+        raise PartitionError("empty file")
+    with tempfile.TemporaryDirectory(prefix="perimeter-") as work:
+        path = Path(work) / f"attachment{suffix}"  # never the sender's name on disk
+        path.write_bytes(data)
+        try:
+            return read_document(path, data, max_bytes, options, depth)
+        except PartitionError:
+            raise
+        except Exception as exc:  # third-party parsers raise anything on corrupt input
+            raise PartitionError(f"cannot parse {suffix[1:]} file ({type(exc).__name__}: {exc})") from exc
 
 
 def warm_up_parsers() -> None:
@@ -259,10 +336,12 @@ def warm_up_parsers() -> None:
     partition_text(text="Warm up.", languages=["eng"])  # loads spaCy, still used for plain text, docx and pptx
 
 
-def partition_file(path: Path, max_bytes: int, source: str | None = None) -> Document:
+def partition_file(path: Path, max_bytes: int, source: str | None = None,
+                   options: ReadOptions | None = None) -> Document:
     """Read one file (`source`: its identity in the index, default its absolute path).
 
     Raises PartitionError with the reason when it cannot be used."""
+    options = options or ReadOptions()
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise PartitionError(f"unsupported file type '{suffix or path.name}'")
@@ -281,24 +360,22 @@ def partition_file(path: Path, max_bytes: int, source: str | None = None) -> Doc
         raise PartitionError(f"cannot read file ({exc.strerror or exc})") from exc
     if not data.strip():
         raise PartitionError("empty file")
-    if suffix in OFFICE_SUFFIXES:
-        _check_archive(data, suffix, max_bytes)
-    declared: dict[str, Any] = {}
     try:
-        if suffix == ".pdf":
-            title, sections = _partition_pdf(path)
-        else:
-            title, sections = _partition_with_unstructured(path, data, declared)
+        parsed = read_document(path, data, max_bytes, options)
     except PartitionError:
         raise
     except Exception as exc:  # third-party parsers raise anything on corrupt input
         raise PartitionError(f"cannot parse {suffix[1:]} file ({type(exc).__name__}: {exc})") from exc
-    if not sections:
-        raise PartitionError("no text found in the document")
+    if not parsed.sections:
+        raise PartitionError("no text found in the document" + ("" if options.ocr or suffix != ".pdf" else
+                                                                 " (OCR is off: PERIMETER_OCR=false)"))
     return Document(
         source=source or os.path.abspath(path),
-        title=title or path.stem.replace("-", " ").replace("_", " "),
+        title=parsed.title or path.stem.replace("-", " ").replace("_", " "),
         sha256=hashlib.sha256(data).hexdigest(),
-        sections=sections,
-        declared=declared,
+        sections=parsed.sections,
+        labels=parsed.labels,
+        notes=parsed.notes,
+        ocr_pages=parsed.ocr_pages,
+        declared=parsed.declared,
     )

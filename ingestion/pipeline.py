@@ -90,6 +90,7 @@ class Indexer:
         self.max_bytes = settings.max_bytes
         self.source_name = source_name
         self.file_time_limit_s = settings.file_time_limit_s
+        self.read_options = settings.read_options()
         self.embed_group = embed_group  # new chunks embedded together while the next files are read
         self.embed_headings = settings.embed_headings
 
@@ -164,7 +165,7 @@ class Indexer:
         if op.path is None:  # only a DELETE comes without a local file
             raise PartitionError(f"no local file to read for {op.uri}")
         with time_limit(self.file_time_limit_s):
-            doc = partition_file(Path(op.path), max_bytes=self.max_bytes, source=op.uri)
+            doc = partition_file(Path(op.path), max_bytes=self.max_bytes, source=op.uri, options=self.read_options)
             return self._prepare(doc, list(op.groups), record)
 
     def index_document(self, doc: Document, groups: list[str], record: FileRecord | None = None) -> FileResult:
@@ -204,7 +205,8 @@ class Indexer:
             kept += file_kept
             status = FileStatus.UPDATED if p.record else FileStatus.ADDED
             results.append(FileResult(p.doc.source, status, chunks_added=len(p.new),
-                                      chunks_removed=len(file_stale), chunks_unchanged=len(file_kept)))
+                                      chunks_removed=len(file_stale), chunks_unchanged=len(file_kept),
+                                      notes=list(p.doc.notes), ocr_pages=p.doc.ocr_pages))
         self._retire(stale)
         if kept:
             self.collection.update(ids=[c.id for c in kept], metadatas=[c.metadata for c in kept])

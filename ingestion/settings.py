@@ -12,6 +12,8 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from ingestion.reading import ReadOptions
+
 
 class Section(BaseSettings):
     """One group of settings. A field's variable is the section's prefix + its name, unless it names its own
@@ -62,10 +64,27 @@ class IngestionSettings(Section):
     max_file_mb: float = Field(25.0, gt=0, description="files larger than this fail with a clear reason")
     default_groups: list[str] = ["all"]
     file_time_limit_s: float = Field(120.0, gt=0, description="a file whose parsing/indexing takes longer fails alone")
+    ocr: bool = Field(True, description="read scanned PDF pages and image files with Tesseract (see README, "
+                      "\"Formats and OCR\")")
+    ocr_languages: str = Field("chi_sim+eng", pattern=r"^[a-z_]+(\+[a-z_]+)*$",
+                               description="Tesseract language models, '+'-joined (Debian tesseract-ocr-LANG)")
+    ocr_dpi: int = Field(300, ge=72, le=600, description="resolution a scanned PDF page is rendered at for OCR")
+    ocr_min_chars: int = Field(20, ge=0, description="a PDF page with fewer characters in its text layer is OCRed")
+    ocr_max_pages: int = Field(100, ge=1, description="scanned pages OCRed per file; the rest are reported")
+    max_attachments: int = Field(20, ge=0, description="attachments read per mail; the rest are reported")
+    max_sheet_cells: int = Field(200_000, ge=1, description="a spreadsheet with more non-empty cells fails as "
+                                 "too large")
 
     @property
     def max_bytes(self) -> int:
         return int(self.max_file_mb * 1e6)
+
+    def read_options(self) -> ReadOptions:
+        """The bounds of reading one file; an outside program (Tesseract, LibreOffice) gets the per-file limit."""
+        return ReadOptions(ocr=self.ocr, ocr_languages=self.ocr_languages, ocr_dpi=self.ocr_dpi,
+                           ocr_min_chars=self.ocr_min_chars, ocr_max_pages=self.ocr_max_pages,
+                           max_attachments=self.max_attachments, max_sheet_cells=self.max_sheet_cells,
+                           program_timeout_s=self.file_time_limit_s)
 
 
 class EmbeddingSettings(Section):

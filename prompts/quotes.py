@@ -125,13 +125,24 @@ def _line_ends_sentence(text: str, at: int) -> bool:
     return not (before and (before.isalnum() or before == ",") and after.islower())
 
 
+def _starts_row(text: str, at: int) -> bool:
+    """Does the line starting at `at` hold a row of a Markdown table?"""
+    return text[at:at + 64].lstrip(" \t").startswith("|")
+
+
 def _boundaries(text: str) -> list[int]:
     """Where sentences end: after a Chinese end mark, after a Latin one followed by a space, at a line break that
-    ends a line of its own (a heading, a list item, a paragraph)."""
+    ends a line of its own (a heading, a list item, a paragraph). A row of a Markdown table ("| a | b; c |") is one
+    sentence: a cell's full stop or semicolon does not cut it, its line break does."""
     cuts, i = [], 0
+    in_row = _starts_row(text, 0)
     while i < len(text):
         ch = text[i]
-        if ch in _CJK_END or ch in _LATIN_END:
+        if ch == "\n":
+            if in_row or _line_ends_sentence(text, i):
+                cuts.append(i)
+            in_row = _starts_row(text, i + 1)
+        elif not in_row and (ch in _CJK_END or ch in _LATIN_END):
             j = i + 1
             while j < len(text) and text[j] in _CLOSERS:
                 j += 1
@@ -139,8 +150,6 @@ def _boundaries(text: str) -> list[int]:
                 cuts.append(j)
                 i = j
                 continue
-        elif ch == "\n" and _line_ends_sentence(text, i):
-            cuts.append(i)
         i += 1
     return [*cuts, len(text)]
 

@@ -48,10 +48,13 @@ def _ingest(args, settings: Settings) -> int:
             f"files ok: {summary['files_ok']}, failed: {summary['files_failed']} | chunks added: {added}, "
             f"updated: {summary['chunks_updated']}, removed: {summary['chunks_removed']}, "
             f"unchanged: {summary['chunks_unchanged']} | "
-            f"{report.seconds:.1f} s ({rate:.1f} chunks/s)"
+            f"{report.seconds:.1f} s ({rate:.1f} chunks/s)" + (f" | OCR pages: {summary['ocr_pages']}"
+                                                                if summary["ocr_pages"] else "")
         )
         for failure in summary["failures"]:
             print(f"  FAILED {failure['source']}: {failure['reason']}")
+        for note in summary["notes"]:
+            print(f"  NOTE {note['source']}: {note['note']}")
     return 0 if summary["files_ok"] or not summary["files_failed"] else 1
 
 
@@ -108,9 +111,11 @@ def _reindex_here(args, settings: Settings) -> int:
     for source in select_sources(settings, args.source, args.collection):
         report = sync_source(settings, source)
         summary = report.to_dict()
-        print(f"{source.name}: {json.dumps({k: v for k, v in summary.items() if k != 'failures'})}")
+        print(f"{source.name}: {json.dumps({k: v for k, v in summary.items() if k not in ('failures', 'notes')})}")
         for failure in summary["failures"]:
             print(f"  FAILED {failure['source']}: {failure['reason']}")
+        for note in summary["notes"]:
+            print(f"  NOTE {note['source']}: {note['note']}")
     return 0
 
 
@@ -125,9 +130,9 @@ def _print_sources(sources, heading: str = "Sources") -> None:
 
     print(f"{heading}:")
     for s in sources:
-        page = f", p. {s.page}" if s.page else ""
+        place = f", {s.place()}" if s.place() else ""
         version = f" [{source_label(s, 'en')}]" if source_label(s, "en") else ""
-        print(f"  [{s.id}] {s.title}{page}{version} ({s.uri}) score {s.score:.4f}")
+        print(f"  [{s.id}] {s.title}{place}{version} ({s.uri}) score {s.score:.4f}")
         print(f"      {s.snippet}")
 
 

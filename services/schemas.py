@@ -29,6 +29,14 @@ class Source(BaseModel):
     superseded_by: str | None = Field(None, description="title of the version in force that replaces it (only when "
                                                         "the asker may read that document)")
     superseded_by_doc_id: str | None = None
+    ocr: bool = Field(False, description="the text was recognised from a scan or image (OCR): it may hold misreadings")
+    attachment: str | None = Field(None, description="the mail attachment (file name) the text comes from")
+
+    def place(self) -> str:
+        """Where in the document, for a line of text: "p. 2, attachment prices.xlsx, OCR"."""
+        parts = [f"p. {self.page}" if self.page else "", f"attachment {self.attachment}" if self.attachment else "",
+                 "OCR" if self.ocr else ""]
+        return ", ".join(p for p in parts if p)
 
 
 class Timings(BaseModel):

@@ -7,6 +7,7 @@ import zipfile
 from pathlib import Path
 
 from tests.docs import make_pdf, write_hostile_files
+from tests.office_docs import huge_xlsx, make_eml, make_encrypted_ooxml, zip_bomb_xlsx
 
 OK = "ok"
 
@@ -35,9 +36,28 @@ def _empty_pptx(path: Path) -> None:
     deck.save(str(path))
 
 
+def write_hostile_office_files(folder: Path) -> dict[str, str]:
+    """Spreadsheets, mail and images that must fail alone (or, a mail with too many attachments, be read in part);
+    returns {file name: OK, or a word its failure reason must contain}."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "corrupt.xlsx").write_bytes(b"PK\x03\x04 not a workbook at all" * 20)
+    make_encrypted_ooxml(folder / "encrypted.xlsx")
+    zip_bomb_xlsx(folder / "zip-bomb.xlsx")
+    huge_xlsx(folder / "huge-sheet.xlsx", rows=25_000)  # 250,000 cells: over the 200,000 default
+    attachments = [(f"rota-{n:03}.csv", f"Day,Person\nMonday,Person {n}\n".encode()) for n in range(200)]
+    make_eml(folder / "many-attachments.eml", "Rota files", "All 200 rota files attached.", attachments)
+    (folder / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00garbage" * 100)
+    (folder / "not-a-mail.eml").write_bytes(bytes(range(256)) * 8)
+    (folder / "not-a-mail.msg").write_bytes(b"From: someone\nnot an OLE file at all\n" * 20)
+    return {"corrupt.xlsx": "xlsx", "encrypted.xlsx": "encrypted", "zip-bomb.xlsx": "zip bomb",
+            "huge-sheet.xlsx": "too large", "many-attachments.eml": OK, "broken.png": "image",
+            "not-a-mail.eml": "mail", "not-a-mail.msg": "outlook"}
+
+
 def write_hostile_corpus(folder: Path, big_mb: int = 50) -> dict[str, str]:
     """Write the corpus; returns {file name: OK, or a word its failure reason must contain}."""
     expected = write_hostile_files(folder)  # truncated/encrypted PDF, empty, blank, binary .md, garbage docx
+    expected.update(write_hostile_office_files(folder))
     (folder / "notice-gbk.txt").write_bytes("员工每年享有带薪年假十五天，请提前两周申请。".encode("gbk"))
     (folder / "notice-utf16.txt").write_bytes("Badges must be worn visibly at all times.".encode("utf-16"))
     (folder / "仅中文制度.md").write_text("# 访客管理\n\n访客须在前台登记，并由接待员工全程陪同。", encoding="utf-8")

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from ingestion.tables import TABLE_LINE
 from prompts.language import detect_language
 from prompts.schema import SECTION_LABELS
 from retrieval.context import assemble_context
@@ -32,10 +33,21 @@ def check_question(question: str, max_chars: int) -> str:
     return question
 
 
+def _one_line_but_tables(text: str) -> str:
+    """Whitespace collapsed, except that the rows of a Markdown table stay rows (the web page draws them)."""
+    out: list[str] = []
+    for line in text.splitlines():
+        if TABLE_LINE.match(line.strip()):
+            out.append(("\n" if out else "") + line.strip() + "\n")
+        elif line.split():
+            out.append(" ".join(line.split()) + " ")
+    return "".join(out).replace(" \n", "\n").strip()
+
+
 def snippet(text: str, limit: int, focus: int = 0) -> str:
     """At most `limit` characters of `text` from `focus` on (a merged source: where its best chunk starts)."""
     lead = "… " if text[:focus].strip() else ""
-    text = " ".join(text[focus:].split())
+    text = _one_line_but_tables(text[focus:]).replace("\n\n", "\n")
     limit = max(1, limit - len(lead))
     if len(text) <= limit:
         return lead + text
@@ -65,6 +77,8 @@ def to_source(number: int, hit: Hit, snippet_chars: int) -> Source:
         effective=meta.get("version_effective"),
         superseded_by=meta.get("superseded_by_title"),
         superseded_by_doc_id=meta.get("superseded_by"),
+        ocr=bool(meta.get("ocr")),
+        attachment=str(meta["attachment"]) if meta.get("attachment") else None,
     )
 
 

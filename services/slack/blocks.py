@@ -72,10 +72,10 @@ def answer_blocks(response: AskResponse, answer_id: str, direct_message_hint: bo
     if response.sources:
         blocks.append({"type": "divider"})
         for s in response.sources[:10]:
-            page = f", p. {s.page}" if s.page else ""
+            place = f", {esc(s.place())}" if s.place() else ""
             version = source_label(s, response.language)
             status = f" _({esc(version)})_" if version else ""
-            blocks.append(_context(f"[{s.id}] {_link(s.uri, s.title)}{page}{status}"))
+            blocks.append(_context(f"[{s.id}] {_link(s.uri, s.title)}{place}{status}"))
     if direct_message_hint and (response.not_found or not response.sources):
         hint = DIRECT_MESSAGE_HINT.get(response.language, DIRECT_MESSAGE_HINT["en"])
         blocks.append(_context(f":lock: {hint}"))

@@ -165,6 +165,7 @@ class JobStore:
             chunks_updated=sum(r.chunks_updated for r in results),
             chunks_removed=sum(r.chunks_removed for r in results),
             chunks_unchanged=sum(r.chunks_unchanged for r in results),
+            ocr_pages=sum(r.ocr_pages for r in results),
             created_at=float(job["created_at"]),
             started_at=float(job["started_at"]) if job.get("started_at") else None,
             finished_at=float(job["finished_at"]) if job.get("finished_at") else None,

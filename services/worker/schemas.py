@@ -40,6 +40,7 @@ class JobSummary(BaseModel):
     chunks_updated: int = 0
     chunks_removed: int = 0
     chunks_unchanged: int = 0
+    ocr_pages: int = Field(0, description="pages (and images) read by OCR so far: the slow part of a scanned corpus")
     created_at: float
     started_at: float | None = None
     finished_at: float | None = None

@@ -1,4 +1,5 @@
 """Ingestion into real Chroma with the real embedding model."""
+import json
 import shutil
 
 import pytest
@@ -16,8 +17,19 @@ def test_sample_corpus_ingests_completely(sample_index):
     assert summary["files_failed"] == 0, summary["failures"]
     assert summary["files_ok"] == len([p for p in SAMPLES.iterdir() if p.is_file()])
     assert summary["chunks_added"] > 50
-    for fmt in ("md", "html", "txt", "docx", "pdf", "pptx"):
+    for fmt in ("md", "html", "txt", "docx", "pdf", "pptx", "xlsx", "eml", "png"):
         assert any(f.source.endswith(fmt) and f.chunks_added for f in report.files), fmt
+    assert summary["ocr_pages"] == 3  # the scanned notice's two pages and the whiteboard photo
+
+
+def test_the_sample_questions_about_the_new_formats_find_their_file(sample_index, embedder):
+    settings, _ = sample_index
+    retriever = build_retriever(settings, embedder)
+    questions = [json.loads(line) for line in (SAMPLES.parent / "questions_formats.jsonl").read_text().splitlines()]
+    for q in questions:
+        hits = retriever.search(q["question"], ["all"], 3)
+        assert any(h.metadata["source"].endswith(tuple(q["expected_sources"])) for h in hits), q["id"]
+        assert any(k in h.text for h in hits for k in q["answer_keywords"]), q["id"]
 
 
 def test_reingesting_the_same_folder_adds_nothing(sample_index, embedder):

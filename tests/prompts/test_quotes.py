@@ -137,3 +137,12 @@ def test_sentences_cut_english_and_chinese_with_offsets():
 def test_a_sentence_longer_than_the_limit_is_cut():
     text = "word " * 300
     assert all(b - a <= 100 for a, b in sentences(text, max_chars=100))
+
+
+def test_a_table_row_is_one_sentence_whatever_its_cells_hold():
+    # Tables reach the sources as Markdown (ingestion/tables.py): a row is the unit of evidence, never half of one.
+    text = ("How to report. Use the button.\n| Type | What to do |\n|---|---|\n"
+            "| Credential phishing | Report Phish; never sign in from an email link. |\nAfter the table.")
+    assert [text[a:b] for a, b in sentences(text)] == [
+        "How to report.", "Use the button.", "| Type | What to do |", "|---|---|",
+        "| Credential phishing | Report Phish; never sign in from an email link. |", "After the table."]

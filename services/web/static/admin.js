@@ -71,7 +71,8 @@ async function watch(jobId) {
   bar.value = job.files_total ? job.files_done : 0;
   bar.setAttribute("aria-label", progressText(job));
   $("job-summary").textContent = `${progressText(job)} · ` + I18N.t("chunks", { a: job.chunks_added,
-    u: job.chunks_updated, r: job.chunks_removed, s: job.chunks_unchanged }) + (job.error ? ` · ${job.error}` : "");
+    u: job.chunks_updated, r: job.chunks_removed, s: job.chunks_unchanged })
+    + (job.ocr_pages ? ` · ${I18N.t("ocrPages", { n: job.ocr_pages })}` : "") + (job.error ? ` · ${job.error}` : "");
   const errors = (job.errors || []).map((e) => el("tr", {}, el("td", { text: e.source }),
     el("td", { text: e.reason })));
   $("error-rows").replaceChildren(...errors);

@@ -144,6 +144,34 @@ function renderAnswer(resp, onCite) {
   return box;
 }
 
+// A snippet as paragraphs and tables: the rows of a Markdown table (a line "| a | b |") become a <table>, its cells
+// text nodes like every document text; a row cut short by the snippet's end stays text.
+const TABLE_ROW = /^\|.*\|$/;
+const TABLE_RULE = /^\|(\s*:?-{3,}:?\s*\|)+$/;
+function tableCells(row) {
+  return row.slice(1, -1).split(/(?<!\\)\|/).map((c) => c.trim().replace(/\\\|/g, "|"));
+}
+function snippetBlocks(snippet, terms) {
+  const blocks = [];
+  let rows = [];
+  const flush = () => {
+    if (!rows.length) return;
+    const [head, ...body] = rows.filter((r) => !TABLE_RULE.test(r));
+    const table = el("table", { class: "snippet-table" },
+      el("thead", {}, el("tr", {}, ...tableCells(head).map((c) => el("th", {}, highlighted(c, terms))))),
+      el("tbody", {}, ...body.map((r) => el("tr", {}, ...tableCells(r).map((c) => el("td", {}, highlighted(c, terms)))))));
+    blocks.push(table);
+    rows = [];
+  };
+  for (const line of snippet.split("\n")) {
+    if (TABLE_ROW.test(line.trim())) { rows.push(line.trim()); continue; }
+    flush();
+    if (line.trim()) blocks.push(el("p", {}, highlighted(line, terms)));
+  }
+  flush();
+  return el("div", { class: "snippet" }, ...blocks);
+}
+
 // The sources panel: each source's title, place and snippet (the question's words marked), then the answer's quotes
 // of it, each marked in the source's text around it; "Open document" goes to the first quote where the browser can.
 function renderSources(list, sources, question, selected, quotes) {
@@ -151,7 +179,9 @@ function renderSources(list, sources, question, selected, quotes) {
   const lang = /[\u3400-\u9fff]/.test(question || "") ? "zh" : "en";
   list.replaceChildren();
   for (const s of sources || []) {
-    const where = [s.page ? I18N.t("page", { p: s.page }) : null, s.heading].filter(Boolean).join(" · ");
+    const where = [s.page ? I18N.t("page", { p: s.page }) : null,
+      s.attachment ? I18N.t("attachment", { name: s.attachment }) : null,
+      s.ocr ? I18N.t("ocr") : null, s.heading].filter(Boolean).join(" · ");
     const own = (quotes || []).filter((q) => q.source === s.id);
     const seen = new Set();
     const shown = own.filter((q) => !seen.has(`${q.start}:${q.end}`) && seen.add(`${q.start}:${q.end}`));
@@ -165,7 +195,7 @@ function renderSources(list, sources, question, selected, quotes) {
         versionLabel(s, lang) ? el("span", { class: `version-tag ${s.status}`, "data-status": s.status,
           text: versionLabel(s, lang) }) : null),
       where ? el("div", { class: "meta", text: where }) : null,
-      el("p", { class: "snippet" }, highlighted(s.snippet || "", terms)),
+      snippetBlocks(s.snippet || "", terms),
       ...shown.map((q) => el("p", { class: "quote-context", "data-start": q.start, "data-end": q.end },
         q.start > (q.before || "").length ? `…${q.before}` : q.before || "",
         el("mark", { class: "quote-mark", text: q.text }), q.after ? `${q.after}…` : "")),

@@ -72,10 +72,15 @@ def test_job_views_keep_their_json_shape(tmp_path, redis_url):
     job = store.create("handbook", "default")
     store.record(job, FileResult("file:///a.md", FileStatus.FAILED, reason="not a PDF"))
     store.record(job, FileResult("file:///b.md", FileStatus.ADDED, chunks_added=3))
+    store.record(job, FileResult("file:///scan.pdf", FileStatus.ADDED, chunks_added=1, ocr_pages=2,
+                                 notes=["1 scanned pages not read by OCR"]))
     store.update(job, state=JobState.RUNNING)
     assert store.r.hget(f"perimeter:job:{job}", "state") == "running"
     view = store.view(job).model_dump(mode="json")
-    assert view["state"] == "running" and view["files_done"] == 2 and view["files_failed"] == 1
+    assert view["state"] == "running" and view["files_done"] == 3 and view["files_failed"] == 1
+    assert view["ocr_pages"] == 2  # the slow pages of a scanned corpus count in the job's progress
+    assert next(f for f in view["files"] if f["source"] == "file:///scan.pdf")["notes"] == [
+        "1 scanned pages not read by OCR"]
     assert view["errors"] == [{"source": "file:///a.md", "reason": "not a PDF"}]
     assert {f["status"] for f in view["files"]} == {"failed", "added"}
     assert "files" not in store.summary(job).model_dump()

@@ -163,6 +163,22 @@ def test_ask_stream_cite_feedback_and_chinese(site, page):
     assert page.locator(".turn").count() == 2 and page.locator(".turn .answer").count() == 2
 
 
+def test_a_table_source_is_drawn_as_a_table_and_ocr_text_is_marked(site, page):
+    url, _ = site
+    page.goto(url + "/")
+    page.wait_for_selector("body[data-ready=true]")
+    ask(page, "How many seats does the Borough meeting room in London have?")
+    table = page.locator("#sources li .snippet table.snippet-table").first
+    assert "Seats" in table.locator("th").all_text_contents()
+    assert "Borough" in table.locator("td").all_text_contents()  # a cell, not a line of pipes
+    assert "|" not in table.text_content()
+    ask(page, "Where is the assembly point for the London fire drill?")
+    places = page.locator("#sources li .meta").all_text_contents()
+    assert any("scanned text (OCR)" in p and "page 1" in p for p in places), places
+    page.locator(".turn").last.locator(".chip").first.click()
+    page.screenshot(path=str(ARTIFACTS / "sources-table-ocr.png"))
+
+
 def test_degraded_not_found_and_error_states(site, page):
     url, _ = site
     page.goto(url + "/")

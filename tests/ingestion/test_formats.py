@@ -1,0 +1,121 @@
+"""Spreadsheets, CSV, mail and EPUB: read with their structure (sheets, header rows, mail headers, attachments), and
+hostile files of these kinds failing alone with a reason."""
+import datetime as dt
+
+import pytest
+
+from ingestion.chunk import chunk_document, make_splitter
+from ingestion.partition import PartitionError, partition_file
+from ingestion.reading import ReadOptions
+from tests.hostile import OK, write_hostile_office_files
+from tests.office_docs import huge_xlsx, make_eml, make_epub, make_xlsx
+
+MB = 10**6
+
+
+def _workbook(path):
+    return make_xlsx(path, title="Travel allowances 2026", sheets={
+        "Per diem": [["Region", "City", "Per diem (local)", "Since"],
+                     ["Asia", "Tokyo", 12000, dt.date(2026, 1, 1)],
+                     [None, "Shanghai", 600.0, dt.date(2026, 1, 1)],
+                     ["Europe", "Paris", 90, dt.date(2025, 7, 1)]],
+        "Mileage": [["Vehicle", "Rate per km"], ["Car", 0.3], ["Bicycle", 0.25]],
+    }, merged={"Per diem": ["A2:A3"]})
+
+
+def test_each_sheet_is_a_section_with_its_header_and_merged_cells_filled(tmp_path):
+    doc = partition_file(_workbook(tmp_path / "allowances.xlsx"), max_bytes=MB)
+    assert doc.title == "Travel allowances 2026"
+    assert [s.heading for s in doc.sections] == ["Per diem", "Mileage"]
+    assert all(s.table and s.labels == {"sheet": s.heading} for s in doc.sections)
+    per_diem = doc.sections[0].text.splitlines()
+    assert per_diem[:3] == ["Per diem", "| Region | City | Per diem (local) | Since |", "|---|---|---|---|"]
+    assert "| Asia | Shanghai | 600 | 2026-01-01 |" in per_diem  # merged "Asia" reaches Shanghai's row; 600.0 -> 600
+    chunks = chunk_document(doc, make_splitter(200, 30), {})
+    assert {c.metadata["sheet"] for c in chunks} == {"Per diem", "Mileage"}
+    assert any("| Bicycle | 0.25 |" in c.text and c.metadata["heading"] == "Mileage" for c in chunks)
+
+
+def test_a_long_sheet_is_chunked_by_rows_with_its_header(tmp_path):
+    rows = [["Employee", "Team", "Desk"]] + [[f"Person {n}", f"Team {n % 7}", f"D-{n:04}"] for n in range(400)]
+    doc = partition_file(make_xlsx(tmp_path / "desks.xlsx", sheets={"Desks": rows}), max_bytes=MB)
+    chunks = chunk_document(doc, make_splitter(120, 20), {})
+    assert len(chunks) > 5
+    assert all(c.text.splitlines()[1] == "| Employee | Team | Desk |" for c in chunks)
+    assert sum(c.text.count("| Person ") for c in chunks) == 400  # each row exactly once
+
+
+def test_a_sheet_over_the_cell_limit_fails_with_its_reason(tmp_path):
+    path = huge_xlsx(tmp_path / "big.xlsx", rows=300)
+    assert partition_file(path, max_bytes=MB, options=ReadOptions(max_sheet_cells=5000)).sections
+    with pytest.raises(PartitionError, match="too large: more than 1,000 cells"):
+        partition_file(path, max_bytes=MB, options=ReadOptions(max_sheet_cells=1000))
+
+
+def test_csv_is_a_table_whatever_its_delimiter(tmp_path):
+    (tmp_path / "prices.csv").write_text("Item;Price\nStapler;4.50\nToner;62.00\n", encoding="utf-8")
+    (tmp_path / "价格.csv").write_bytes("物品,价格\n订书机,30元\n".encode("gbk"))
+    assert partition_file(tmp_path / "prices.csv", max_bytes=MB).sections[0].text.splitlines() == [
+        "| Item | Price |", "|---|---|", "| Stapler | 4.50 |", "| Toner | 62.00 |"]
+    assert "| 订书机 | 30元 |" in partition_file(tmp_path / "价格.csv", max_bytes=MB).sections[0].text
+
+
+def test_a_mail_has_its_headers_body_and_attachments_as_labelled_sections(tmp_path):
+    sheet = _workbook(tmp_path / "allowances.xlsx").read_bytes()
+    mail = make_eml(tmp_path / "decision.eml", "Decision: new per diem for Tokyo",
+                    "Hi all,\n\nwe agreed to raise the Tokyo per diem to 12,000 yen from January.\n\nDana",
+                    [("allowances.xlsx", sheet), ("notes.csv", b"Topic,Owner\nTokyo rate,Dana\n"),
+                     ("setup.exe", b"MZ\x90\x00binary")])
+    doc = partition_file(mail, max_bytes=MB)
+    assert doc.title == "Decision: new per diem for Tokyo"
+    assert doc.labels["mail_from"] == "Dana Lee <dana.lee@acme.example>"
+    assert doc.labels["mail_to"] == "finance@acme.example"
+    assert doc.labels["mail_date"] == "2026-11-03T09:15:00+00:00"
+    first = doc.sections[0].text
+    assert first.startswith("From: Dana Lee") and "raise the Tokyo per diem to 12,000 yen" in first
+    attached = [s for s in doc.sections if s.labels.get("attachment")]
+    assert {s.labels["attachment"] for s in attached} == {"allowances.xlsx", "notes.csv"}
+    tokyo = next(s for s in attached if s.labels.get("sheet") == "Per diem")
+    assert tokyo.path == ("Attachment: allowances.xlsx", "Per diem") and "| Asia | Tokyo | 12000 |" in tokyo.text
+    assert doc.notes == ["attachment 'setup.exe' not read: unsupported file type '.exe'"]
+    chunks = chunk_document(doc, make_splitter(200, 30), {})
+    assert all(c.metadata["mail_subject"] == doc.title for c in chunks)
+
+
+def test_a_mail_with_200_attachments_reads_the_first_ones_and_reports_the_rest(tmp_path):
+    expected = write_hostile_office_files(tmp_path)
+    assert expected["many-attachments.eml"] == OK
+    doc = partition_file(tmp_path / "many-attachments.eml", max_bytes=MB)
+    assert len({s.labels.get("attachment") for s in doc.sections} - {None}) == 20
+    assert doc.notes == ["180 of 200 attachments not read (limit 20 per mail, PERIMETER_MAX_ATTACHMENTS)"]
+
+
+def test_mails_inside_mails_stop_at_the_depth_limit(tmp_path):
+    inner = make_eml(tmp_path / "inner.eml", "Inner", "The innermost fact: badge colour is teal.").read_bytes()
+    for level in range(4):
+        inner = make_eml(tmp_path / f"level{level}.eml", f"Level {level}", "See attached.",
+                         [(f"level{level - 1}.eml", inner)]).read_bytes()
+    doc = partition_file(tmp_path / "level3.eml", max_bytes=MB)
+    assert not any("teal" in s.text for s in doc.sections)
+    assert any("nested more than 2 deep" in note for note in doc.notes)
+
+
+def test_an_epub_is_read_chapter_by_chapter(tmp_path):
+    book = make_epub(tmp_path / "handbook.epub", "Staff handbook",
+                     [("Badges", "Badges are worn at all times."), ("门禁", "访客须在前台登记。")])
+    doc = partition_file(book, max_bytes=MB)
+    assert doc.title == "Staff handbook"
+    assert [s.heading for s in doc.sections] == ["Badges", "门禁"]
+    assert "访客须在前台登记" in doc.sections[1].text
+
+
+def test_hostile_office_files_fail_alone_with_their_reason(tmp_path):
+    expected = write_hostile_office_files(tmp_path)
+    limit = 25 * MB  # the default: the huge sheet must fail for its cells, not for its size
+    for name, word in expected.items():
+        if word == OK:
+            assert partition_file(tmp_path / name, max_bytes=limit).sections, name
+            continue
+        with pytest.raises(PartitionError) as err:
+            partition_file(tmp_path / name, max_bytes=limit)
+        assert word.lower() in str(err.value).lower(), (name, str(err.value))
