@@ -20,11 +20,12 @@ model wrote them, agree with their quotes). `--save FILE` writes each answer as 
 
 `--questions longdocs` asks the long-documents benchmark's questions instead (bench/data/longdocs_{en,zh}.jsonl; needs
 what bench.longdocs needs: `apt-get install python3.11-doc manpages-zh groff`), on its mixed index of the Python
-documentation and the Chinese man pages (built as bench.longdocs builds it, several minutes of CPU the first time,
-then reused from var/bench-cache/longdocs/): a fixed sample of `--limit` questions (30 by default) over both corpora,
-direct and employee-style, in both languages; keywords are each question's `expected` fact (matched as
-bench/answer_sets.py's fact_pattern says: a whole token, code-like facts in their case), over the questions that carry
-one; citation precision against `gold_docs`. The RESULT line then ends with questions=<n> keyword_questions=<n>.
+documentation and the Chinese man pages (built as bench.longdocs builds it the first time, 11,361 chunks: 30 min on
+a busy 2-core box; then reused from var/bench-cache/longdocs/): a fixed sample of `--limit` questions (30 by
+default) over both corpora, direct and employee-style, in both languages; keywords are each question's `expected`
+fact (matched as bench/answer_sets.py's fact_pattern says: a whole token, code-like facts in their case), over the
+questions that carry one; citation precision against `gold_docs`.
+The RESULT line then ends with questions=<n> keyword_questions=<n>.
 
 Those questions are asked as a person would, one after another through POST /v1/ask/stream (no cache flush: the
 server keeps the fixed instruction prefix of the previous prompt), and each answer's time is split into: prompt tokens
