@@ -1,4 +1,5 @@
-"""Answer benchmark with the embedded model: `python -m bench.answer [--model qwen2.5-coder-0.5b] [--limit N]`.
+"""Answer benchmark with the embedded model: `python -m bench.answer [--model qwen2.5-coder-0.5b] [--limit N]
+[--questions samples|longdocs]`.
 
 For a few questions it measures the time to first token at the API (POST /v1/ask/stream over real HTTP) next to the
 model server's own time to first token for the very same messages, and the total answer time. The difference is
@@ -16,6 +17,15 @@ normalised or by the fuzzy match, in a source the model cited for them: the quot
 point's citations as the model wrote them), quote_located (found in any source given to the model, where grounding
 moves it) and fact_match (of the points with a found quote and a figure to compare, the share whose figures, as the
 model wrote them, agree with their quotes). `--save FILE` writes each answer as a JSON line.
+
+`--questions longdocs` asks the long-documents benchmark's questions instead (bench/data/longdocs_{en,zh}.jsonl; needs
+what bench.longdocs needs: `apt-get install python3.11-doc manpages-zh groff`), on its mixed index of the Python
+documentation and the Chinese man pages (built as bench.longdocs builds it the first time, 11,361 chunks: 30 min on
+a busy 2-core box; then reused from var/bench-cache/longdocs/): a fixed sample of `--limit` questions (30 by
+default) over both corpora, direct and employee-style, in both languages; keywords are each question's `expected`
+fact (matched as bench/answer_sets.py's fact_pattern says: a whole token, code-like facts in their case), over the
+questions that carry one; citation precision against `gold_docs`.
+The RESULT line then ends with questions=<n> keyword_questions=<n>.
 
 Those questions are asked as a person would, one after another through POST /v1/ask/stream (no cache flush: the
 server keeps the fixed instruction prefix of the previous prompt), and each answer's time is split into: prompt tokens
@@ -37,12 +47,13 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import unquote
 
 import httpx
 
 import ingestion  # noqa: F401  (offline environment first)
+from bench.answer_sets import QUESTION_SETS
 from services.identity import DEMO_USER
 
 REPO = Path(__file__).resolve().parents[1]
@@ -73,9 +84,9 @@ def flush(client: httpx.Client, server_url: str) -> None:
         "messages": [{"role": "user", "content": f"Say OK. {time.time_ns()}"}], "max_tokens": 1})
 
 
-def cited_files(out: dict, model: bool = False) -> list[str]:
-    """The file name of each source an answer's points cite (the model's own numbers when `model`)."""
-    files = {src["id"]: unquote(src["uri"].rsplit("/", 1)[-1]) for src in out["sources"]}
+def cited_files(out: dict, doc_of: Callable[[dict], str], model: bool = False) -> list[str]:
+    """The document of each source an answer's points cite (the model's own numbers when `model`)."""
+    files = {src["id"]: doc_of(src) for src in out["sources"]}
     cited = []
     for point in out["answer"]["points"]:
         numbers = point["model_citations"] if model and point.get("model_citations") is not None else point["citations"]
@@ -92,12 +103,6 @@ def quotes_in_cited(out: dict) -> int:
         found += sum(q["model_source"] is None or q["source"] in cited for q in point["quotes"]
                      if q["match"] != "matched")  # Perimeter's pick, not the model's quote
     return found
-
-
-def keyword_recall(out: dict, keywords: list[str]) -> float:
-    answer = out["answer"]
-    text = " ".join([p["text"] for p in answer["points"]] + [answer["conclusion"]]).lower()
-    return sum(k.lower() in text for k in keywords) / len(keywords) if keywords else 1.0
 
 
 def streamed_answer(client: httpx.Client, api: str, question: str) -> tuple[float, float, dict | None]:
@@ -129,7 +134,10 @@ def main() -> None:
     ap.add_argument("--prompt-cache-mb", type=int, default=None, help="default: the setting's")
     ap.add_argument("--context-tokens", type=int, default=None, help="default: the embedded model's setting")
     ap.add_argument("--timed", type=int, default=4, help="questions timed against the server directly")
-    ap.add_argument("--limit", type=int, default=25, help="sample questions for the grounding rate")
+    ap.add_argument("--questions", choices=sorted(QUESTION_SETS), default="samples",
+                    help="samples/questions.jsonl on samples/acme, or the long-documents benchmark's questions on its "
+                    "index (bench/answer_sets.py)")
+    ap.add_argument("--limit", type=int, default=None, help="questions measured (default: 25 samples, 30 longdocs)")
     # Quotes cost ~30-60 tokens a point: 300 cut answers short once the model copies its evidence.
     ap.add_argument("--max-tokens", type=int, default=500)
     ap.add_argument("--save", type=Path, default=None, help="write each answer as a JSON line here")
@@ -139,16 +147,15 @@ def main() -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so the model server below is stopped too
 
     from services.api.app import create_app
-    from services.components import build_embedder, run_ingest
+    from services.components import build_embedder
     from services.container import Container
     from services.llm.cpu_variants import BASELINE
     from services.llm.embedded import EmbeddedLlamaServer
     from services.llm.gguf import prepare_model
     from services.settings import Settings
-    from tests.conftest import SAMPLES, free_port, load_questions
+    from tests.conftest import free_port
     from tests.fakes import served
 
-    questions = load_questions()
     data_dir = Path(tempfile.mkdtemp(prefix="bench-answer-"))
     models_dir = REPO / "var" / "models"
     settings = Settings(data_dir=data_dir, PERIMETER_MODELS_DIR=models_dir, embedded_model=args.model,
@@ -156,7 +163,10 @@ def main() -> None:
                         # Asks as the demo user, unthrottled; request logs off so the table stays readable.
                         demo_mode=True, rate_limit_per_minute=0, log_level="WARNING")
     embedder = build_embedder(settings)
-    run_ingest(settings, [SAMPLES], embedder=embedder)
+    question_set, settings = QUESTION_SETS[args.questions](settings, embedder)  # ingests, or points at its index
+    if question_set.note:
+        print(question_set.note, flush=True)
+    limit = args.limit or question_set.default_limit
     port = free_port()
     cache_mb = settings.embedded.prompt_cache_mb if args.prompt_cache_mb is None else args.prompt_cache_mb
     server = EmbeddedLlamaServer(prepare_model(args.model, models_dir), port=port, n_threads=args.threads,
@@ -170,64 +180,69 @@ def main() -> None:
         pipeline = container.pipeline
         with served(create_app(container)) as api:
             rows = []
-            for q in questions[: args.timed]:
-                prompt = pipeline.prompt(q["question"], DEMO_USER)
+            for q in question_set.timed(args.timed):
+                prompt = pipeline.prompt(q.text, DEMO_USER)
                 body = {"messages": prompt.messages, "max_tokens": args.max_tokens, "temperature": 0.0, "seed": 0,
                         "stream": True, "response_format": {"type": "json_object", "schema": prompt.schema}}
                 flush(http, server.url)
                 srv_ttft, _, _ = first_token_s(http, server.url + "/v1/chat/completions", body, server_token)
                 flush(http, server.url)
-                api_ttft, api_total, last = first_token_s(http, api + "/v1/ask/stream", {"question": q["question"]},
+                api_ttft, api_total, last = first_token_s(http, api + "/v1/ask/stream", {"question": q.text},
                                                           lambda line: line == "event: token")
                 # Paired: the same generation's first token as the pipeline saw it leave the model server.
                 model_ttft = json.loads(last)["timings"]["model_first_token_ms"] / 1000
                 rows.append((api_ttft, srv_ttft, api_total, api_ttft - model_ttft))
-                print(f"{q['id']}: api ttft {api_ttft:.2f} s, server alone ttft {srv_ttft:.2f} s "
+                print(f"{q.id}: api ttft {api_ttft:.2f} s, server alone ttft {srv_ttft:.2f} s "
                       f"(difference {(api_ttft - srv_ttft) * 1000:.0f} ms), overhead within the same request "
                       f"{(api_ttft - model_ttft) * 1000:.0f} ms, api total {api_total:.1f} s", flush=True)
             supported = total = answered = 0
             recall, right, cited, model_right, model_cited = [], 0, 0, 0, 0
-            sample = questions[:: max(1, len(questions) // max(1, args.limit))][: args.limit]  # en and zh alike
+            sample = question_set.sample(limit)
+            print(f"asking {len(sample)} {args.questions} questions: {' '.join(q.id for q in sample)}", flush=True)
             ttfts, totals, sizes = [], [], []
             quotes = quotes_found = quotes_located = fact_checked = fact_mismatches = corrected = 0
             points = points_with_words = 0
             saved = args.save.open("w", encoding="utf-8") if args.save else None
             for q in sample:
-                sizes.append(prompt_tokens(http, server.url, pipeline.prompt(q["question"], DEMO_USER).messages))
-                ttft, total_s, streamed = streamed_answer(http, api, q["question"])
-                assert streamed is not None, f"{q['id']}: the stream ended without an answer event"
+                sizes.append(prompt_tokens(http, server.url, pipeline.prompt(q.text, DEMO_USER).messages))
+                ttft, total_s, streamed = streamed_answer(http, api, q.text)
+                assert streamed is not None, f"{q.id}: the stream ended without an answer event"
                 out = streamed
                 ttfts.append(ttft)
                 totals.append(total_s)
                 t = out["timings"]
                 model_s = (t.get("model_ms") or 0) / 1000
-                print(f"{q['id']}: {sizes[-1]} prompt tokens, first token {ttft:.1f} s (retrieval "
+                print(f"{q.id}: {sizes[-1]} prompt tokens, first token {ttft:.1f} s (retrieval "
                       f"{t['retrieval_ms'] / 1000:.2f} s, model {(t.get('model_first_token_ms') or 0) / 1000:.1f} s), "
                       f"model writing {model_s - (t.get('model_first_token_ms') or 0) / 1000:.1f} s, checks and "
                       f"relay {total_s - t['retrieval_ms'] / 1000 - model_s:.2f} s, answer {total_s:.1f} s", flush=True)
                 g = out["grounding"]
                 supported, total = supported + g["supported"], total + g["total"]
                 answered += g["supported"] > 0
-                recall.append(keyword_recall(out, q["answer_keywords"]))
-                files, model_files = cited_files(out), cited_files(out, model=True)
-                right += sum(f in q["expected_sources"] for f in files)
-                model_right += sum(f in q["expected_sources"] for f in model_files)
+                found = question_set.recall(out, q)
+                if found is not None:  # a long-documents question without an expected fact has no keyword
+                    recall.append(found)
+                files = cited_files(out, question_set.doc_of)
+                model_files = cited_files(out, question_set.doc_of, model=True)
+                right += sum(f in q.gold for f in files)
+                model_right += sum(f in q.gold for f in model_files)
                 cited, model_cited = cited + len(files), model_cited + len(model_files)
                 quotes, quotes_found = quotes + g["quotes"], quotes_found + quotes_in_cited(out)
                 quotes_located += g["quotes_found"] + g["quotes_moved"]
                 if saved:
-                    saved.write(json.dumps({"id": q["id"], **out}, ensure_ascii=False) + "\n")
+                    saved.write(json.dumps({"id": q.id, **out}, ensure_ascii=False) + "\n")
                 fact_checked, fact_mismatches = fact_checked + g["fact_checked"], fact_mismatches + g["fact_mismatches"]
                 corrected += g["facts_corrected"]
                 points += len(out["answer"]["points"])
                 points_with_words += sum(bool(p["quotes"]) for p in out["answer"]["points"])
-                print(f"{q['id']} [{q['lang']}]: {g['supported']}/{g['total']} points supported, "
+                print(f"{q.id} [{q.label}]: {g['supported']}/{g['total']} points supported, "
                       f"{g.get('recited_points', 0)} re-cited, quotes found {quotes_in_cited(out)}/{g['quotes']} "
                       f"({g['quotes_found'] + g['quotes_moved']} in some source), figures "
                       f"{g['fact_checked'] - g['fact_mismatches']}/{g['fact_checked']} agree "
                       f"({g['facts_corrected']} corrected), {g['quotes_matched']} matched, "
                       f"{g['figures_unstated']} figures no source states, "
-                      f"{len(out['answer']['evidence'])} extracted, keywords {recall[-1]:.2f}, cites {files}"
+                      f"{len(out['answer']['evidence'])} extracted, keywords "
+                      f"{'-' if found is None else format(found, '.2f')}, cites {files}"
                       f"{' (degraded)' if out['degraded'] else ''}{' (not found)' if out['not_found'] else ''}",
                       flush=True)
             if saved:
@@ -256,7 +271,9 @@ def main() -> None:
           f"ttft_p50_s={statistics.median(ttfts):.2f} answer_p50_s={statistics.median(totals):.2f} "
           f"prompt_tokens_p50={statistics.median(sizes):.0f} threads={server.n_threads} context_tokens={context} "
           f"model_quotes={'on' if ask_quotes else 'off'} "
-          f"points_with_words={points_with_words / points if points else 0.0:.3f}")
+          f"points_with_words={points_with_words / points if points else 0.0:.3f}"
+          # Only where some questions carry no fact to find (longdocs): how many keywords is the mean of.
+          + ("" if args.questions == "samples" else f" questions={len(sample)} keyword_questions={len(recall)}"))
 
 
 if __name__ == "__main__":

@@ -72,6 +72,11 @@ def main_title(doc: Document) -> Document:
     return replace(doc, title=first or doc.title)
 
 
+def as_today(doc: Document) -> Document:
+    """The document as today's partition titles it (its name is part of the index's cache key)."""
+    return doc
+
+
 @dataclass
 class Index:
     """One ingestion of the corpus (cached on disk) and a way to make Retrievers over it with other settings."""
@@ -133,6 +138,8 @@ class Question:
     style: str
     gold: set[str]
     section: str | None
+    cross_language: bool = False
+    expected: str | None = None  # the fact an answer should hold (bench.answer --questions longdocs), or None
 
 
 def load_questions(aliases: dict[str, str]) -> list[Question]:
@@ -142,7 +149,8 @@ def load_questions(aliases: dict[str, str]) -> list[Question]:
             if line.strip():
                 q = json.loads(line)
                 out.append(Question(q["id"], corpus, q["question"], q["language"], q["style"],
-                                    {aliases.get(d, d) for d in q["gold_docs"]}, q.get("gold_section")))
+                                    {aliases.get(d, d) for d in q["gold_docs"]}, q.get("gold_section"),
+                                    q["cross_language"], q.get("expected")))
     return out
 
 
@@ -231,6 +239,11 @@ def summarise(outcomes: dict[str, Outcome], questions: list[Question]) -> dict[s
 
 # ----------------------------------------------------------------------------------------------------- the run
 
+def default_index_name(default: Settings) -> str:
+    """Which of the indexes below Perimeter's Settings() default searches (bench.answer --questions longdocs too)."""
+    return "headings" if default.ingestion.embed_headings else "plain"
+
+
 def variants(default: Settings, main_row: bool) -> Iterator[tuple[str, str, dict[str, Any]]]:
     """(label, index, retrieval settings) of each pipeline row after the single lists."""
     chosen = {k: getattr(default.retrieval, k) for k in TODAY}
@@ -253,7 +266,7 @@ def variants(default: Settings, main_row: bool) -> Iterator[tuple[str, str, dict
                                                                                  "cross_language_margin": margin}
     yield "other-language list at weight 0.25", "plain", {**TODAY, "cross_language_weight": 0.25}
     yield "no other-language list", "plain", {**TODAY, "cross_language_weight": 0.0}
-    yield "Perimeter default (Settings())", "headings" if default.ingestion.embed_headings else "plain", chosen
+    yield "Perimeter default (Settings())", default_index_name(default), chosen
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -275,9 +288,6 @@ def main(argv: list[str] | None = None) -> int:
           f"{sum(c == 'zh' for c, _, _ in corpus.docs)} Chinese manual pages", file=sys.stderr, flush=True)
     embedder = CachedEmbedder(load_embedder(default.embedding.model, REPO / "var" / "models",
                                             default.embedding.device), "longdocs")
-
-    def as_today(doc: Document) -> Document:
-        return doc
 
     indexes = {
         "plain": build_index("plain", corpus, embedder, titles=as_today, rebuild=args.rebuild, embed_headings=False),
