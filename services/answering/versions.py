@@ -16,8 +16,8 @@ NOTE = {
            "{old}《{old_title}》{old_status}。规定已有变化，以现行版本为准。"),
 }
 ASKED_NOTE = {
-    "en": ("Source {old} “{old_title}” is the earlier version you asked about ({old_status}); the version in force "
-           "is {new} “{new_title}”{since}, and the rule changed."),
+    "en": ("Source {old} “{old_title}” is the earlier version you asked about ({old_status}). The rule changed: the "
+           "version in force is {new} “{new_title}”{since}."),
     "zh": ("来源{old}《{old_title}》是您所问的旧版本（{old_status}）；"
            "现行版本为{new}《{new_title}》{since}，规定已有变化。"),
 }
