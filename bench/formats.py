@@ -136,7 +136,7 @@ def table_hit1(work: Path, rng: random.Random) -> tuple[int, int]:
     questions = write_tables(folder, rng)
     # The models prepared under the usual data dir (e5's sentence-transformers folder), the index in the scratch one.
     settings = Settings(data_dir=work / "data", collection="bench-formats",
-                        models_dir_override=Settings().storage.models_dir.resolve())
+                        PERIMETER_MODELS_DIR=Settings().storage.models_dir.resolve())
     report = run_ingest(settings, [folder])
     assert not report.failed, report.to_dict()["failures"]
     retriever = build_retriever(settings)

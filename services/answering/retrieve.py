@@ -48,6 +48,8 @@ def snippet(text: str, limit: int, focus: int = 0) -> str:
     """At most `limit` characters of `text` from `focus` on (a merged source: where its best chunk starts)."""
     lead = "… " if text[:focus].strip() else ""
     text = _one_line_but_tables(text[focus:]).replace("\n\n", "\n")
+    if lead and text.startswith("|"):
+        lead = "…\n"  # on a line of its own: a table's header row must stay a row
     limit = max(1, limit - len(lead))
     if len(text) <= limit:
         return lead + text

@@ -167,11 +167,13 @@ def test_a_table_source_is_drawn_as_a_table_and_ocr_text_is_marked(site, page):
     url, _ = site
     page.goto(url + "/")
     page.wait_for_selector("body[data-ready=true]")
-    ask(page, "How many seats does the Borough meeting room in London have?")
+    ask(page, "What is the vegetarian option on Wednesday in the winter menu?")  # a mail's CSV attachment
     table = page.locator("#sources li .snippet table.snippet-table").first
-    assert "Seats" in table.locator("th").all_text_contents()
-    assert "Borough" in table.locator("td").all_text_contents()  # a cell, not a line of pipes
+    assert "Vegetarian option" in table.locator("th").all_text_contents()
+    assert "Mushroom risotto" in table.locator("td").all_text_contents()  # a cell, not a line of pipes
     assert "|" not in table.text_content()
+    places = page.locator("#sources li .meta").all_text_contents()
+    assert any("attachment winter-menu.csv" in p for p in places), places
     ask(page, "Where is the assembly point for the London fire drill?")
     places = page.locator("#sources li .meta").all_text_contents()
     assert any("scanned text (OCR)" in p and "page 1" in p for p in places), places
