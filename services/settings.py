@@ -117,8 +117,8 @@ class EmbeddedModelSettings(Section):
     context_tokens: int = Field(1000, ge=200, description="the sources budget (retrieval's context_tokens) when the "
                                                           "embedded model answers")
     # Asked to quote, the 1.5B model wrote fewer facts and took longer: bench.answer, same box one run after the
-    # other (2026-11-30), keywords 0.687 with quotes against 0.727 without, answer 42.8 s against 33.5 s. Its points
-    # are shown with the sentence each best matches instead (services/grounding.matched_quote).
+    # other (2026-11-30), keywords 0.687 with quotes against 0.760 without, answer 42.8 s against 33.5 s (README,
+    # "Quotes"). Its points are shown with the sentence each best matches instead (services/grounding.matched_quote).
     quotes: bool = Field(False, description="PERIMETER_LLM_QUOTES for the embedded model")
 
     @property
