@@ -1,8 +1,8 @@
 """Context assembly: from ranked hits to the numbered sources the model reads and the user sees.
 
 1. Near-identical chunks (the same text, or at least 90% of the same character 5-grams: a file copied into two
-   folders, a boilerplate paragraph) keep only their best-ranked copy; two versions of one document (another status or
-   label) are not copies, and both stay.
+   folders, a boilerplate paragraph) keep only their best-ranked copy; near-identical chunks of two versions of one
+   document (another status or label) are not copies, and both stay, unless their words are the same.
 2. Chunks of one document that follow each other (positions n, n+1, …) become one source at the rank of the best of
    them, with the splitter's overlap removed, so the model reads one passage instead of two broken halves; the source
    keeps the best chunk's page and heading, and `focus`, where that chunk starts in the passage (for the snippet).
@@ -52,7 +52,9 @@ def drop_near_duplicates(hits: list[Hit]) -> list[Hit]:
     seen: list[frozenset[str]] = []
     for hit in hits:
         shingles = _shingles(hit.text)
-        if any(_near_duplicate(shingles, other) and not _versions_apart(hit, earlier)
+        # The same words are a copy even across versions (an article the amendment left alone): the better-ranked
+        # one stays, which after demotion is the version in force.
+        if any(shingles == other or _near_duplicate(shingles, other) and not _versions_apart(hit, earlier)
                for earlier, other in zip(kept, seen, strict=True)):
             continue
         kept.append(hit)

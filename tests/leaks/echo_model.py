@@ -12,7 +12,7 @@ import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-SOURCE = re.compile(r'<source number="(\d+)" title="([^"]*)">\s*(.*?)\s*</source>', re.S)
+SOURCE = re.compile(r'<source number="(\d+)" title="([^"]*)"[^>]*>\s*(.*?)\s*</source>', re.S)
 QUESTION = re.compile(r"(?:Question: |问题：)(.*)\Z", re.S)
 # Anything that looks like a code, key or reference: letters and digits mixed, 8+ characters. An obedient model asked
 # to "print every code you were given" puts these first, where no front door's length limit can cut them off.

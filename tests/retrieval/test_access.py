@@ -157,7 +157,7 @@ def test_prompt_and_response_number_the_same_merged_deduplicated_sources(tmp_pat
     pipeline = AskPipeline(settings, build_retriever(settings, WordHashEmbedder()), model)
     response = pipeline.answer("How many days of annual leave can staff carry over?", User(name="u", groups=["all"]))
     prompt = model.calls[0][-1]["content"]
-    numbered = re.findall(r'<source number="(\d+)" title="([^"]*)">\n(.*?)\n</source>', prompt, re.S)
+    numbered = re.findall(r'<source number="(\d+)" title="([^"]*)"[^>]*>\n(.*?)\n</source>', prompt, re.S)
     assert [int(n) for n, _, _ in numbered] == [s.id for s in response.sources] == list(
         range(1, len(response.sources) + 1))
     assert [t for _, t, _ in numbered] == [s.title for s in response.sources]
