@@ -19,7 +19,8 @@ from chromadb.base_types import LiteralValue, LogicalOperator, WhereOperator
 from ingestion.chunk import embedding_text
 from ingestion.index import get_all
 from ingestion.tokenize import tokenize
-from ingestion.versions import Overrides, VersionInfo, detect_versions, documents_from_chunks
+from ingestion.version_sources import documents_from_chunks
+from ingestion.versions import Overrides, VersionInfo, detect_versions
 from prompts.language import detect_language
 
 K1, B = 0.9, 0.4

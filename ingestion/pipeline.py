@@ -27,7 +27,7 @@ from ingestion.partition import SUPPORTED_SUFFIXES, PartitionError, partition_fi
 from ingestion.settings import IngestionSettings
 from ingestion.sources import SourceItem, source_uri
 from ingestion.sync import DELETE, MOVE, REGROUP, SKIP, Operation, SyncPlan, plan_sync
-from ingestion.versions import declared_metadata
+from ingestion.version_sources import declared_metadata
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

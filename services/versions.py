@@ -14,7 +14,8 @@ from ingestion.chunk import doc_id
 from ingestion.index import open_client
 from ingestion.keyword_index import current_versions
 from ingestion.pipeline import republish_versions
-from ingestion.versions import Overrides, VersionInfo, stale_report
+from ingestion.version_stale import stale_report
+from ingestion.versions import Overrides, VersionInfo
 from services.settings import Settings
 
 Action = Literal["current", "split", "merge"]

@@ -15,7 +15,8 @@ from ingestion.version_marks import (
     name_marks,
     split_front_matter,
 )
-from ingestion.versions import DocumentFacts, Overrides, detect_versions, stale_report
+from ingestion.version_stale import stale_report
+from ingestion.versions import DocumentFacts, Overrides, detect_versions
 from tests.version_corpus import DOCS, Doc
 
 TODAY = date(2026, 11, 30)
