@@ -95,6 +95,9 @@ def _check_archive(data: bytes, suffix: str, max_bytes: int) -> None:
         )
 
 
+_SETEXT_HEADING = re.compile(r"^[^\s=-][^\n]*\n(?:=+|-+)[ \t]*$", re.M)
+
+
 def _is_heading(category: str, text: str) -> bool:
     # unstructured calls short Chinese sentences "Title" in plain text; a heading is short and unpunctuated.
     return category == "Title" and len(text) <= 60 and not text.endswith(_SENTENCE_END)
@@ -226,7 +229,9 @@ def _partition_with_unstructured(path: Path, data: bytes, declared: dict[str, An
             facts, text = split_front_matter(text)  # YAML front matter is about the document, not its text
             declared.update(facts)
         languages = _languages_for(text)
-        if suffix in {".md", ".markdown"}:
+        # A plain-text file whose headings are underlined (=== / ---) is written in Markdown's setext style, and only
+        # the Markdown reader sees those headings: the text reader called a late "Questions: ..." line the title.
+        if suffix in {".md", ".markdown"} or (suffix in {".txt", ".text"} and _SETEXT_HEADING.search(text)):
             from unstructured.partition.md import partition_md
 
             elements = partition_md(text=text, languages=languages)

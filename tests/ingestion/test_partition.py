@@ -97,6 +97,20 @@ def test_plain_text_keeps_unstructured_title_detection(tmp_path):
     assert [s.heading for s in doc.sections] == ["Parking Permits"]
 
 
+def test_plain_text_with_underlined_headings_is_titled_and_sectioned_by_them(tmp_path):
+    # Underlined (setext) headings, as in samples/acme/*.txt: the text reader saw none of them and titled the
+    # laptop standard by its last line, "Questions: servicedesk@...".
+    f = tmp_path / "standard.txt"
+    f.write_text("ACME - DEVICE STANDARD\n======================\n\nVersion: 3.0\n\n\n1. STANDARD EQUIPMENT\n"
+                 "---------------------\n\nEvery employee receives one laptop.\n\n2. RETURNS\n----------\n\n"
+                 "Return the laptop on your last day.\nQuestions: desk@example.com\n", encoding="utf-8")
+    doc = partition_file(f, max_bytes=MB)
+    assert doc.title == "ACME - DEVICE STANDARD"
+    paths = {s.heading: s.path for s in doc.sections}
+    assert paths["2. RETURNS"] == ("ACME - DEVICE STANDARD", "2. RETURNS")
+    assert "Return the laptop" in next(s for s in doc.sections if s.heading == "2. RETURNS").text
+
+
 def test_a_web_page_is_titled_by_its_own_heading_and_sections_keep_their_heading_path(tmp_path):
     # An exported site: the navigation bar's heading (an h3) comes before the page's h1, and each heading ends in a
     # permalink sign (Sphinx, MkDocs).
