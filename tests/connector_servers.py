@@ -83,6 +83,11 @@ http {{
         shutil.rmtree(self.prefix, ignore_errors=True)
 
 
+def _accepts(port: int) -> bool:
+    with socket.create_connection(("127.0.0.1", port), timeout=1):
+        return True
+
+
 class Dovecot:
     """Debian's Dovecot serving IMAP (plain auth, no TLS) on a free loopback port, users from a passwd-file."""
 
@@ -146,8 +151,7 @@ service anvil {{
         cmd = [shutil.which("dovecot") or "/usr/sbin/dovecot", "-F", "-c", str(f / "dovecot.conf")]
         self.proc = _started(subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=(f / "stderr.log").open("wb"),
                                               start_new_session=True))
-        _wait(lambda: socket.create_connection(("127.0.0.1", self.port), timeout=1).close() is None, 20, "dovecot",
-              self.proc, f / "dovecot.log")
+        _wait(lambda: _accepts(self.port), 20, "dovecot", self.proc, f / "dovecot.log")
         return self
 
     def client(self, user: str) -> imaplib.IMAP4:

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.integration
 TOKEN_ENV = "PERIMETER_TEST_INTRANET_TOKEN"
 
 
-def _page(title: str, body: str, links: list[str] = ()) -> str:
+def _page(title: str, body: str, links: tuple[str, ...] = ()) -> str:
     anchors = "".join(f'<li><a href="{href}">{href}</a></li>' for href in links)
     return (f"<html><head><title>{title}</title></head><body><h1>{title}</h1><h2>Details</h2><p>{body}</p>"
             f"<ul>{anchors}</ul></body></html>")
@@ -31,17 +31,17 @@ def _write_site(root: Path) -> None:
     (root / "handbook").mkdir(parents=True)
     (root / "handbook" / "hr").mkdir()
     (root / "private").mkdir()
-    (root / "handbook" / "index.html").write_text(_page("Staff handbook", "Start here for company policies.", [
+    (root / "handbook" / "index.html").write_text(_page("Staff handbook", "Start here for company policies.", (
         "travel.html", "parking.html", "hr/salaries.html", "/private/secret.html", "http://elsewhere.invalid/x",
-        "deep1.html", "sso.html"]))
+        "deep1.html", "sso.html")))
     (root / "handbook" / "travel.html").write_text(_page("Travel policy", "Train tickets are booked in second "
                                                          "class; flights need the manager's approval."))
     (root / "handbook" / "parking.html").write_text(_page("Parking", "The visitor car park is behind building C."))
     (root / "handbook" / "hr" / "salaries.html").write_text(_page("Salary bands", "Band four pays the quokka "
                                                                   "supplement every March."))
     (root / "handbook" / "orphan.html").write_text(_page("Orphan page", "Only the sitemap lists the canteen menu."))
-    (root / "handbook" / "deep1.html").write_text(_page("Deep one", "One level down.", ["deep2.html"]))
-    (root / "handbook" / "deep2.html").write_text(_page("Deep two", "Two levels down.", ["deep3.html"]))
+    (root / "handbook" / "deep1.html").write_text(_page("Deep one", "One level down.", ("deep2.html",)))
+    (root / "handbook" / "deep2.html").write_text(_page("Deep two", "Two levels down.", ("deep3.html",)))
     (root / "handbook" / "deep3.html").write_text(_page("Deep three", "Beyond the depth limit."))
     (root / "private" / "secret.html").write_text(_page("Secret", "robots.txt keeps crawlers out of here."))
     (root / "robots.txt").write_text("User-agent: *\nDisallow: /private/\n")
