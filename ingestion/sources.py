@@ -87,11 +87,11 @@ def connector_for(source: SourceConfig, workdir: Path | None = None) -> Connecto
     module = _module(source.type, source.name)
     if not isinstance(source, module.CONFIG):
         source = module.CONFIG(**source.model_dump())
-    if workdir is None and getattr(module, "KEEPS_COPIES", True):
-        import tempfile
+    if getattr(module, "KEEPS_COPIES", True):
+        if workdir is None:
+            import tempfile
 
-        workdir = Path(tempfile.mkdtemp(prefix=f"perimeter-{source.name}-"))
-    if workdir is not None:
+            workdir = Path(tempfile.mkdtemp(prefix=f"perimeter-{source.name}-"))
         workdir.mkdir(parents=True, exist_ok=True, mode=0o700)
     connector: Connector = module.connect(source, workdir)
     return connector

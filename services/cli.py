@@ -132,7 +132,7 @@ def _print_sources(sources, heading: str = "Sources") -> None:
     for s in sources:
         place = f", {s.place()}" if s.place() else ""
         version = f" [{source_label(s, 'en')}]" if source_label(s, "en") else ""
-        print(f"  [{s.id}] {s.title}{place}{version} ({s.uri}) score {s.score:.4f}")
+        print(f"  [{s.id}] {s.title}{place}{version} ({s.location or s.uri}) score {s.score:.4f}")
         print(f"      {s.snippet}")
 
 
