@@ -1,8 +1,9 @@
 """The leak suite for connector sources (issue 23): a mail in a restricted mailbox source (board only, Dovecot) and an
 intranet page under a restricted prefix (HR only, nginx) hold canaries; the outsider tries the HTTP doors (ask,
-search, stream, chat-completions) and document downloads, and no canary may reach them, while the same questions show
-each canary to an insider of its group (the positive controls). Public mail and pages on the same topics are there so
-that a search without the access filter WOULD return the restricted ones."""
+search, stream, chat-completions), the web page in a real browser, document downloads and the admin view, and no
+canary may reach them, while the same questions show each canary to an insider of its group (the positive controls).
+Slack is not driven here (it renders the same sources: tests/services/test_connector_citations.py). Public mail and
+pages on the same topics are there so that a search without the access filter WOULD return the restricted ones."""
 from __future__ import annotations
 
 import secrets
@@ -25,7 +26,13 @@ from tests.leaks.corpus import Corpus, Secret
 from tests.leaks.doors import api_ask, api_search, api_stream, assert_door, chat_completions, run_attempts
 from tests.leaks.downloads import Raw, send
 from tests.leaks.ledger import Ledger
-from tests.leaks.site import ADMIN_TOKEN, EMBEDDING_MODEL, echo_fixture, minilm_fixture  # noqa: F401  (fixtures)
+from tests.leaks.site import (  # noqa: F401  (importing the fixtures registers them in this module)
+    ADMIN_TOKEN,
+    EMBEDDING_MODEL,
+    browser_fixture,
+    echo_fixture,
+    minilm_fixture,
+)
 
 pytestmark = pytest.mark.integration
 TOKEN_ENV, MAIL_ENV = "PERIMETER_TEST_LEAK_SITE_TOKEN", "PERIMETER_TEST_LEAK_MAIL_PASSWORD"
@@ -161,6 +168,30 @@ def test_connector_sources_leak_through_no_http_door(connector_site, connector_l
     corpus, _, client, _ = connector_site
     run_attempts(door, make(client), corpus, connector_ledger, attempts(corpus), conversations=conversations)
     assert_door(connector_ledger, door)
+
+
+def test_connector_sources_in_the_web_page(connector_site, connector_ledger, browser):
+    """The web page in a real browser: the same attempts, and the insiders' sources panel shows where each original
+    is (the intranet page's "open" link goes to the page itself; the mail's subject and date are written out)."""
+    from tests.leaks.browser import BrowserDoor
+
+    corpus, url, _, _ = connector_site
+    door_name = "connectors: web page (browser)"
+    door = BrowserDoor(browser, url)
+    try:
+        run_attempts(door_name, door.ask, corpus, connector_ledger, attempts(corpus))
+        for key, person in (("porto_page", INSIDERS["hr"]), ("falcon_mail", INSIDERS["board"])):
+            door.ask(person, corpus.secrets[key].questions[0], None)
+            _, page, _ = door._page(person)
+            links = page.locator("#sources a.open-doc").evaluate_all("links => links.map(a => a.href)")
+            meta = " ".join(page.locator("#sources .meta").all_inner_texts())
+            if key == "porto_page":
+                assert _URIS[key] in [link.split("#")[0] for link in links], links  # (#: the quote's text fragment)
+            else:
+                assert "2026-03-02 (INBOX)" in meta and "Board resolution: Falcon" in meta, meta
+    finally:
+        door.close()
+    assert_door(connector_ledger, door_name)
 
 
 def test_connector_sources_restricted_documents_cannot_be_downloaded_or_located(connector_site, connector_ledger):
