@@ -125,6 +125,19 @@ def test_connector_web_crawls_and_syncs_incrementally(site, tmp_path, embedder, 
     assert "800 km" in texts and "second class" not in texts
     assert not retriever.collection.get(where={"source": f"{server.url}/handbook/parking.html"})["ids"]
 
+    # The restricted prefix is narrowed to another group in sources.yaml: the next sync regroups the page's chunks
+    # without embedding them again, and HR no longer finds it.
+    sources = settings.storage.sources_file
+    sources.write_text(sources.read_text().replace("hr/': [hr]", "hr/': [hr-managers]"))
+    (source,) = load_sources(sources)
+    third = sync_source(settings, source, embedder=embedder)
+    (salaries,) = [f for f in third.files if f.source.endswith("salaries.html")]
+    assert (salaries.status, salaries.chunks_added) == (FileStatus.UPDATED, 0) and salaries.chunks_updated > 0
+    assert {f.status for f in third.files if f is not salaries} == {FileStatus.UNCHANGED}
+    retriever = build_retriever(settings, embedder)
+    assert not [h for h in retriever.search("quokka supplement", ["hr"], 5) if "quokka" in h.text]
+    assert any("quokka" in h.text for h in retriever.search("quokka supplement", ["hr-managers"], 5))
+
 
 def test_connector_web_refused_credentials_fail_the_sync_and_keep_the_index(site, tmp_path, embedder, monkeypatch):
     _, server = site
