@@ -17,6 +17,8 @@ import chromadb
 from chromadb.api.types import Metadata
 
 from ingestion.chunk import chunk_document, chunk_id, doc_id, embedding_text, make_splitter
+from ingestion.connectors.base import SourceItem
+from ingestion.connectors.folder import source_uri
 from ingestion.documents import Chunk, Document, FileResult, FileStatus, IngestReport
 from ingestion.embedder import Embedder
 from ingestion.index import TRANSIENT_ERRORS, as_embeddings, included, open_collection
@@ -25,7 +27,6 @@ from ingestion.limits import time_limit
 from ingestion.manifest import FileManifest, FileRecord
 from ingestion.partition import SUPPORTED_SUFFIXES, PartitionError, partition_file
 from ingestion.settings import IngestionSettings
-from ingestion.sources import SourceItem, source_uri
 from ingestion.sync import DELETE, MOVE, REGROUP, SKIP, Operation, SyncPlan, plan_sync
 from ingestion.version_sources import declared_metadata
 
@@ -166,7 +167,7 @@ class Indexer:
             raise PartitionError(f"no local file to read for {op.uri}")
         with time_limit(self.file_time_limit_s):
             doc = partition_file(Path(op.path), max_bytes=self.max_bytes, source=op.uri, options=self.read_options)
-            return self._prepare(doc, list(op.groups), record)
+            return self._prepare(doc, list(op.groups), record, op.location)
 
     def index_document(self, doc: Document, groups: list[str], record: FileRecord | None = None) -> FileResult:
         """Chunk, embed and store an already-read document (its `source` is its uri); the benchmark enters here."""
@@ -176,12 +177,13 @@ class Indexer:
         vectors = self.embedder.embed_documents([self.embedding_text(doc.title, c) for c in prepared.new])
         return self._commit([prepared], vectors)[0]
 
-    def _prepare(self, doc: Document, groups: list[str], record: FileRecord | None) -> FileResult | _Pending:
+    def _prepare(self, doc: Document, groups: list[str], record: FileRecord | None,
+                 location: str | None = None) -> FileResult | _Pending:
         if record and record.file_sha256 == doc.sha256 and sorted(record.groups) == sorted(groups):
             return FileResult(doc.source, FileStatus.UNCHANGED, chunks_unchanged=len(record.chunk_ids))
         now = datetime.now(UTC).isoformat(timespec="seconds")
         base = {"groups": groups, "ingested_at": now, "source_name": self.source_name,
-                **declared_metadata(doc.declared)}
+                **declared_metadata(doc.declared), **({"location": location} if location else {})}
         chunks = chunk_document(doc, self.splitter, base)
         old_ids = set(record.chunk_ids) if record else set()
         return _Pending(doc, groups, record, chunks, [c for c in chunks if c.id not in old_ids])
@@ -244,7 +246,8 @@ class Indexer:
             vectors.append(list(stored_vectors[n]))
             texts.append(text)
             metas.append({**stored_metas[n], "source": op.uri, "groups": list(op.groups),
-                          "source_name": self.source_name, "doc_id": doc_id(op.uri)})
+                          "source_name": self.source_name, "doc_id": doc_id(op.uri),
+                          **({"location": op.location} if op.location else {})})
         self.collection.upsert(ids=ids, embeddings=as_embeddings(vectors), documents=texts, metadatas=metas)
         self.manifest.put(FileRecord(op.uri, old.file_sha256, list(op.groups), self.source_name, ids))
         self.manifest.remove(old.source)

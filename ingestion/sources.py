@@ -1,117 +1,97 @@
-"""Where documents come from: configured sources, each a connector that lists the files it holds.
+"""Where documents come from: configured sources, each read by a connector of its type (ingestion/connectors/).
 
-A connector yields SourceItems (a stable URI, the groups that may read it, and how to get a local file). Folders on
-disk come first; a web crawl or S3 connector is one more class with `items()`.
+`connector_for` is the one registry: a source type names the module holding its config model (`CONFIG`) and
+`connect(source, workdir)`. `load_sources` validates each source against its type's model, so an error names the
+source and the field. A connector that fetches over the network keeps its copies and state in `workdir`
+(data_dir/sources/NAME), which is what makes its syncs incremental.
 """
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-from dataclasses import dataclass
+import importlib
 from pathlib import Path
-from typing import Protocol
+from types import ModuleType
+from typing import Any
 
 import yaml
-from pydantic import BaseModel, Field, field_validator
+from pydantic import ValidationError
 
-from ingestion.partition import SUPPORTED_SUFFIXES
+from ingestion.connectors.base import Connector, SourceConfig, SourceItem, SourcesError
+from ingestion.connectors.folder import ACL_FILE, FolderConnector, FolderSourceConfig, read_acl, source_uri
 
-ACL_FILE = ".perimeter-acl.yaml"
+__all__ = ["ACL_FILE", "CONNECTOR_MODULES", "Connector", "FolderConnector", "FolderSourceConfig", "SourceConfig",
+           "SourceItem", "SourcesError", "connector_for", "load_sources", "parse_source", "read_acl",
+           "source_uri", "source_workdir"]
 
-
-def source_uri(path: Path) -> str:
-    """A file's identity in the index: its absolute, normalised path (symlinks are not resolved)."""
-    return os.path.abspath(path)
-
-
-class SourceConfig(BaseModel):
-    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
-    type: str = "folder"
-    path: Path
-    collection: str = "default"
-    groups: list[str] = Field(default_factory=lambda: ["all"], min_length=1)
-    interval_minutes: float | None = Field(None, gt=0, description="scheduled re-index (celery beat); none = manual")
-
-    @field_validator("groups")
-    @classmethod
-    def clean_groups(cls, groups: list[str]) -> list[str]:
-        cleaned = sorted({g.strip() for g in groups if g.strip()})
-        if not cleaned:
-            raise ValueError("a source needs at least one access group")
-        return cleaned
+CONNECTOR_MODULES = {
+    "folder": "ingestion.connectors.folder",
+    "web": "ingestion.connectors.web",
+    "git": "ingestion.connectors.git",
+    "imap": "ingestion.connectors.imap",
+}
 
 
-class SourcesError(ValueError):
-    pass
+def _module(source_type: str, name: str) -> ModuleType:
+    if source_type not in CONNECTOR_MODULES:
+        raise SourcesError(f"source '{name}': unknown type '{source_type}' (supported: "
+                           f"{', '.join(sorted(CONNECTOR_MODULES))})")
+    return importlib.import_module(CONNECTOR_MODULES[source_type])
+
+
+def _field_errors(exc: ValidationError) -> str:
+    return "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'source'}: {e['msg']}" for e in exc.errors())
+
+
+def parse_source(raw: Any, position: int) -> SourceConfig:
+    """One entry of `sources:` validated by its type's model; errors name the source (or its position) and field."""
+    if not isinstance(raw, dict):
+        raise SourcesError(f"source #{position + 1}: expected a mapping of fields, got {type(raw).__name__}")
+    name = str(raw.get("name") or f"#{position + 1}")
+    config: type[SourceConfig] = _module(str(raw.get("type", "folder")), name).CONFIG
+    try:
+        return config(**raw)
+    except ValidationError as exc:
+        raise SourcesError(f"source '{name}' (type {raw.get('type', 'folder')}): {_field_errors(exc)}") from exc
 
 
 def load_sources(path: Path) -> list[SourceConfig]:
-    """Read the sources file (YAML: `sources: [{name, path, collection, groups, interval_minutes}]`)."""
+    """Read the sources file (YAML: `sources: [{name, type, collection, groups, interval_minutes, ...}]`)."""
     if not path.exists():
         return []
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        sources = [SourceConfig(**raw) for raw in data.get("sources", [])]
-    except (yaml.YAMLError, TypeError, ValueError) as exc:
+    except yaml.YAMLError as exc:
+        raise SourcesError(f"{path}: {exc}") from exc
+    entries = data.get("sources", []) if isinstance(data, dict) else None
+    if not isinstance(entries, list):
+        raise SourcesError(f"{path}: 'sources' must be a list")
+    try:
+        sources = [parse_source(raw, n) for n, raw in enumerate(entries)]
+    except SourcesError as exc:
         raise SourcesError(f"{path}: {exc}") from exc
     base = path.resolve().parent
     for source in sources:
-        if not source.path.is_absolute():
-            source.path = base / source.path
+        source.resolve_paths(base)
     names = [s.name for s in sources]
     if len(names) != len(set(names)):
         raise SourcesError(f"{path}: source names must be unique")
     return sources
 
 
-@dataclass(frozen=True)
-class SourceItem:
-    uri: str  # stable identity of the document; stored as the chunks' `source`
-    path: Path  # a local file to read
-    groups: tuple[str, ...]
+def source_workdir(data_dir: Path, source: SourceConfig) -> Path:
+    """Where a connector keeps its copies and sync state (a folder source keeps none)."""
+    return data_dir / "sources" / source.name
 
 
-class Connector(Protocol):
-    def items(self) -> Iterator[SourceItem]: ...
+def connector_for(source: SourceConfig, workdir: Path | None = None) -> Connector:
+    """The connector of a source's type. `workdir`: its copies and state; None for a throwaway one (a test run)."""
+    module = _module(source.type, source.name)
+    if not isinstance(source, module.CONFIG):
+        source = module.CONFIG(**source.model_dump())
+    if getattr(module, "KEEPS_COPIES", True):
+        if workdir is None:
+            import tempfile
 
-
-def read_acl(folder: Path) -> list[str] | None:
-    """Groups from a folder's sidecar file, or None when it has none. A broken sidecar is an error, not a default."""
-    sidecar = folder / ACL_FILE
-    if not sidecar.exists():
-        return None
-    data = yaml.safe_load(sidecar.read_text(encoding="utf-8")) or {}
-    groups = sorted({str(g).strip() for g in data.get("groups") or [] if str(g).strip()})
-    if not groups:
-        raise SourcesError(f"{sidecar}: 'groups' must list at least one group")
-    return groups
-
-
-class FolderConnector:
-    """Every supported file under a folder. A `.perimeter-acl.yaml` in a folder sets the groups for it and below."""
-
-    def __init__(self, root: Path, groups: list[str]):
-        self.root = root
-        self.groups = groups
-
-    def items(self) -> Iterator[SourceItem]:
-        if not self.root.is_dir():
-            raise SourcesError(f"source folder {self.root} does not exist or is not a folder")
-        acl: dict[Path, list[str]] = {}
-        # followlinks=False: a symlink loop cannot make the walk run forever.
-        for current, dirs, files in os.walk(self.root, followlinks=False):
-            folder = Path(current)
-            parent_groups = acl.get(folder.parent, self.groups) if folder != self.root else self.groups
-            acl[folder] = read_acl(folder) or parent_groups
-            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-            for name in sorted(files):
-                if name.startswith(".") or Path(name).suffix.lower() not in SUPPORTED_SUFFIXES:
-                    continue
-                path = folder / name
-                yield SourceItem(uri=source_uri(path), path=path, groups=tuple(acl[folder]))
-
-
-def connector_for(source: SourceConfig) -> Connector:
-    if source.type == "folder":
-        return FolderConnector(source.path, source.groups)
-    raise SourcesError(f"source '{source.name}': unknown type '{source.type}' (supported: folder)")
+            workdir = Path(tempfile.mkdtemp(prefix=f"perimeter-{source.name}-"))
+        workdir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    connector: Connector = module.connect(source, workdir)
+    return connector

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ingestion.connectors.base import SourceItem
 from ingestion.manifest import FileRecord
-from ingestion.sources import SourceItem
 
 ADD, REPLACE, DELETE, MOVE, REGROUP, SKIP = "add", "replace", "delete", "move", "regroup", "skip"
 
@@ -24,6 +24,7 @@ class Operation:
     groups: tuple[str, ...] = ()
     sha256: str | None = None
     moved_from: str | None = None  # MOVE: the old uri whose chunks are re-used
+    location: str | None = None  # where a citation sends the reader, when not the uri (page URL, mail subject)
 
     def to_dict(self) -> dict[str, Any]:
         return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()}
@@ -67,19 +68,19 @@ def plan_sync(items: list[SourceItem], indexed: dict[str, FileRecord]) -> SyncPl
     for uri, (item, sha) in sorted(current.items()):
         groups = tuple(sorted(item.groups))
         known = indexed.get(uri)
+        moved_from: str | None = None
         if known is None:
+            kind = ADD
             if gone_by_sha.get(sha):
-                old = gone_by_sha[sha].pop(0)
-                plan.operations.append(Operation(MOVE, uri, str(item.path), groups, sha, moved_from=old))
-                del gone[old]
-            else:
-                plan.operations.append(Operation(ADD, uri, str(item.path), groups, sha))
+                kind, moved_from = MOVE, gone_by_sha[sha].pop(0)
+                del gone[moved_from]
         elif known.file_sha256 != sha:
-            plan.operations.append(Operation(REPLACE, uri, str(item.path), groups, sha))
+            kind = REPLACE
         elif tuple(sorted(known.groups)) != groups:
-            plan.operations.append(Operation(REGROUP, uri, str(item.path), groups, sha))
+            kind = REGROUP
         else:
-            plan.operations.append(Operation(SKIP, uri, str(item.path), groups, sha))
+            kind = SKIP
+        plan.operations.append(Operation(kind, uri, str(item.path), groups, sha, moved_from, item.location or None))
     for uri in sorted(gone):
         plan.operations.append(Operation(DELETE, uri))
     return plan

@@ -132,7 +132,7 @@ def _print_sources(sources, heading: str = "Sources") -> None:
     for s in sources:
         place = f", {s.place()}" if s.place() else ""
         version = f" [{source_label(s, 'en')}]" if source_label(s, "en") else ""
-        print(f"  [{s.id}] {s.title}{place}{version} ({s.uri}) score {s.score:.4f}")
+        print(f"  [{s.id}] {s.title}{place}{version} ({s.location or s.uri}) score {s.score:.4f}")
         print(f"      {s.snippet}")
 
 
@@ -288,6 +288,18 @@ def _versions(args, settings: Settings) -> int:
     return 0
 
 
+def _sources(args, settings: Settings) -> int:
+    from ingestion.sources import SourcesError
+    from services.source_check import check_source, print_check
+
+    try:
+        print_check(check_source(settings, args.name))
+    except SourcesError as exc:
+        print(f"perimeter: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def _settings(args, settings: Settings) -> int:
     """Every variable with the value this process would use; secrets show only whether they are set."""
     for name, value in settings.described().items():
@@ -348,6 +360,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--all", action="store_true", help="list: documents alone in their family too")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_versions)
+
+    p = sub.add_parser("sources", help="test a configured source: connect with its credentials and print what a sync "
+                                       "would index and who may read it (writes nothing)")
+    p.add_argument("action", choices=["test"])
+    p.add_argument("name", help="the source's name in PERIMETER_SOURCES_FILE")
+    p.set_defaults(func=_sources)
 
     p = sub.add_parser("settings", help="print every PERIMETER_* setting with the value in effect (secrets hidden)")
     p.set_defaults(func=_settings)

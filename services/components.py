@@ -111,10 +111,10 @@ def load_sources(settings: Settings):
 
 def plan_source(settings: Settings, source, indexer):
     """What a re-index of one configured source would do (add / replace / move / regroup / delete / skip)."""
-    from ingestion.sources import connector_for
+    from ingestion.sources import connector_for, source_workdir
     from ingestion.sync import plan_sync
 
-    items = list(connector_for(source).items())
+    items = list(connector_for(source, source_workdir(settings.storage.data_dir, source)).items())
     return plan_sync(items, indexer.manifest.all(source_name=source.name))
 
 

@@ -29,7 +29,7 @@ def render_sources(sources: list[Source], heading: str, language: str = "en") ->
         place = f", {md(s.place())}" if s.place() else ""
         version = source_label(s, language)  # "superseded, replaced by …": a title inside, escaped like titles
         status = f" _({md(version)})_" if version else ""
-        lines.append(f"[{s.id}] {md(s.title)}{place}{status} — {md(s.uri)}")
+        lines.append(f"[{s.id}] {md(s.title)}{place}{status} — {md(s.location or s.uri)}")
         lines.append(f"    {md(' '.join(s.snippet.split()))}")  # a table's rows on one line: the list item goes on
     return "\n".join(lines)
 

@@ -31,6 +31,16 @@ class Source(BaseModel):
     superseded_by_doc_id: str | None = None
     ocr: bool = Field(False, description="the text was recognised from a scan or image (OCR): it may hold misreadings")
     attachment: str | None = Field(None, description="the mail attachment (file name) the text comes from")
+    location: str | None = Field(None, description="where the original is, when the uri does not say it to a "
+                                 "reader: the page URL, the mail's subject and date (and folder), the repository "
+                                 "file's web page or path; null for a plain file (its uri is its path)")
+
+    def web_address(self) -> str | None:
+        """The original's http(s) address, when it has one (a page, a repository's web view): what a link opens."""
+        for candidate in (self.location, self.uri):
+            if candidate and candidate.startswith(("http://", "https://")):
+                return candidate
+        return None
 
     def place(self) -> str:
         """Where in the document, for a line of text: "p. 2, attachment prices.xlsx, OCR"."""

@@ -81,6 +81,7 @@ def to_source(number: int, hit: Hit, snippet_chars: int) -> Source:
         superseded_by_doc_id=meta.get("superseded_by"),
         ocr=bool(meta.get("ocr")),
         attachment=str(meta["attachment"]) if meta.get("attachment") else None,
+        location=str(meta["location"]) if meta.get("location") else None,  # set by connectors (ingestion/connectors)
     )
 
 

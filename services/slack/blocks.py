@@ -25,9 +25,9 @@ def _context(text: str) -> dict:
     return {"type": "context", "elements": [slack_mrkdwn(text)]}
 
 
-def _link(uri: str, title: str) -> str:
+def _link(uri: str | None, title: str) -> str:
     """Slack's <url|text> for a source that has a web address, else its title in bold; both from the index."""
-    if not uri.startswith(("http://", "https://")):
+    if not uri or not uri.startswith(("http://", "https://")):
         return f"*{esc(title)}*"
     # Inside <…|…> the address ends at "|" or ">": percent-encoded, they stay part of it.
     address = uri.replace("|", "%7C").replace("<", "%3C").replace(">", "%3E").replace("&", "&amp;")
@@ -75,7 +75,9 @@ def answer_blocks(response: AskResponse, answer_id: str, direct_message_hint: bo
             place = f", {esc(s.place())}" if s.place() else ""
             version = source_label(s, response.language)
             status = f" _({esc(version)})_" if version else ""
-            blocks.append(_context(f"[{s.id}] {_link(s.uri, s.title)}{place}{status}"))
+            # A mail's subject and date, a share path: said in words where there is no web address to link.
+            where = f" · {esc(s.location)}" if s.location and s.location != s.web_address() else ""
+            blocks.append(_context(f"[{s.id}] {_link(s.web_address(), s.title)}{place}{status}{where}"))
     if direct_message_hint and (response.not_found or not response.sources):
         hint = DIRECT_MESSAGE_HINT.get(response.language, DIRECT_MESSAGE_HINT["en"])
         blocks.append(_context(f":lock: {hint}"))

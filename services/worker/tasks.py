@@ -17,7 +17,7 @@ from celery.signals import worker_process_init
 from ingestion.documents import FileResult, FileStatus
 from ingestion.index import TRANSIENT_ERRORS
 from ingestion.pipeline import batches
-from ingestion.sources import SourcesError, connector_for
+from ingestion.sources import SourcesError, connector_for, source_workdir
 from ingestion.st_embedder import SentenceTransformerEmbedder
 from ingestion.sync import SKIP, Operation, plan_sync
 from services.components import load_sources
@@ -117,7 +117,8 @@ def plan_reindex(self, job_id: str, source_name: str) -> None:
         store.update(job_id, state=JobState.PLANNING, started_at=job.get("started_at") or time.time())
         indexer = indexer_for(source.collection, source.name)
         indexed = indexer.manifest.all(source_name=source.name)
-        plan = plan_sync(list(connector_for(source).items()), indexed)
+        workdir = source_workdir(settings().storage.data_dir, source)
+        plan = plan_sync(list(connector_for(source, workdir).items()), indexed)
     except TRANSIENT as exc:
         return _retry_or_fail(self, job_id, exc)
     except Exception as exc:  # bad configuration, missing folder, model mismatch: a clear, final error

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from ingestion.keyword_index import current_versions
-from ingestion.sources import SourceConfig
+from ingestion.sources import FolderSourceConfig
 from services.components import build_retriever, sync_source
 from tests.conftest import make_settings
 from tests.version_corpus import DOCS, QUESTIONS, write_corpus
@@ -105,7 +105,7 @@ def test_sync_keeps_families_right_as_versions_come_and_go(tmp_path, embedder):
     travel = [d for d in DOCS if d.family in ("travel", "travel-claims")]
     write_corpus(folder, travel)
     settings = make_settings(tmp_path / "data")
-    source = SourceConfig(name="policies", path=folder)
+    source = FolderSourceConfig(name="policies", path=folder)
 
     def statuses() -> dict[str, str]:
         sync_source(settings, source, embedder=embedder)
@@ -137,7 +137,7 @@ def test_a_folder_file_declares_versions_without_touching_the_documents(tmp_path
     folder = tmp_path / "laws"
     write_corpus(folder, [d for d in DOCS if d.family == "年休假"])
     settings = make_settings(tmp_path / "data")
-    source = SourceConfig(name="laws", path=folder)
+    source = FolderSourceConfig(name="laws", path=folder)
     sync_source(settings, source, embedder=embedder)
     assert _by_name(settings)["年休假实施细则-2024.md"].status == "current"
     (folder / ".perimeter-versions.yaml").write_text(

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
-from ingestion.sources import SourceConfig
 from services.api.deps import AdminDep, JobStoreDep, SettingsDep, require_admin
 from services.api.errors import ErrorBody
 from services.api.unicode import valid_unicode_body
@@ -22,11 +21,23 @@ class ReindexRequest(BaseModel):
     collection: str | None = None
 
 
-@router.get("/sources", response_model=list[SourceConfig])
-def sources(_: AdminDep, settings: SettingsDep) -> list[SourceConfig]:
+class SourceView(BaseModel):
+    """A configured source: the fields every type has, and its type's own (secrets appear only as the names of their
+    environment variables or files)."""
+
+    model_config = ConfigDict(extra="allow")
+    name: str
+    type: str
+    collection: str
+    groups: list[str]
+    interval_minutes: float | None = None
+
+
+@router.get("/sources", response_model=list[SourceView])
+def sources(_: AdminDep, settings: SettingsDep) -> list[SourceView]:
     from services.components import load_sources
 
-    return load_sources(settings)
+    return [SourceView(**source.model_dump(mode="json")) for source in load_sources(settings)]
 
 
 @router.post("/reindex", status_code=202, response_model=ReindexStarted, responses={404: {"model": ErrorBody}})

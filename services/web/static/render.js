@@ -181,14 +181,18 @@ function renderSources(list, sources, question, selected, quotes) {
   for (const s of sources || []) {
     const where = [s.page ? I18N.t("page", { p: s.page }) : null,
       s.attachment ? I18N.t("attachment", { name: s.attachment }) : null,
-      s.ocr ? I18N.t("ocr") : null, s.heading].filter(Boolean).join(" · ");
+      s.ocr ? I18N.t("ocr") : null, s.heading,
+      s.location && !/^https?:\/\//i.test(s.location) ? s.location : null].filter(Boolean).join(" · ");
     const own = (quotes || []).filter((q) => q.source === s.id);
     const seen = new Set();
     const shown = own.filter((q) => !seen.has(`${q.start}:${q.end}`) && seen.add(`${q.start}:${q.end}`));
     // A text fragment (#:~:text=) scrolls to and marks the quote where the browser supports it; PDFs go by page.
     const fragment = s.page ? `#page=${s.page}`
       : shown.length && shown[0].text.length <= 300 ? `#:~:text=${encodeURIComponent(shown[0].text)}` : "";
-    const href = `/v1/documents/${encodeURIComponent(s.doc_id)}${fragment}`;
+    // A page or a repository's web view is opened where it lives; a file is served by Perimeter (only to its readers).
+    const web = [s.location, s.uri].find((a) => /^https?:\/\//i.test(a || ""));
+    const href = web ? `${web.split("#")[0]}${s.page ? "" : fragment}`
+      : `/v1/documents/${encodeURIComponent(s.doc_id)}${fragment}`;
     const item = el("li", { id: `source-${s.id}`, tabindex: "-1", "data-doc-id": s.doc_id,
       class: s.id === selected ? "selected" : "" },
       el("div", { class: "title" }, `[${s.id}] `, s.title,
