@@ -60,7 +60,7 @@ INGESTION_CODE = ["ingestion/partition.py", "ingestion/chunk.py", "ingestion/doc
                   "ingestion/keyword_index.py", "ingestion/tokenize.py"]
 # What main did before issue 20: BM25 over title + text alone, no document evidence, no cap, the other-language list
 # normalised on its own.
-TODAY = {**BEFORE_ISSUE_20, "document_vector_weight": 0.0}
+TODAY = {**BEFORE_ISSUE_20, "document_vector_weight": 0.0, "cross_language_max_mix": None}
 
 
 # ----------------------------------------------------------------------------------------------------- indexes
@@ -266,6 +266,9 @@ def variants(default: Settings, main_row: bool) -> Iterator[tuple[str, str, dict
                                                                                  "cross_language_margin": margin}
     yield "other-language list at weight 0.25", "plain", {**TODAY, "cross_language_weight": 0.25}
     yield "no other-language list", "plain", {**TODAY, "cross_language_weight": 0.0}
+    for mix in (0.2, 0.3):
+        yield f"other-language list without chunks {mix:.0%}+ bilingual", "plain", {**TODAY,
+                                                                                    "cross_language_max_mix": mix}
     yield "Perimeter default (Settings())", default_index_name(default), chosen
 
 

@@ -21,7 +21,7 @@ from ingestion.index import get_all
 from ingestion.tokenize import tokenize
 from ingestion.version_sources import documents_from_chunks
 from ingestion.versions import Overrides, VersionInfo, detect_versions
-from prompts.language import detect_language
+from prompts.language import detect_language, language_mix
 
 K1, B = 0.9, 0.4
 VECTORS_FILE = "vectors.npy"
@@ -65,7 +65,7 @@ def build_keyword_index(collection: chromadb.Collection, data_dir: Path) -> int:
     target.mkdir()
     entries = [
         {"id": i, "doc": (m or {}).get("doc_id", i), "groups": list((m or {}).get("groups") or []),
-         "lang": detect_language(d or "")}
+         "lang": detect_language(d or ""), "mix": round(language_mix(d or ""), 3)}
         for i, d, m in zip(records["ids"], records["documents"], records["metadatas"], strict=True)
     ]
     if entries:

@@ -95,7 +95,8 @@ class Retriever:
             rankings.append(dense)
             weights.append(self.weights[0])
             bounds.append(None)
-            other = snapshot.other_language(detect_language(query), mask) if self.cross_language_weight else None
+            other = (snapshot.other_language(detect_language(query), mask, self.settings.cross_language_max_mix)
+                     if self.cross_language_weight else None)
             if other is not None and scores is not None:
                 # Embedding models favour the query's language; the best chunks in the other language get a list
                 # of their own, so an answer that only exists in the other language can still surface.

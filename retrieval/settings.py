@@ -27,6 +27,10 @@ class RetrievalSettings(Section):
     cross_language_weight: float | None = Field(
         None, ge=0, description="weight of a dense list of the best chunks in the other language (mixed "
         "Chinese/English indexes only); unset = 0.5 for a multilingual embedding model, 0 for an English-only one")
+    cross_language_max_mix: float | None = Field(
+        0.25, ge=0, le=0.5, description="the other-language list leaves out chunks this bilingual or more (the share "
+        "of their words in their minority script): a bilingual table's Chinese row under English headers is the "
+        "'other language' closest to every English question; unset = every chunk of the other language")
     title_weight: float = Field(0.0, ge=0, description="weight of the BM25 score of a chunk's document title, added "
                                 "to its title + text score (0 = that score alone)")
     heading_weight: float = Field(0.0, ge=0, description="weight of the BM25 score of a chunk's heading path, added "

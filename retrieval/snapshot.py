@@ -40,6 +40,8 @@ class Snapshot:
         self._row_of: dict[str, int] | None = None
         languages = np.asarray([e.get("lang", "") for e in entries])
         self._language_rows = {lang: languages == lang for lang in set(languages.tolist())}
+        # Snapshots published before the mix was recorded: every chunk counts as one language.
+        self._mix = np.asarray([e.get("mix", 0.0) for e in entries], dtype=np.float32)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -73,12 +75,15 @@ class Snapshot:
             self._doc_vectors = (of_row, sums / np.where(norms > 0, norms, 1.0))
         return self._doc_vectors
 
-    def other_language(self, language: str, mask: np.ndarray) -> np.ndarray | None:
-        """Visible rows in another language than `language`, or None in a one-language index."""
+    def other_language(self, language: str, mask: np.ndarray, max_mix: float | None = None) -> np.ndarray | None:
+        """Visible rows in another language than `language`, or None in a one-language index. With `max_mix`, only
+        rows less bilingual than that (prompts.language.language_mix)."""
         same = self._language_rows.get(language)
         if same is None or len(self._language_rows) < 2:
             return None
         other = mask & ~same
+        if max_mix is not None:
+            other &= self._mix < max_mix
         return other if other.any() and (mask & same).any() else None
 
 
