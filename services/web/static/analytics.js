@@ -66,14 +66,29 @@ function showRuns(views) {
     comparison.baseline ? (comparison.worse.length ? `worse: ${comparison.worse.join(", ")}` : "not worse") : "–")));
 }
 
+function showGates(decisions) {
+  const deltas = (c) => Object.entries(c.deltas).filter(([, v]) => v !== null)
+    .map(([k, v]) => `${k} ${v >= 0 ? "+" : ""}${v.toFixed(2)}`).join(", ");
+  byId("gates").replaceChildren(...decisions.map((d) => row(new Date(d.at * 1000).toLocaleString(),
+    `${d.collection}/${d.source || ""}`, d.candidate, d.published ? "published" : `refused (${d.comparison.worse.join(", ")})`,
+    deltas(d.comparison))));
+}
+
+let latest = 0;  // a slower earlier load (other filters) must not overwrite a later one
+
 async function load() {
+  const mine = ++latest;
   status("Loading…");
   try {
-    const [a, runs] = await Promise.all([get(`/v1/admin/analytics${query()}`), get("/v1/admin/eval/runs")]);
+    const [a, runs, gates] = await Promise.all([get(`/v1/admin/analytics${query()}`), get("/v1/admin/eval/runs"),
+      get("/v1/admin/eval/gates")]);
+    if (mine !== latest) return;
     show(a);
     showRuns(runs);
+    showGates(gates);
     status("");
   } catch (e) {
+    if (mine !== latest) return;
     status(`Could not load analytics (${e.message}). Sign in on the admin page first.`, true);
   }
 }

@@ -29,7 +29,13 @@ def test_the_page_shows_the_numbers_and_texts_only_to_analysts(quality_corpus, t
     if not shutil.which(CHROMIUM):
         pytest.skip("Debian chromium is not installed (.ci/run installs it)")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    from services.quality.evaluate import Comparison
+    from services.quality.gate import GateDecision, record_decision
+
     app = client_for(quality_corpus, tmp_path, embedder).app
+    record_decision(quality_corpus.settings.storage.data_dir, GateDecision(
+        collection="default", source="hr", candidate="123", published=False, run="r2",
+        comparison=Comparison(baseline="r1", deltas={"hit_at_k": -0.5}, worse=["hit_at_k"], threshold=0.05)))
     with served(app) as url, sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         try:
@@ -46,6 +52,8 @@ def test_the_page_shows_the_numbers_and_texts_only_to_analysts(quality_corpus, t
                 assert "2.00 s / 3.00 s (3)" in totals and "5.00 s / 7.00 s (3)" in totals, totals
                 assert "75.0 %" in totals and "2 / 1 (66.7 % 👍)" in totals, totals
                 assert quality_corpus.menu_uri in page.inner_text("#never")
+                gates = page.inner_text("#gates")
+                assert "default/hr" in gates and "refused (hit_at_k)" in gates and "hit_at_k -0.50" in gates, gates
                 unanswered = page.inner_text("#unanswered")
                 if who == "analyst":
                     assert GYM_CANARY in unanswered and "Is soup served on Mondays?" in unanswered
