@@ -30,7 +30,7 @@ VERSIONS_FILE = "versions.json"  # doc id → its family and status (ingestion/v
 # path (the heading alone for chunks indexed before paths were recorded). Retrieval weighs them in (BM25F-like).
 FIELDS = ("title", "headings")
 # Typed as Chroma's operator expression (mypy cannot infer the "$ne" key's literal type inside a nested filter).
-_NOT_TRUE: dict[WhereOperator | LogicalOperator, LiteralValue] = {"$ne": True}
+NOT_TRUE: dict[WhereOperator | LogicalOperator, LiteralValue] = {"$ne": True}
 
 
 def keyword_dir(data_dir: Path, collection: str) -> Path:
@@ -55,9 +55,17 @@ def current_versions(data_dir: Path, collection: str) -> dict[str, VersionInfo]:
 
 
 def build_keyword_index(collection: chromadb.Collection, data_dir: Path) -> int:
-    """Rebuild the BM25 index of `collection`; returns the number of chunks indexed."""
+    """Rebuild the BM25 index of `collection` and publish it; returns the number of chunks indexed."""
+    version, count = build_snapshot(collection, data_dir)
+    point_current(data_dir, collection.name, version)
+    return count
+
+
+def build_snapshot(collection: chromadb.Collection, data_dir: Path) -> tuple[str, int]:
+    """Write a new snapshot folder of `collection`'s live chunks without publishing it: (its version, chunk count).
+    A candidate re-index (ingestion/candidate.py) is evaluated on it before `point_current` publishes it."""
     # Retired chunks (old versions awaiting purge) are left out: this snapshot is the switch to the new versions.
-    records = get_all(collection, include=["documents", "metadatas", "embeddings"], where={"retired": _NOT_TRUE})
+    records = get_all(collection, include=["documents", "metadatas", "embeddings"], where={"retired": NOT_TRUE})
     root = keyword_dir(data_dir, collection.name)
     root.mkdir(parents=True, exist_ok=True)
     version = f"{time.time_ns()}"
@@ -90,10 +98,27 @@ def build_keyword_index(collection: chromadb.Collection, data_dir: Path) -> int:
                                Overrides.load(data_dir))
     (target / VERSIONS_FILE).write_text(json.dumps({i: v.to_dict() for i, v in versions.items()},
                                                    ensure_ascii=False), encoding="utf-8")
+    return version, len(entries)
+
+
+def point_current(data_dir: Path, collection: str, version: str) -> None:
+    """Publish snapshot `version`: the `current` pointer moved in one rename, the other folders removed."""
+    root = keyword_dir(data_dir, collection)
     pointer = root / "current.tmp"
     pointer.write_text(version, encoding="utf-8")
     os.replace(pointer, root / "current")
     for old in root.iterdir():
         if old.is_dir() and old.name != version:
             shutil.rmtree(old, ignore_errors=True)
-    return len(entries)
+
+
+def snapshot_ids(data_dir: Path, collection: str, version: str | None = None) -> set[str]:
+    """The chunk ids of snapshot `version` (the published one by default; empty when there is none)."""
+    root = keyword_dir(data_dir, collection)
+    if version is None:
+        pointer = root / "current"
+        if not pointer.exists():
+            return set()
+        version = pointer.read_text(encoding="utf-8").strip()
+    entries = root / version / "entries.json"
+    return {e["id"] for e in json.loads(entries.read_text(encoding="utf-8"))} if entries.exists() else set()

@@ -277,8 +277,9 @@ class Indexer:
 
 
 def run_plan(indexer: Indexer, plan: SyncPlan, progress: Callable[[str, FileResult], None] | None = None,
-             batch_files: int = 16) -> IngestReport:
-    """Apply a whole plan in this process (the CLI; the worker spreads the same batches over tasks)."""
+             batch_files: int = 16, publish: bool = True) -> IngestReport:
+    """Apply a whole plan in this process (the CLI; the worker spreads the same batches over tasks). `publish=False`:
+    leave publishing to the caller (a candidate re-index, ingestion/candidate.py)."""
     start = time.perf_counter()
     report = IngestReport(collection=indexer.collection.name)
 
@@ -292,7 +293,7 @@ def run_plan(indexer: Indexer, plan: SyncPlan, progress: Callable[[str, FileResu
     for batch in batches(plan.operations, batch_files):
         indexer.apply_many(batch, on_result=record)
     changed = any(f.status not in (FileStatus.UNCHANGED, FileStatus.FAILED) for f in report.files)
-    if changed or not (indexer.data_dir / "keyword" / indexer.collection.name / "current").exists():
+    if publish and (changed or not (indexer.data_dir / "keyword" / indexer.collection.name / "current").exists()):
         indexer.publish()
     report.seconds = time.perf_counter() - start
     return report

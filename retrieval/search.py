@@ -29,14 +29,15 @@ class Retriever:
 
     def __init__(self, settings: RetrievalSettings, *, chroma_dir: Path, data_dir: Path, collection: str,
                  embedder: Embedder, chroma_url: str | None = None, reranker: Reranker | None = None,
-                 client: chromadb.ClientAPI | None = None):
-        """`client`: an open Chroma client to search through (the process's one); else one is opened here."""
+                 client: chromadb.ClientAPI | None = None, snapshot_version: str | None = None):
+        """`client`: an open Chroma client to search through (the process's one); else one is opened here.
+        `snapshot_version`: search that snapshot instead of the published one (a candidate's, before publishing)."""
         self.settings = settings
         self.embedder = embedder
         self.collection_name = collection
         self._client = client if client is not None else open_client(chroma_dir, chroma_url)
         self._collection: chromadb.Collection | None = None
-        self.snapshots = SnapshotReader(data_dir, collection)
+        self.snapshots = SnapshotReader(data_dir, collection, snapshot_version)
         self.weights = [settings.dense_weight, settings.keyword_weight]
         # Unset: a list across languages only where the model's vectors mean the same across them.
         self.cross_language_weight = (settings.cross_language_weight if settings.cross_language_weight is not None

@@ -91,12 +91,16 @@ EMPTY = Snapshot(None, [], None, None)
 
 
 class SnapshotReader:
-    def __init__(self, data_dir: Path, collection: str):
+    def __init__(self, data_dir: Path, collection: str, version: str | None = None):
+        """`version`: read that snapshot, not the published one (a candidate re-index being evaluated)."""
         self._root = keyword_dir(data_dir, collection)
         self._lock = threading.Lock()
         self._snapshot = EMPTY
+        self._pinned = version
 
     def _pointer(self) -> str | None:
+        if self._pinned is not None:
+            return self._pinned
         pointer = self._root / "current"
         return pointer.read_text(encoding="utf-8").strip() if pointer.exists() else None
 

@@ -59,7 +59,7 @@ def _ingest(args, settings: Settings) -> int:
 
 
 def _reindex(args, settings: Settings) -> int:
-    if args.local:
+    if args.local or args.candidate:  # a candidate re-index runs here (the worker's jobs publish as before)
         return _reindex_here(args, settings)
     import time
 
@@ -108,6 +108,10 @@ def _reindex_here(args, settings: Settings) -> int:
     from services.components import sync_source
     from services.worker.submit import select_sources
 
+    if args.candidate:  # published only through the gate (services/quality/gate.py)
+        from services.quality.commands import candidate_reindex
+
+        return candidate_reindex(settings, select_sources(settings, args.source, args.collection))
     for source in select_sources(settings, args.source, args.collection):
         report = sync_source(settings, source)
         summary = report.to_dict()
@@ -324,6 +328,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--collection", help="every source of this collection")
     p.add_argument("--watch", action="store_true", help="follow the job with a progress bar until it ends")
     p.add_argument("--local", action="store_true", help="run the sync in this process, without a worker")
+    p.add_argument("--candidate", action="store_true", help="with --local: publish only if the golden set does not "
+                                                            "get worse (PERIMETER_GATE_MAX_DROP)")
     p.set_defaults(func=_reindex)
 
     p = sub.add_parser("search", help="ranked sources for a question, no model")
@@ -366,6 +372,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("action", choices=["test"])
     p.add_argument("name", help="the source's name in PERIMETER_SOURCES_FILE")
     p.set_defaults(func=_sources)
+
+    from services.quality.commands import add_commands
+
+    add_commands(sub)  # eval, audit (the quality loop)
 
     p = sub.add_parser("settings", help="print every PERIMETER_* setting with the value in effect (secrets hidden)")
     p.set_defaults(func=_settings)

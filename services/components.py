@@ -23,8 +23,10 @@ def build_embedder(settings: Settings) -> Embedder:
     return embedder
 
 
-def build_retriever(settings: Settings, embedder: Embedder | None = None, *, client=None) -> Retriever:
-    """`client`: the Chroma client to search through (the container's); else the retriever opens one."""
+def build_retriever(settings: Settings, embedder: Embedder | None = None, *, client=None,
+                    snapshot_version: str | None = None) -> Retriever:
+    """`client`: the Chroma client to search through (the container's); else the retriever opens one.
+    `snapshot_version`: an unpublished snapshot to search (a candidate re-index, services/quality/gate.py)."""
     prepare_data_dir(settings.storage.data_dir)  # owner-only before Chroma opens its files (services/data_dir.py)
     return Retriever(
         settings.retrieval,
@@ -35,6 +37,7 @@ def build_retriever(settings: Settings, embedder: Embedder | None = None, *, cli
         embedder=embedder if embedder is not None else build_embedder(settings),
         reranker=build_reranker(settings),
         client=client,
+        snapshot_version=snapshot_version,
     )
 
 

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from services.modelserver import ModelSupervisor
     from services.observability.answers import AnswerRecorder
     from services.observability.audit import AuditLog
+    from services.quality.store import AggregateStore
     from services.rate_limit import RateLimiter
     from services.worker.jobs import JobStore
 
@@ -145,13 +146,22 @@ class Container:
     def answer_recorder(self) -> AnswerRecorder:
         from services.observability.answers import AnswerRecorder
 
-        return self._once("answer_recorder", lambda: AnswerRecorder(self.audit_log))
+        return self._once("answer_recorder", lambda: AnswerRecorder(self.audit_log,
+                                                                       self.settings.storage.collection))
 
     @property
     def feedback_log(self) -> FeedbackLog:
         from services.feedback_log import FeedbackLog, feedback_path
 
         return self._once("feedback_log", lambda: FeedbackLog(feedback_path(self.settings)))
+
+    @property
+    def aggregate_store(self) -> AggregateStore:
+        """The analytics aggregates (services/quality/store.py): SQLite in DATA_DIR or PERIMETER_ANALYTICS_DB_URL."""
+        from services.quality.store import AggregateStore
+
+        return self._once("aggregate_store", lambda: AggregateStore(
+            self.settings.quality.db_url(self.settings.storage.data_dir)))
 
     # Sign-in
 

@@ -34,6 +34,7 @@ class SourceConfig(BaseModel):
     collection: str = "default"
     groups: list[str] = Field(default_factory=lambda: ["all"], min_length=1)
     interval_minutes: float | None = Field(None, gt=0, description="scheduled re-index (celery beat); none = manual")
+    owner: str | None = Field(None, description="who writes its documents (the unanswered-questions queue)")
 
     @model_validator(mode="before")
     @classmethod

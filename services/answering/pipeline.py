@@ -43,7 +43,7 @@ class AskPipeline:
         self.model = model
         self.conversations = conversations or conversation_store(settings)
         self.issued = issued or issued_answers(settings)  # answer ids feedback may name (services/issued_answers.py)
-        self.recorder = recorder or AnswerRecorder(AuditLog(audit_path(settings)))
+        self.recorder = recorder or AnswerRecorder(AuditLog(audit_path(settings)), settings.storage.collection)
         self.log = AnswerLog(self.recorder, self.issued, self.conversations)
 
     def check_question(self, question: str) -> str:

@@ -48,7 +48,7 @@ class AnswerLog:
             return self.issued.issue(retrieved.user.key, {
                 "question": retrieved.question, "conversation_id": retrieved.conversation_id,
                 "model": response.model, "sources": [s.doc_id for s in response.sources],
-                "door": context.door_of(retrieved.user.name)})
+                "door": context.door_of(retrieved.user.name), "collection": self.recorder.collection})
         except Exception as exc:  # the store (Redis) is down: this answer cannot be rated, but it is still given
             log.warning("answer id not kept, feedback on this answer will be refused: %s", exc)
             return None

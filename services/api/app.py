@@ -10,7 +10,19 @@ from services.api.errors import add_error_handlers
 from services.api.limits import rate_limit
 from services.api.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from services.api.refusals import RefusalAuditMiddleware
-from services.api.routes import admin, ask, documents, feedback, health, openai_compat, slack, stream, versions
+from services.api.routes import (
+    admin,
+    analytics,
+    ask,
+    documents,
+    evaluation,
+    feedback,
+    health,
+    openai_compat,
+    slack,
+    stream,
+    versions,
+)
 from services.auth import check_security
 from services.container import Container
 from services.modelserver import ModelSupervisor
@@ -46,6 +58,8 @@ def create_app(settings: Settings | Container | None = None, pipeline: AskPipeli
         app.include_router(router, dependencies=[Depends(rate_limit)])
     app.include_router(admin.router)
     app.include_router(versions.router)
+    app.include_router(analytics.router)  # the quality loop (services/quality)
+    app.include_router(evaluation.router)
     for router in (documents.router, feedback.router, web_router):  # web page at "/" (services/web)
         app.include_router(router)
     app.include_router(slack.router)

@@ -24,8 +24,9 @@ def observe_retrieval(ms: float) -> None:
 
 
 class AnswerRecorder:
-    def __init__(self, audit: AuditLog):
+    def __init__(self, audit: AuditLog, collection: str | None = None):
         self.audit = audit  # the process's one audit log (services/container.py)
+        self.collection = collection  # the collection this process answers from, for analytics per collection
 
     def answered(self, *, user, question: str, conversation_id: str | None, sources: list,
                  response: AskResponse | None = None, error: Exception | None = None,
@@ -36,6 +37,12 @@ class AnswerRecorder:
             outcome = response.outcome
         ANSWERS.labels(outcome).inc()
         cited: list[int] = []
+        quality: dict = {}
+        if response is not None:
+            timings = response.timings
+            quality = {"first_token_ms": timings.first_token_ms,
+                       "answer_ms": round(timings.retrieval_ms + timings.generation_ms, 1),
+                       "grounding_rate": response.grounding.rate}
         if outcome is Outcome.DEGRADED:
             DEGRADED.labels(type(error).__name__ if error else "unknown").inc()
         if outcome is Outcome.ANSWERED and response is not None:
@@ -49,7 +56,8 @@ class AnswerRecorder:
             cited = sorted({n for p in response.answer.points for n in p.citations})
         self.audit.append(audit_record(user=user, question=question, conversation_id=conversation_id,
                                        outcome=outcome, sources=sources, cited=cited,
-                                       model=response.model if response is not None else None))
+                                       model=response.model if response is not None else None,
+                                       collection=self.collection, quality=quality))
 
     def searched(self, *, user, question: str, sources: list) -> None:
         SEARCHES.inc()

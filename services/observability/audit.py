@@ -46,9 +46,11 @@ class AuditLog:
 
 
 def audit_record(*, user, question: str, conversation_id: str | None, outcome: str, sources: list,
-                 cited: list[int], model: str | None = None) -> dict:
+                 cited: list[int], model: str | None = None, collection: str | None = None,
+                 quality: dict | None = None) -> dict:
     """The record for one question. `sources` are the numbered sources the user was shown (services.schemas.Source);
-    only their number, doc id and path are kept."""
+    only their number, doc id and path are kept. `quality`: what analytics count (services/quality): the times to the
+    first token and to the whole answer, and the share of points grounded."""
     return {
         "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
         "ts": round(time.time(), 3),
@@ -63,6 +65,8 @@ def audit_record(*, user, question: str, conversation_id: str | None, outcome: s
         "model": model,
         "sources": [{"n": s.id, "doc_id": s.doc_id, "uri": s.uri} for s in sources],
         "cited": cited,
+        "collection": collection,
+        **(quality or {}),
     }
 
 

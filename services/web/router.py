@@ -36,6 +36,11 @@ def admin_page() -> FileResponse:
     return _file("admin.html")
 
 
+@router.get("/admin/analytics", response_class=FileResponse)
+def analytics_page() -> FileResponse:
+    return _file("analytics.html")
+
+
 @router.get("/web/labels.json", response_model=dict[str, dict[str, str]])
 def labels() -> dict[str, dict[str, str]]:
     return SECTION_LABELS

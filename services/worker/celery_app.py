@@ -19,14 +19,18 @@ from services.settings import Settings, get_settings
 
 
 def beat_schedule(settings: Settings) -> dict:
-    """One periodic re-index per source that sets `interval_minutes`."""
+    """One periodic re-index per source that sets `interval_minutes`; the daily retention purge of question texts
+    (PERIMETER_AUDIT_RETENTION_DAYS, services/quality/purge.py) unless texts are kept forever."""
     from services.components import load_sources
 
+    schedule: dict = {}
+    if settings.quality.audit_retention_days:
+        schedule["audit-purge"] = {"task": "perimeter.purge_audit", "schedule": timedelta(days=1)}
     try:
         sources = load_sources(settings)
     except ValueError:
-        return {}
-    return {
+        return schedule
+    schedule.update({
         f"reindex-{s.name}": {
             "task": "perimeter.scheduled_reindex",
             "schedule": timedelta(minutes=s.interval_minutes),
@@ -34,7 +38,8 @@ def beat_schedule(settings: Settings) -> dict:
         }
         for s in sources
         if s.interval_minutes
-    }
+    })
+    return schedule
 
 
 _container: Container | None = None

@@ -215,3 +215,11 @@ def scheduled_reindex(source_name: str) -> str | None:
     job_id = store.create(source_name, source.collection, requested_by="schedule")
     plan_reindex.delay(job_id, source_name)
     return job_id
+
+
+@app.task(name="perimeter.purge_audit")
+def purge_audit() -> dict[str, int]:
+    """celery beat's daily entry: question texts older than the retention blanked (services/quality/purge.py)."""
+    from services.quality.purge import purge
+
+    return purge(settings(), worker_container().aggregate_store)

@@ -191,6 +191,9 @@ def test_audit_line_per_answer_with_cited_documents_and_no_text(make_client, tmp
         assert record["cited"] == [1] and record["model"] in ("gpt-oss-20b", "local")  # streamed: the configured name
         assert record["sources"][0] == {"n": 1, "doc_id": shown[1]["doc_id"], "uri": shown[1]["uri"]}
         assert len(record["request_id"]) == 32 and record["time"].endswith("+00:00")
+        # What analytics count (services/quality): the collection, the times, the grounding.
+        assert record["collection"] == "default" and record["answer_ms"] > 0 and "first_token_ms" in record
+        assert 0 <= record["grounding_rate"] <= 1
     assert [s["doc_id"] for s in records[3]["sources"]] == [s["doc_id"] for s in searched["sources"]]
 
     text = path.read_text(encoding="utf-8")
