@@ -10,7 +10,18 @@ from services.api.errors import add_error_handlers
 from services.api.limits import rate_limit
 from services.api.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from services.api.refusals import RefusalAuditMiddleware
-from services.api.routes import admin, ask, documents, feedback, health, openai_compat, slack, stream, versions
+from services.api.routes import (
+    admin,
+    ask,
+    assistants,
+    documents,
+    feedback,
+    health,
+    openai_compat,
+    slack,
+    stream,
+    versions,
+)
 from services.auth import check_security
 from services.container import Container
 from services.modelserver import ModelSupervisor
@@ -45,6 +56,8 @@ def create_app(settings: Settings | Container | None = None, pipeline: AskPipeli
     for router in (ask.router, stream.router, openai_compat.router):
         app.include_router(router, dependencies=[Depends(rate_limit)])
     app.include_router(admin.router)
+    app.include_router(assistants.router)
+    app.include_router(assistants.admin_router)
     app.include_router(versions.router)
     for router in (documents.router, feedback.router, web_router):  # web page at "/" (services/web)
         app.include_router(router)

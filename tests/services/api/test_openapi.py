@@ -47,14 +47,15 @@ def test_every_documented_route_declares_its_response(tmp_path, redis_url):
 def test_routes_left_out_of_the_spec_are_pages_files_and_metrics():
     """Routes outside the spec are not JSON: the web pages and their files, and /metrics; each still declares its
     response class or model."""
-    from services.api.routes import admin, ask, documents, feedback, health, openai_compat, slack, stream
+    from services.api.routes import admin, ask, assistants, documents, feedback, health, openai_compat, slack, stream
     from services.observability.http import router as metrics_router
     from services.web.router import router as web_router
 
-    routers = [m.router for m in (admin, ask, documents, feedback, health, openai_compat, slack, stream)]
+    routers = [m.router for m in (admin, ask, assistants, documents, feedback, health, openai_compat, slack, stream)]
+    routers.append(assistants.admin_router)
     routes = [r for router in (*routers, web_router, metrics_router) for r in router.routes if isinstance(r, APIRoute)]
     hidden = {r.path: r for r in routes if not r.include_in_schema}
-    assert set(hidden) == {"/", "/admin", "/web/labels.json", "/web/{name}", "/metrics"}
+    assert set(hidden) == {"/", "/admin", "/admin/assistants", "/web/labels.json", "/web/{name}", "/metrics"}
     for route in hidden.values():  # a response class of its own (not the default JSON), or a model
         declared = route.response_model is not None or not isinstance(route.response_class, DefaultPlaceholder)
         assert declared, route.path
