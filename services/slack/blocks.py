@@ -76,6 +76,8 @@ def answer_blocks(response: AskResponse, answer_id: str, direct_message_hint: bo
             version = source_label(s, response.language)
             status = f" _({esc(version)})_" if version else ""
             blocks.append(_context(f"[{s.id}] {_link(s.uri, s.title)}{place}{status}"))
+    if response.disclaimer:  # the assistant's: with every answer it gives
+        blocks.append(_context(f":information_source: {esc(response.disclaimer)}"))
     if direct_message_hint and (response.not_found or not response.sources):
         hint = DIRECT_MESSAGE_HINT.get(response.language, DIRECT_MESSAGE_HINT["en"])
         blocks.append(_context(f":lock: {hint}"))
