@@ -27,7 +27,7 @@ run: install
 	@echo "==> ingesting the sample corpus (samples/acme)"
 	$(BIN)/perimeter ingest samples/acme
 	@echo "==> serving on http://127.0.0.1:8000 (docs at /docs) in DEMO MODE (no sign-in); Ctrl-C stops"
-	PERIMETER_DEMO_MODE=1 $(BIN)/perimeter serve
+	PERIMETER_DEMO_MODE=1 PERIMETER_ASSISTANTS_FILE=samples/assistants.yaml $(BIN)/perimeter serve
 
 # Lint and types, configured in pyproject.toml ([tool.ruff], [tool.mypy]); `make test` (and so CI) runs them first.
 lint: install

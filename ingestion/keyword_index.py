@@ -29,6 +29,10 @@ VERSIONS_FILE = "versions.json"  # doc id → its family and status (ingestion/v
 # BM25 indexes of one field each, beside the main one over title + text: a chunk's document title, and its heading
 # path (the heading alone for chunks indexed before paths were recorded). Retrieval weighs them in (BM25F-like).
 FIELDS = ("title", "headings")
+# Which fields entries.json holds: 2 added each chunk's source and source name (assistants' scopes). A snapshot of an
+# older format is published again by the next ingest, even when no file changed (pipeline.run_plan).
+FORMAT = 2
+FORMAT_FILE = "format"
 # Typed as Chroma's operator expression (mypy cannot infer the "$ne" key's literal type inside a nested filter).
 NOT_TRUE: dict[WhereOperator | LogicalOperator, LiteralValue] = {"$ne": True}
 
@@ -43,6 +47,16 @@ def read_versions(folder: Path) -> dict[str, VersionInfo]:
     if not path.exists():
         return {}
     return {i: VersionInfo.from_dict(v) for i, v in json.loads(path.read_text(encoding="utf-8")).items()}
+
+
+def current_is_older(data_dir: Path, collection: str) -> bool:
+    """Is there a published snapshot whose format is older than FORMAT (or none at all)?"""
+    root = keyword_dir(data_dir, collection)
+    pointer = root / "current"
+    if not pointer.exists():
+        return True
+    marker = root / pointer.read_text(encoding="utf-8").strip() / FORMAT_FILE
+    return not marker.exists() or int(marker.read_text(encoding="utf-8").strip() or 0) < FORMAT
 
 
 def current_versions(data_dir: Path, collection: str) -> dict[str, VersionInfo]:
@@ -73,7 +87,9 @@ def build_snapshot(collection: chromadb.Collection, data_dir: Path) -> tuple[str
     target.mkdir()
     entries = [
         {"id": i, "doc": (m or {}).get("doc_id", i), "groups": list((m or {}).get("groups") or []),
-         "lang": detect_language(d or ""), "mix": round(language_mix(d or ""), 3)}
+         "lang": detect_language(d or ""), "mix": round(language_mix(d or ""), 3),
+         # Where the chunk came from: an assistant's scope (retrieval/scope.py) is a set of sources and paths.
+         "source": str((m or {}).get("source") or ""), "source_name": str((m or {}).get("source_name") or "")}
         for i, d, m in zip(records["ids"], records["documents"], records["metadatas"], strict=True)
     ]
     if entries:
@@ -91,6 +107,7 @@ def build_snapshot(collection: chromadb.Collection, data_dir: Path) -> tuple[str
             field.save(str(target / name), show_progress=False)
         np.save(target / VECTORS_FILE, np.asarray(records["embeddings"], dtype=np.float32))
     (target / "entries.json").write_text(json.dumps(entries), encoding="utf-8")
+    (target / FORMAT_FILE).write_text(str(FORMAT), encoding="utf-8")
     # Families are recomputed over every live document at each publish: a new version, a rename or a deleted current
     # version re-decides its whole family, with the operator's overrides applied last.
     chunk_metas = [dict(m or {}) for m in records["metadatas"]]

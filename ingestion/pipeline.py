@@ -22,7 +22,7 @@ from ingestion.connectors.folder import source_uri
 from ingestion.documents import Chunk, Document, FileResult, FileStatus, IngestReport
 from ingestion.embedder import Embedder
 from ingestion.index import TRANSIENT_ERRORS, as_embeddings, included, open_collection
-from ingestion.keyword_index import build_keyword_index, current_versions
+from ingestion.keyword_index import build_keyword_index, current_is_older, current_versions
 from ingestion.limits import time_limit
 from ingestion.manifest import FileManifest, FileRecord
 from ingestion.partition import SUPPORTED_SUFFIXES, PartitionError, partition_file
@@ -293,7 +293,7 @@ def run_plan(indexer: Indexer, plan: SyncPlan, progress: Callable[[str, FileResu
     for batch in batches(plan.operations, batch_files):
         indexer.apply_many(batch, on_result=record)
     changed = any(f.status not in (FileStatus.UNCHANGED, FileStatus.FAILED) for f in report.files)
-    if publish and (changed or not (indexer.data_dir / "keyword" / indexer.collection.name / "current").exists()):
+    if publish and (changed or current_is_older(indexer.data_dir, indexer.collection.name)):
         indexer.publish()
     report.seconds = time.perf_counter() - start
     return report

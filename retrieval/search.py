@@ -19,6 +19,7 @@ from retrieval.fuse import fuse_rankings, fuse_scores
 from retrieval.hits import Hit
 from retrieval.keyword import keyword_search
 from retrieval.rerank import Reranker, rerank
+from retrieval.scope import DocumentScope
 from retrieval.settings import RetrievalSettings
 from retrieval.snapshot import Snapshot, SnapshotReader
 from retrieval.versions import named_versions, prefer_in_force, version_metadata
@@ -52,10 +53,12 @@ class Retriever:
             )
         return self._collection
 
-    def dense(self, query: str, groups: list[str], k: int) -> list[tuple[str, float]]:
+    def dense(self, query: str, groups: list[str], k: int, scope: DocumentScope | None = None
+              ) -> list[tuple[str, float]]:
         snapshot = self.snapshots.current()
         vector = self._vector(query)
-        found = self._dense(snapshot, vector, snapshot.visible(groups), groups, k, self._exact_scores(snapshot, vector))
+        found = self._dense(snapshot, vector, snapshot.searchable(groups, scope), groups, k,
+                            self._exact_scores(snapshot, vector))
         return prefer_in_force(found, snapshot, query, self.settings)
 
     def _vector(self, query: str) -> np.ndarray:
@@ -76,15 +79,16 @@ class Retriever:
     def field_weights(self) -> dict[str, float]:
         return {"title": self.settings.title_weight, "headings": self.settings.heading_weight}
 
-    def keyword(self, query: str, groups: list[str], k: int) -> list[tuple[str, float]]:
+    def keyword(self, query: str, groups: list[str], k: int, scope: DocumentScope | None = None
+                ) -> list[tuple[str, float]]:
         snapshot = self.snapshots.current()
-        found = keyword_search(snapshot, query, snapshot.visible(groups), k, self.field_weights)
+        found = keyword_search(snapshot, query, snapshot.searchable(groups, scope), k, self.field_weights)
         return prefer_in_force(found, snapshot, query, self.settings)
 
-    def fused(self, query: str, groups: list[str]) -> list[tuple[str, float]]:
-        """Every candidate the caller may see, fused, best first (chunk id, fused score)."""
+    def fused(self, query: str, groups: list[str], scope: DocumentScope | None = None) -> list[tuple[str, float]]:
+        """Every candidate the caller may see (inside `scope`, when given), fused, best first (chunk id, score)."""
         snapshot = self.snapshots.current()
-        mask = snapshot.visible(groups)
+        mask = snapshot.searchable(groups, scope)
         rankings: list[list[tuple[str, float]]] = []
         weights: list[float] = []
         bounds: list[tuple[float, float] | None] = []
@@ -147,17 +151,19 @@ class Retriever:
                 out.append((chunk, float(about[of_row[row]])))
         return out
 
-    def search(self, query: str, groups: list[str], k: int) -> list[Hit]:
+    def search(self, query: str, groups: list[str], k: int, scope: DocumentScope | None = None) -> list[Hit]:
+        """The k best hits the caller's groups may see; with `scope` (an assistant's), only those inside it."""
         # Twice k: a few may be gone (old versions purged since the search snapshot was published); with a cap per
         # document, more, so that other documents are there to take the place of the chunks it moves down.
         cap = self.settings.max_chunks_per_doc
         depth = max((4 if cap else 2) * k, self.settings.rerank_top_n if self.reranker else 0)
-        hits = self.hits(self.fused(query, groups)[:depth], groups, query)
+        hits = self.hits(self.fused(query, groups, scope)[:depth], groups, query, scope)
         if self.reranker is not None:
             hits = rerank(self.reranker, query, hits, self.settings.rerank_top_n)
         return (cap_per_document(hits, cap) if cap else hits)[:k]
 
-    def hits(self, ranked: list[tuple[str, float]], groups: list[str], question: str = "") -> list[Hit]:
+    def hits(self, ranked: list[tuple[str, float]], groups: list[str], question: str = "",
+             scope: DocumentScope | None = None) -> list[Hit]:
         """Ranked chunk ids → hits with text and metadata, dropping any the stored record no longer lets them see.
         Each hit's metadata also says which version of its document it is (retrieval/versions.py)."""
         if not ranked:
@@ -175,7 +181,8 @@ class Retriever:
                 continue
             text, meta = by_id[chunk]
             # Checked again on the stored record: an access change applies before the next snapshot is published.
-            if may_see(meta.get("groups") or [], groups):
+            # The scope too: Chroma's own search (an old snapshot without vectors) knows only the groups.
+            if may_see(meta.get("groups") or [], groups) and (scope is None or scope.admits(meta)):
                 version = version_metadata(str(meta.get("doc_id") or ""), snapshot, groups, named)
                 hits.append(Hit(id=chunk, text=text, metadata={**meta, **version} if version else meta, score=score))
         return hits

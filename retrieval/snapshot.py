@@ -16,6 +16,7 @@ import numpy as np
 
 from ingestion.keyword_index import FIELDS, VECTORS_FILE, keyword_dir, read_versions
 from ingestion.versions import VersionInfo
+from retrieval.scope import DocumentScope
 
 
 class Snapshot:
@@ -42,6 +43,9 @@ class Snapshot:
         self._language_rows = {lang: languages == lang for lang in set(languages.tolist())}
         # Snapshots published before the mix was recorded: every chunk counts as one language.
         self._mix = np.asarray([e.get("mix", 0.0) for e in entries], dtype=np.float32)
+        # Snapshots published before these fields hold none: a scoped search then finds nothing (never more).
+        self._origins = [(str(e.get("source") or ""), str(e.get("source_name") or "")) for e in entries]
+        self._scope_rows: dict[DocumentScope, np.ndarray] = {}
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -54,6 +58,21 @@ class Snapshot:
             if rows is not None:
                 mask[rows] = True
         return mask
+
+    def in_scope(self, scope: DocumentScope | None) -> np.ndarray | None:
+        """Rows inside `scope` (None: no scope, every row), computed once per scope and snapshot."""
+        if scope is None or scope.everything:
+            return None
+        if scope not in self._scope_rows:
+            self._scope_rows[scope] = np.asarray([scope.matches(source, name) for source, name in self._origins],
+                                                 dtype=bool).reshape(len(self.ids))
+        return self._scope_rows[scope]
+
+    def searchable(self, groups: list[str], scope: DocumentScope | None = None) -> np.ndarray:
+        """Rows the caller may see (visible) that are also inside the scope: a scope only ever narrows."""
+        mask = self.visible(groups)
+        rows = self.in_scope(scope)
+        return mask if rows is None else mask & rows
 
     def row_of(self, chunk: str) -> int | None:
         if self._row_of is None:

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from ingestion.embedder import Embedder
     from retrieval.search import Retriever
     from services.answering import AskPipeline
+    from services.assistants import AssistantCatalog
     from services.auth import Authenticator
     from services.conversations import ConversationStore
     from services.feedback_log import FeedbackLog
@@ -220,6 +221,19 @@ class Container:
         return self._once("model", lambda: build_model(self.settings))
 
     @property
+    def assistants(self) -> AssistantCatalog:
+        """The assistants of PERIMETER_ASSISTANTS_FILE, read again when it changes; a file that cannot be used fails
+        here, which start() makes start-up."""
+        from services.assistants import AssistantCatalog
+
+        def build() -> AssistantCatalog:
+            catalog = AssistantCatalog(self.settings.answers.assistants_file)
+            catalog.check()
+            return catalog
+
+        return self._once("assistants", build)
+
+    @property
     def pipeline(self) -> AskPipeline:
         from services.answering import AskPipeline
 
@@ -230,6 +244,7 @@ class Container:
     def start(self) -> None:
         """Build the ask pipeline (the index, the embedder, the model client) now: an API process does so at start-up
         rather than in its first request."""
+        _ = self.assistants
         _ = self.pipeline
 
     def redis_pools(self) -> dict[str, ConnectionPool]:

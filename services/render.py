@@ -60,6 +60,8 @@ def render_markdown(response: AskResponse, *, sources: bool = True) -> str:
         blocks.append(f"> {md(response.versions_note)}")
     if response.notice:
         blocks.append(f"> {md(response.notice)}")
+    if response.disclaimer:  # the assistant's: with every answer it gives
+        blocks.append(f"> _{md(response.disclaimer)}_")
     if sources and response.sources:
         blocks.append(render_sources(response.sources, labels["sources"], response.language))
     return "\n\n".join(blocks) + "\n"

@@ -158,6 +158,9 @@ class AskResponse(BaseModel):
     conversation_id: str | None = None
     answer_id: str | None = Field(None, description="name it in POST /v1/feedback to rate this answer (kept for "
                                                     "PERIMETER_FEEDBACK_WINDOW_S, for the user it was given to)")
+    assistant: str | None = Field(None, description="the assistant that answered (none: no assistants configured)")
+    disclaimer: str | None = Field(None, description="the assistant's disclaimer in the answer's language: show it "
+                                                     "with the answer")
 
     @property
     def outcome(self) -> Outcome:

@@ -18,7 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from ingestion.embedder import similarity_thresholds
@@ -69,6 +69,14 @@ class AnswerSettings(Section):
                                                           "DATA_DIR/feedback.jsonl)")
     feedback_window_s: float = Field(7 * 24 * 3600.0, gt=0, description="how long an answer can be rated: its id is "
                                      "kept this long, for the user it was given to (services/issued_answers.py)")
+    assistants_file: Path | None = Field(None, description="YAML assistants: [{name, title, description, sources, "
+                                         "documents, instructions, disclaimer, examples, groups, model}], read "
+                                         "again when it changes; unset = no assistants")
+
+    @field_validator("assistants_file", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value  # compose's `${VAR:-}`
 
 
 class LlmSettings(Section):
@@ -185,6 +193,8 @@ class SlackSettings(Section):
     channel_groups: list[str] = Field(["all"], description="groups whose documents may be answered where a whole "
                                       "channel reads the answer; direct messages use the asker's own groups")
     dedupe_ttl_s: int = 3600
+    channel_assistants: dict[str, str] = Field(default_factory=dict, description="JSON {CHANNEL_ID: assistant}: the "
+                                               "assistant that answers in a channel unless the question names one")
 
 
 class OperationsSettings(Section):
@@ -372,7 +382,7 @@ FLAT_NAMES = _flat_names()
 
 def _as_text(value: Any) -> str:
     """A value as its environment variable holds it (lists as JSON, which pydantic-settings reads back)."""
-    return json.dumps(value) if isinstance(value, list) else str(value)
+    return json.dumps(value, ensure_ascii=False) if isinstance(value, list | dict) else str(value)
 
 
 @lru_cache

@@ -10,7 +10,7 @@ from services.settings import variables
 from tests.conftest import REPO
 
 COMPOSE = REPO / "docker-compose.yml"
-PROFILES = {"vllm": "vllm", "tgi": "tgi", "llamacpp": "llamacpp"}
+PROFILES = {"vllm": "vllm", "tgi": "tgi", "llamacpp": "llamacpp", "vllm-lora": "vllm-lora"}
 PERIMETER_SERVICES = ("api", "worker", "worker-gpu", "beat")
 OFFLINE = {"HF_HUB_OFFLINE": "1", "HF_HUB_DISABLE_TELEMETRY": "1", "DO_NOT_TRACK": "1"}
 # Variables that are not Perimeter settings but that the code or its libraries read.
@@ -38,7 +38,8 @@ def test_docker_compose_config_validates_each_profile(profile):
                                              timeout=60, check=True).stdout)
     api_env = resolved["services"]["api"]["environment"]
     assert api_env["PERIMETER_LLM_URL"] == "http://llm:8000"
-    assert api_env["PERIMETER_LLM_RESPONSE_FORMAT"] == {"vllm": "openai", "tgi": "tgi", "llamacpp": "llamacpp"}[profile]
+    assert api_env["PERIMETER_LLM_RESPONSE_FORMAT"] == {"vllm": "openai", "tgi": "tgi", "llamacpp": "llamacpp",
+                                                        "vllm-lora": "openai"}[profile]
     server = resolved["services"][PROFILES[profile]]
     assert "llm" in server["networks"]["internal"]["aliases"]
 
@@ -92,3 +93,21 @@ def test_the_gpu_worker_is_the_worker_with_cuda_torch_and_a_gpu():
     assert device["driver"] == "nvidia" and device["capabilities"] == ["gpu"]
     assert "ARG TORCH_INDEX" in (REPO / "deploy" / "Dockerfile").read_text()
     assert compose()["services"]["worker-gpu"]["profiles"] == ["gpu-worker"]  # only where asked for
+
+
+def test_the_lora_profile_serves_the_adapter_its_assistant_asks_for():
+    """vllm-lora: vLLM serves the adapter under the name deploy/assistants-lora.yaml's assistant asks for, beside a
+    base model of the name the profile's settings ask for by default."""
+    from services.assistants import load_assistants
+
+    server = compose()["services"]["vllm-lora"]
+    command = server["command"]
+    adapters = dict(a.split("=", 1) for a in command[command.index("--lora-modules") + 1:] if "=" in a)
+    assert "--enable-lora" in command and server["profiles"] == ["vllm-lora"]
+    env = dict(line.split("=", 1) for line in (REPO / "deploy" / "profiles" / "vllm-lora.env").read_text().splitlines()
+               if line and not line.startswith("#"))
+    assert command[command.index("--served-model-name") + 1] == env["PERIMETER_LLM_MODEL"]
+    models = {a.name: a.model for a in load_assistants(REPO / "deploy" / "assistants-lora.yaml")}
+    assert models == {"general": None, "regulations": "acme-regulations"}
+    assert adapters == {"acme-regulations": "/models/lora/acme-regulations"}
+    assert env["PERIMETER_ASSISTANTS_FILE"].startswith("/data/")  # on the data volume, beside sources.yaml

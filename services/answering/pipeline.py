@@ -21,11 +21,12 @@ from services.answering.prompt import Prompt, prompt_for
 from services.answering.record import AnswerLog
 from services.answering.retrieve import Retrieved, check_question, retrieve, search_sources, to_source
 from services.answering.vectors import StoredVectors
+from services.assistants import Assistant
 from services.conversations import ConversationStore, Turn, conversation_store
 from services.grounding import Thresholds
 from services.identity import User
 from services.issued_answers import IssuedAnswers, issued_answers
-from services.llm.base import ChatModel, ModelError
+from services.llm.base import ChatModel, ModelError, with_model
 from services.observability.answers import AnswerRecorder
 from services.observability.audit import AuditLog, audit_path
 from services.schemas import AskResponse, SearchResponse, Timings
@@ -59,9 +60,10 @@ class AskPipeline:
         return SearchResponse(question=question, sources=sources, timings=Timings(retrieval_ms=round(retrieval_ms, 1)))
 
     def retrieve(self, question: str, user: User, conversation_id: str | None = None,
-                 history: list[Turn] | None = None) -> Retrieved:
+                 history: list[Turn] | None = None, assistant: Assistant | None = None) -> Retrieved:
         """Stage 1. `history`: the earlier turns when the caller keeps them (OpenAI-compatible clients send them);
-        otherwise the conversation store's for `conversation_id`."""
+        otherwise the conversation store's for `conversation_id`. `assistant`: the one the door chose and allowed
+        (services/assistants.AssistantCatalog.choose)."""
         started = time.perf_counter()
         question = self.check_question(question)
         conversation_id = conversation_id or self.conversations.new_id()
@@ -70,17 +72,25 @@ class AskPipeline:
         retrieval = self.settings.retrieval
         return retrieve(self.retriever, question, user, conversation_id, history, top_k=retrieval.top_k,
                         context_tokens=self.settings.context_tokens, snippet_chars=retrieval.snippet_chars,
-                        started=started)
+                        started=started, assistant=assistant)
 
     def prompt(self, question: str, user: User) -> Prompt:
         """What the model would be sent for this question (benchmarks measure it)."""
         return prompt_for(self.retrieve(question, user), self.settings.model_quotes)
 
+    def model_for(self, assistant: Assistant | None) -> ChatModel | None:
+        """The model that answers for `assistant`: its model name on the configured server (the embedded server
+        serves one model, so there the name is not sent)."""
+        if self.model is None or assistant is None or not self.settings.llm.url:
+            return self.model
+        return with_model(self.model, assistant.model)
+
     def answer(self, question: str, user: User, conversation_id: str | None = None,
-               history: list[Turn] | None = None) -> AskResponse:
+               history: list[Turn] | None = None, assistant: Assistant | None = None) -> AskResponse:
         """The answer, checked, grounded and recorded. Raises QuestionError for an unusable question."""
         final = None
-        for event in self._events(question, user, conversation_id, history, streamed=False, cancel=None):
+        for event in self._events(question, user, conversation_id, history, streamed=False, cancel=None,
+                                  assistant=assistant):
             if isinstance(event, Final):
                 final = event.response
         if final is None:  # only a cancelled stream ends without one
@@ -88,17 +98,19 @@ class AskPipeline:
         return final
 
     def answer_stream(self, question: str, user: User, conversation_id: str | None = None,
-                      history: list[Turn] | None = None,
-                      cancel: threading.Event | None = None) -> Generator[Event, None, None]:
+                      history: list[Turn] | None = None, cancel: threading.Event | None = None,
+                      assistant: Assistant | None = None) -> Generator[Event, None, None]:
         """Sources (the question, its language, conversation id and the Source list), then Token as the model
         writes, then Final (the AskResponse). The question is checked and retrieval runs at the first `next`, which
         raises QuestionError for an unusable question. Setting `cancel` (or closing this iterator) stops
         generation: the model stream is closed, and no Final comes."""
-        return self._events(question, user, conversation_id, history, streamed=True, cancel=cancel)
+        return self._events(question, user, conversation_id, history, streamed=True, cancel=cancel,
+                            assistant=assistant)
 
     def _events(self, question: str, user: User, conversation_id: str | None, history: list[Turn] | None, *,
-                streamed: bool, cancel: threading.Event | None) -> Generator[Event, None, None]:
-        retrieved = self.retrieve(question, user, conversation_id, history)
+                streamed: bool, cancel: threading.Event | None,
+                assistant: Assistant | None = None) -> Generator[Event, None, None]:
+        retrieved = self.retrieve(question, user, conversation_id, history, assistant)
         vectors = StoredVectors(self.retriever.collection, retrieved.hits)
         relevant = is_relevant(retrieved, vectors, self.retriever.embedder,
                                min_overlap=self.settings.answers.not_found_min_overlap,
@@ -114,8 +126,8 @@ class AskPipeline:
             yield Sources(retrieved.question, retrieved.language, retrieved.conversation_id, retrieved.sources)
             try:
                 prompt = prompt_for(retrieved, self.settings.model_quotes)
-                generated = yield from generate(self.model, prompt, self.settings.llm, streamed=streamed,
-                                                started=retrieved.started, cancel=cancel)
+                generated = yield from generate(self.model_for(assistant), prompt, self.settings.llm,
+                                                streamed=streamed, started=retrieved.started, cancel=cancel)
             except ModelError as exc:
                 yield Final(recording.answered(degraded(retrieved, exc, self.settings.answers.evidence_sentences),
                                                exc))

@@ -22,7 +22,8 @@ def prompt_for(retrieved: Retrieved, quotes: bool = True) -> Prompt:
     sources = [PromptSource(number=n, title=str(h.metadata.get("title", "")), text=h.text, page=h.metadata.get("page"),
                             status=prompt_status(h, retrieved.language))
                for n, h in enumerate(retrieved.hits, start=1)]
-    messages = build_messages(retrieved.question, sources, retrieved.language, quotes)
+    extra = retrieved.assistant.instructions_in(retrieved.language) if retrieved.assistant is not None else ""
+    messages = build_messages(retrieved.question, sources, retrieved.language, quotes, extra)
     earlier = [m for t in retrieved.history for m in ({"role": "user", "content": t.question},
                                                       {"role": "assistant", "content": t.answer})]
     return Prompt(messages=messages[:1] + earlier + messages[1:], schema=answer_json_schema(len(sources), quotes))

@@ -12,8 +12,10 @@ from prompts.language import detect_language
 from prompts.schema import SECTION_LABELS
 from retrieval.context import assemble_context
 from retrieval.hits import Hit
+from retrieval.scope import DocumentScope
 from retrieval.search import Retriever
 from services.answering.versions import versions_note
+from services.assistants import Assistant
 from services.conversations import Turn
 from services.identity import User
 from services.observability.answers import observe_retrieval
@@ -86,11 +88,12 @@ def to_source(number: int, hit: Hit, snippet_chars: int) -> Source:
 
 
 def search_sources(retriever: Retriever, query: str, user: User, top_k: int, context_tokens: int,
-                   ) -> tuple[list[Hit], float]:
-    """The hits the user may see, deduplicated, merged and cut to the budget; and how long that took (ms)."""
+                   scope: DocumentScope | None = None) -> tuple[list[Hit], float]:
+    """The hits the user may see (inside an assistant's `scope`), deduplicated, merged and cut to the budget; and how
+    long that took (ms)."""
     start = time.perf_counter()
     # Twice top_k: duplicates are dropped and neighbouring chunks merged before top_k sources are kept.
-    hits = retriever.search(query, user.groups, 2 * top_k)
+    hits = retriever.search(query, user.groups, 2 * top_k, scope)
     hits = assemble_context(hits, context_tokens, max_sources=top_k)
     elapsed_ms = (time.perf_counter() - start) * 1000
     observe_retrieval(elapsed_ms)
@@ -110,6 +113,7 @@ class Retrieved:
     retrieval_ms: float
     hits: list[Hit] = field(default_factory=list)
     sources: list[Source] = field(default_factory=list)
+    assistant: Assistant | None = None  # the one answering: its scope was searched; its instructions, model, disclaimer
 
     @property
     def labels(self) -> dict[str, str]:
@@ -127,16 +131,22 @@ class Retrieved:
     def response(self, answer: GroundedAnswer, **fields: Any) -> AskResponse:
         fields.setdefault("timings", Timings(retrieval_ms=round(self.retrieval_ms, 1)))
         fields.setdefault("versions_note", self.versions_note)
+        if self.assistant is not None:  # every answer of an assistant carries its disclaimer (not found too)
+            fields.update(assistant=self.assistant.name, disclaimer=self.assistant.disclaimer_in(self.language))
         return AskResponse(question=self.question, language=self.language, sources=self.sources,
                            conversation_id=self.conversation_id, answer=answer, **fields)
 
 
 def retrieve(retriever: Retriever, question: str, user: User, conversation_id: str, history: list[Turn], *,
-             top_k: int, context_tokens: int, snippet_chars: int, started: float) -> Retrieved:
-    """`question` is already checked (check_question); `history` the conversation's earlier turns."""
+             top_k: int, context_tokens: int, snippet_chars: int, started: float,
+             assistant: Assistant | None = None) -> Retrieved:
+    """`question` is already checked (check_question); `history` the conversation's earlier turns; `assistant`
+    (already allowed for `user`) narrows the search to its scope."""
     # A follow-up ("and for contractors?") is searched together with the question it follows.
     query = f"{history[-1].question} {question}" if history else question
-    hits, retrieval_ms = search_sources(retriever, query, user, top_k, context_tokens)
+    scope = assistant.scope if assistant is not None else None
+    hits, retrieval_ms = search_sources(retriever, query, user, top_k, context_tokens, scope)
     return Retrieved(question=question, query=query, language=detect_language(question), user=user,
                      conversation_id=conversation_id, history=history, started=started, retrieval_ms=retrieval_ms,
-                     hits=hits, sources=[to_source(n, h, snippet_chars) for n, h in enumerate(hits, start=1)])
+                     hits=hits, sources=[to_source(n, h, snippet_chars) for n, h in enumerate(hits, start=1)],
+                     assistant=assistant)

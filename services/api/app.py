@@ -14,6 +14,7 @@ from services.api.routes import (
     admin,
     analytics,
     ask,
+    assistants,
     documents,
     evaluation,
     feedback,
@@ -57,6 +58,8 @@ def create_app(settings: Settings | Container | None = None, pipeline: AskPipeli
     for router in (ask.router, stream.router, openai_compat.router):
         app.include_router(router, dependencies=[Depends(rate_limit)])
     app.include_router(admin.router)
+    app.include_router(assistants.router)
+    app.include_router(assistants.admin_router)
     app.include_router(versions.router)
     app.include_router(analytics.router)  # the quality loop (services/quality)
     app.include_router(evaluation.router)

@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 
 from services.answering import AskPipeline
+from services.assistants import AssistantCatalog
 from services.auth import Authenticator, NotSignedIn, SignInUnavailable
 from services.container import Container
 from services.feedback_log import FeedbackLog
@@ -34,6 +35,10 @@ def get_pipeline(container: ContainerDep) -> AskPipeline:
     return container.pipeline
 
 
+def get_assistants(container: ContainerDep) -> AssistantCatalog:
+    return container.assistants
+
+
 def get_job_store(container: ContainerDep) -> JobStore:
     return container.job_store
 
@@ -48,6 +53,7 @@ def get_feedback_log(container: ContainerDep) -> FeedbackLog:
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 PipelineDep = Annotated[AskPipeline, Depends(get_pipeline)]
+AssistantsDep = Annotated[AssistantCatalog, Depends(get_assistants)]
 JobStoreDep = Annotated[JobStore, Depends(get_job_store)]
 IssuedAnswersDep = Annotated[IssuedAnswers, Depends(get_issued_answers)]
 FeedbackLogDep = Annotated[FeedbackLog, Depends(get_feedback_log)]

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from services.answering import QuestionError
+from services.assistants import AssistantForbidden, UnknownAssistant
 from services.versions import UnknownDocument
 from services.worker.jobs import JobNotFound
 from services.worker.submit import NoSuchSource
@@ -29,10 +30,18 @@ QUESTION_ERROR: dict[int | str, dict[str, Any]] = {
     422: {"model": Unprocessable, "description": "an unusable question, or a malformed body"}}
 
 
+# An assistant named at a question door that does not exist, or that the caller's groups may not use.
+ASSISTANT_ERRORS: dict[int | str, dict[str, Any]] = {
+    403: {"model": ErrorBody, "description": "the caller's groups may not use this assistant"},
+    404: {"model": ErrorBody, "description": "no assistant of that name"}}
+
+
 # error type → status: QuestionError from every question door (/v1/ask, /v1/search, /v1/ask/stream,
-# /v1/chat/completions), the admin API's unknown jobs and sources.
+# /v1/chat/completions), an assistant they cannot use, the admin API's unknown jobs and sources.
 STATUS: dict[type[Exception], int] = {
     QuestionError: 422,
+    AssistantForbidden: 403,
+    UnknownAssistant: 404,
     JobNotFound: 404,
     NoSuchSource: 404,
     UnknownDocument: 404,

@@ -20,6 +20,8 @@ class Question(BaseModel):
 
 class AskBody(Question):
     conversation_id: str | None = Field(None, max_length=64, description="from an earlier answer: ask a follow-up")
+    assistant: str | None = Field(None, max_length=64, description="which assistant answers (GET /v1/assistants); "
+                                  "unset: the caller's default, the first they may use")
 
 
 class Health(BaseModel):

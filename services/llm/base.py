@@ -1,6 +1,7 @@
 """The interface every model backend implements, the errors it may raise, and retries for the transient ones."""
 from __future__ import annotations
 
+import copy
 import logging
 import time
 from collections.abc import Callable
@@ -50,6 +51,16 @@ class ChatModel(Protocol):
              json_schema: dict | None = None) -> ChatReply: ...
 
     def ready(self) -> bool: ...
+
+
+def with_model(model: ChatModel, name: str | None) -> ChatModel:
+    """The same backend (its client and connections shared) asking the server for the model `name`: with vLLM that is
+    how a LoRA adapter served as `--lora-modules NAME=PATH` answers. No name: `model` itself."""
+    if not name or name == model.name:
+        return model
+    named = copy.copy(model)
+    named.name = name  # every backend sends its `name` as the request's model
+    return named
 
 
 def with_retries(call: Callable[[], T], retries: int, backoff_s: float) -> T:

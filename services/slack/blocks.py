@@ -78,6 +78,8 @@ def answer_blocks(response: AskResponse, answer_id: str, direct_message_hint: bo
             # A mail's subject and date, a share path: said in words where there is no web address to link.
             where = f" · {esc(s.location)}" if s.location and s.location != s.web_address() else ""
             blocks.append(_context(f"[{s.id}] {_link(s.web_address(), s.title)}{place}{status}{where}"))
+    if response.disclaimer:  # the assistant's: with every answer it gives
+        blocks.append(_context(f":information_source: {esc(response.disclaimer)}"))
     if direct_message_hint and (response.not_found or not response.sources):
         hint = DIRECT_MESSAGE_HINT.get(response.language, DIRECT_MESSAGE_HINT["en"])
         blocks.append(_context(f":lock: {hint}"))

@@ -1,5 +1,6 @@
-"""Serves the chat page at "/", the admin page at "/admin", their static files under /web/, and the section labels
-the answers use (prompts.schema.SECTION_LABELS) so the page and the other front doors name sections alike."""
+"""Serves the chat page at "/", the admin page at "/admin" (its assistants at "/admin/assistants"), their static
+files under /web/, and the section labels the answers use (prompts.schema.SECTION_LABELS) so the page and the other
+front doors name sections alike."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -39,6 +40,11 @@ def admin_page() -> FileResponse:
 @router.get("/admin/analytics", response_class=FileResponse)
 def analytics_page() -> FileResponse:
     return _file("analytics.html")
+
+
+@router.get("/admin/assistants", response_class=FileResponse)
+def assistants_admin_page() -> FileResponse:
+    return _file("admin-assistants.html")
 
 
 @router.get("/web/labels.json", response_model=dict[str, dict[str, str]])

@@ -6,6 +6,7 @@ import uuid
 from slack_sdk import WebClient
 
 from services.answering import AskPipeline
+from services.assistants import AssistantForbidden, UnknownAssistant
 from services.slack.answers import remember_answer
 from services.slack.blocks import answer_blocks, fallback_text
 from services.slack.users import is_direct_message, reading_in_channel, slack_user
@@ -24,18 +25,27 @@ def slack_client() -> WebClient:
 
 @app.task(name="perimeter.slack_answer", acks_late=True, autoretry_for=(ConnectionError,), retry_backoff=True,
           max_retries=3)
-def slack_answer(channel: str, thread_ts: str, user_id: str, question: str, direct: bool | None = None) -> str:
+def slack_answer(channel: str, thread_ts: str, user_id: str, question: str, direct: bool | None = None,
+                 assistant: str | None = None) -> str:
     """Answer in the thread; the thread is the conversation, so follow-ups there see its earlier turns.
 
     Everyone in a channel reads the answer, so there it uses only the asker's groups that channels may read
     (slack_channel_groups); the asker's own groups only in a direct message with the bot. `direct` is what the
     webhook saw; tasks queued without it (by an older API) go by the channel id. Either way a channel id that is not
-    a direct message's is answered for the channel."""
+    a direct message's is answered for the channel.
+
+    `assistant`: the one asked for (none: the default of whoever reads the answer). One they may not use is refused,
+    to the asker alone, and nothing is answered: in a channel it is the channel's groups that must allow it."""
     settings = worker_container().settings
     direct = is_direct_message(channel) and (direct is None or bool(direct))
     asker = slack_user(user_id, settings.slack.users_file, settings.slack.default_groups)
     user = asker if direct else reading_in_channel(asker, settings.slack.channel_groups)
-    response = pipeline().answer(question, user, conversation_id=f"slack:{channel}:{thread_ts}")
+    try:
+        chosen = worker_container().assistants.choose(assistant, user)
+    except (AssistantForbidden, UnknownAssistant) as exc:
+        slack_client().chat_postEphemeral(channel=channel, user=user_id, text=f"Not answered: {exc}.")
+        return ""
+    response = pipeline().answer(question, user, conversation_id=f"slack:{channel}:{thread_ts}", assistant=chosen)
     withheld = set(asker.groups) - set(user.groups)  # the asker might find more in a direct message
     answer_id = uuid.uuid4().hex
     remember_answer(worker_container().redis(), answer_id, {

@@ -80,6 +80,7 @@ def slack_api_fixture():
 def leak_index_fixture(tmp_path_factory, minilm, echo, redis_url, slack_api):
     """The corpus, ingested through its configured source (sidecar files restrict hr/ and board/); the settings every
     front door of this module shares (conversations in Redis, as a deployment with several processes runs)."""
+    from tests.leaks.assistants import write_assistants
     from tests.leaks.slack import users_yaml
 
     tmp = tmp_path_factory.mktemp("leaks")
@@ -92,7 +93,7 @@ def leak_index_fixture(tmp_path_factory, minilm, echo, redis_url, slack_api):
                              auth_trusted_proxies=["127.0.0.1/32", "testclient"],
                              auth_api_keys_file=tmp / "api-keys.yaml", slack_signing_secret=SLACK_SECRET,
                              slack_bot_token="xoxb-leak-suite", slack_api_url=slack_api.url,
-                             slack_users_file=tmp / "slack-users.yaml")
+                             slack_users_file=tmp / "slack-users.yaml", assistants_file=write_assistants(tmp))
     (source,) = load_sources(settings)
     report = sync_source(settings, source, embedder=minilm)
     assert not [f for f in report.files if f.status == "failed"], report.files
@@ -135,7 +136,7 @@ def slack_worker_fixture(leak_index, tmp_path_factory):
     settings = leak_index[1]
     env = {"OMP_NUM_THREADS": "1", **settings.environment(
         "data_dir", "models_dir", "embedding_model", "llm_url", "llm_retries", "redis_url", "slack_signing_secret",
-        "slack_bot_token", "slack_api_url", "slack_users_file", "top_k", "rate_limit_per_minute")}
+        "slack_bot_token", "slack_api_url", "slack_users_file", "top_k", "rate_limit_per_minute", "assistants_file")}
     worker = Worker(env, tmp_path_factory.mktemp("leaks-worker") / "worker.log", "leaks")
     worker.start()
     yield worker

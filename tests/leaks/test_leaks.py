@@ -112,6 +112,17 @@ def test_feedback_export_admin_and_forged_identities(site, leak_index, ledger):
     assert_door(ledger, door, minimum=20)
 
 
+def test_assistants_narrow_and_refuse(site, leak_index, ledger, slack_api, slack_worker):
+    """Issue 26 (tests/leaks/assistants.py): an assistant everyone may use, scoped to the restricted folders, shows the
+    outsider nothing and each insider their canary; one for hr alone is refused to the outsider at every door."""
+    from tests.leaks.assistants import ask_through, check_refusals
+
+    corpus = leak_index[0]
+    run_attempts("assistants", ask_through(site[1], "restricted-folders"), corpus, ledger, leak_attempts(corpus))
+    assert_door(ledger, "assistants")
+    check_refusals(site[1], corpus, ledger, slack_api, SLACK_SECRET)
+
+
 def test_web_page_in_a_browser(site, leak_index, ledger, browser):
     from tests.leaks.browser import BrowserDoor
 

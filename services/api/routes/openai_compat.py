@@ -1,6 +1,9 @@
-"""The OpenAI-compatible front door: POST /v1/chat/completions (model `perimeter`, streaming too) and GET /v1/models,
-so Open WebUI, LibreChat, IDE plugins or the `openai` package can ask Perimeter. The reply is the cited answer as
-Markdown; earlier user/assistant messages are the conversation's history."""
+"""The OpenAI-compatible front door: POST /v1/chat/completions (streaming too) and GET /v1/models, so Open WebUI,
+LibreChat, IDE plugins or the `openai` package can ask Perimeter. The reply is the cited answer as Markdown (with the
+assistant's disclaimer); earlier user/assistant messages are the conversation's history.
+
+The models are the assistants the caller may use (services/assistants.py), so a client picks one by model name;
+`perimeter` (the only model without assistants) is always accepted and means the caller's default."""
 from __future__ import annotations
 
 import threading
@@ -14,8 +17,8 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from services.answering import Final, QuestionError, Token
-from services.api.deps import PipelineDep, UserDep
-from services.api.errors import QUESTION_ERROR
+from services.api.deps import AssistantsDep, PipelineDep, UserDep
+from services.api.errors import ASSISTANT_ERRORS, QUESTION_ERROR
 from services.api.schemas import ChatCompletion, ChatCompletionChoice, ChatCompletionMessage, ModelCard, ModelList
 from services.api.sse import SSE_HEADERS, SSE_RESPONSE, drive, first_event, sse
 from services.api.unicode import valid_unicode_body
@@ -59,21 +62,28 @@ def _question_and_history(messages: list[ChatMessage]) -> tuple[str, list[Turn]]
     return messages[-1].text, history
 
 
-def _envelope(kind: str, completion_id: str, created: int, choice: dict) -> dict:
-    return {"id": completion_id, "object": kind, "created": created, "model": MODEL_ID, "choices": [choice]}
+def _envelope(kind: str, completion_id: str, created: int, model: str, choice: dict) -> dict:
+    return {"id": completion_id, "object": kind, "created": created, "model": model, "choices": [choice]}
 
 
 @router.get("/models", response_model=ModelList)
-def models(_: UserDep) -> ModelList:
-    return ModelList(data=[ModelCard(id=MODEL_ID, owned_by="perimeter")])
+def models(user: UserDep, assistants: AssistantsDep) -> ModelList:
+    usable = assistants.usable_by(user)
+    if not usable:
+        return ModelList(data=[ModelCard(id=MODEL_ID, owned_by="perimeter")])
+    return ModelList(data=[ModelCard(id=a.name, owned_by="perimeter") for a in usable])
 
 
 # An unusable question (here, in an earlier message, or the pipeline's QuestionError) is the app's 422
 # (services/api/errors.py), before any streaming starts.
-@router.post("/chat/completions", response_model=ChatCompletion, responses={**QUESTION_ERROR, **SSE_RESPONSE})
+@router.post("/chat/completions", response_model=ChatCompletion,
+             responses={**QUESTION_ERROR, **SSE_RESPONSE, **ASSISTANT_ERRORS})
 async def chat_completions(body: ChatRequest, request: Request,
-                           pipeline: PipelineDep,
+                           pipeline: PipelineDep, assistants: AssistantsDep,
                            user: UserDep) -> ChatCompletion | StreamingResponse:
+    # The model names the assistant (403: not the caller's; 404: none of that name); `perimeter`: the default.
+    assistant = assistants.choose(None if body.model == MODEL_ID else body.model, user)
+    model = assistant.name if assistant is not None else MODEL_ID
     question, history = _question_and_history(body.messages)
     turns = pipeline.settings.answers.conversation_turns
     history = history[-turns:] if turns else []
@@ -82,17 +92,17 @@ async def chat_completions(body: ChatRequest, request: Request,
         raise QuestionError(f"an earlier question is longer than {limit} characters")
     completion_id, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
     if not body.stream:
-        response = await run_in_threadpool(pipeline.answer, question, user, None, history)
+        response = await run_in_threadpool(pipeline.answer, question, user, None, history, assistant)
         message = ChatCompletionMessage(content=render_markdown(response))
-        return ChatCompletion(id=completion_id, created=created, model=MODEL_ID,
+        return ChatCompletion(id=completion_id, created=created, model=model,
                               choices=[ChatCompletionChoice(message=message)])
 
     cancel = threading.Event()
-    events = pipeline.answer_stream(question, user, None, history, cancel)
+    events = pipeline.answer_stream(question, user, None, history, cancel, assistant)
     await first_event(events)
 
     def chunk(delta: dict, finish: Literal["stop"] | None = None) -> str:
-        return sse(_envelope("chat.completion.chunk", completion_id, created,
+        return sse(_envelope("chat.completion.chunk", completion_id, created, model,
                              {"index": 0, "delta": delta, "finish_reason": finish}))
 
     async def body_chunks():

@@ -9,7 +9,9 @@ second answer. Whether the question came from a direct message goes with it: in 
 so the worker answers there only from the asker's groups that PERIMETER_SLACK_CHANNEL_GROUPS lets a channel read.
 Questions count against the same per-user limit as the API's (PERIMETER_RATE_LIMIT_PER_MINUTE, keyed by the Slack
 user): over it, the asker alone is told when to try again (the slash command's reply, or an ephemeral message) and
-nothing is queued.
+nothing is queued. An assistant (services/assistants.py) answers when the question starts with its name and a colon
+(`/ask hr: how many days…`), else the channel's (PERIMETER_SLACK_CHANNEL_ASSISTANTS), else the asker's default; the
+worker refuses one the asker may not use, telling them alone.
 """
 from __future__ import annotations
 
@@ -95,9 +97,19 @@ def over_limit(container: Container, user_id: str, question: str) -> str | None:
         limit=container.settings.limits.rate_limit_per_minute, wait=wait)
 
 
-def enqueue(settings: Settings, channel: str, thread_ts: str | None, user: str, question: str, direct: bool) -> None:
+def named_assistant(container: Container, channel: str, text: str) -> tuple[str | None, str]:
+    """(the assistant asked for, the question): `NAME: question` names one, when NAME is an assistant's name (so a
+    question that merely starts with a word and a colon stays whole); else the channel's, else None (the default)."""
+    name, colon, rest = text.partition(":")
+    if colon and rest.strip() and any(a.name == name.strip() for a in container.assistants.all()):
+        return name.strip(), rest.strip()
+    return container.settings.slack.channel_assistants.get(channel), text
+
+
+def enqueue(settings: Settings, channel: str, thread_ts: str | None, user: str, question: str, direct: bool,
+            assistant: str | None = None) -> None:
     """`direct`: a direct message with the bot (the asker's own groups); anything else is read by a channel."""
-    _send(settings, "slack_answer", (channel, thread_ts, user, question), {"direct": direct})
+    _send(settings, "slack_answer", (channel, thread_ts, user, question), {"direct": direct, "assistant": assistant})
 
 
 def _payload(parse, value):
@@ -122,7 +134,7 @@ def events(body: Annotated[bytes, Depends(verified_body)], container: ContainerD
     event = _payload(payloads.question_event, envelope)
     if not first_delivery(container, envelope.event_id or f"{event.channel}:{event.ts}"):
         return SlackAck(duplicate=True)
-    question = _MENTION.sub("", event.text).strip()
+    assistant, question = named_assistant(container, event.channel, _MENTION.sub("", event.text).strip())
     if not question:
         return SlackAck()
     refusal = over_limit(container, event.user, question)
@@ -130,16 +142,16 @@ def events(body: Annotated[bytes, Depends(verified_body)], container: ContainerD
         _send(settings, "slack_notice", (event.channel, event.user, refusal))
         return SlackAck(rate_limited=True)
     enqueue(settings, event.channel, event.thread_ts or event.ts, event.user, question,
-            direct=event.channel_type == "im")
+            direct=event.channel_type == "im", assistant=assistant)
     return SlackAck()
 
 
 @router.post("/commands", response_model=SlackReply, responses=REFUSED)
 def commands(body: Annotated[bytes, Depends(verified_body)], container: ContainerDep) -> SlackReply:
     command = _payload(payloads.slash_command, body)
-    question = command.text.strip()
+    assistant, question = named_assistant(container, command.channel_id, command.text.strip())
     if not question:
-        return SlackReply(text="Usage: /ask <your question>")
+        return SlackReply(text="Usage: /ask [assistant:] <your question>")
     trigger = command.trigger_id or f"{command.channel_id}:{question}"
     if first_delivery(container, f"command:{trigger}"):
         refusal = over_limit(container, command.user_id, question)
@@ -147,7 +159,8 @@ def commands(body: Annotated[bytes, Depends(verified_body)], container: Containe
             return SlackReply(text=refusal)
         # Slack names a direct message "directmessage"; a channel may be named so too, but its id is not a D….
         direct = command.channel_name == "directmessage" and command.channel_id.startswith("D")
-        enqueue(container.settings, command.channel_id, None, command.user_id, question, direct=direct)
+        enqueue(container.settings, command.channel_id, None, command.user_id, question, direct=direct,
+                assistant=assistant)
     return SlackReply(text=f"Looking that up: {slack_text(question[:200])}")
 
 

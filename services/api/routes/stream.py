@@ -8,8 +8,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import StreamingResponse
 
 from services.answering import Final, Sources, Token
-from services.api.deps import PipelineDep, UserDep
-from services.api.errors import QUESTION_ERROR
+from services.api.deps import AssistantsDep, PipelineDep, UserDep
+from services.api.errors import ASSISTANT_ERRORS, QUESTION_ERROR
 from services.api.schemas import AskBody
 from services.api.sse import SSE_HEADERS, SSE_RESPONSE, drive, first_event, sse
 from services.api.unicode import valid_unicode_body
@@ -18,11 +18,13 @@ router = APIRouter(prefix="/v1", tags=["ask"], dependencies=[Depends(valid_unico
 
 
 # An unusable question is the app's 422 (services/api/errors.py): the first event is read before the stream starts.
-@router.post("/ask/stream", response_class=StreamingResponse, responses={**SSE_RESPONSE, **QUESTION_ERROR})
-async def ask_stream(body: AskBody, request: Request, pipeline: PipelineDep,
+@router.post("/ask/stream", response_class=StreamingResponse,
+             responses={**SSE_RESPONSE, **QUESTION_ERROR, **ASSISTANT_ERRORS})
+async def ask_stream(body: AskBody, request: Request, pipeline: PipelineDep, assistants: AssistantsDep,
                      user: UserDep) -> StreamingResponse:
+    assistant = assistants.choose(body.assistant, user)  # refused (403/404) before anything streams
     cancel = threading.Event()
-    events = pipeline.answer_stream(body.question, user, body.conversation_id, cancel=cancel)
+    events = pipeline.answer_stream(body.question, user, body.conversation_id, cancel=cancel, assistant=assistant)
     first = await first_event(events)
     if not isinstance(first, Sources):  # answer_stream always starts with its sources
         raise TypeError(f"the answer stream began with {type(first).__name__}, not its sources")

@@ -113,6 +113,7 @@ function showTurn(question) {
     finish(resp, live) {
       response = resp;
       answer.replaceChildren(renderAnswer(resp, cite), feedbackBox(() => response));
+      Assistants.decorate(answer, resp);  // the assistant's disclaimer (assistants.js)
       if (live && resp.sources && resp.sources.length) showSources(resp.sources, question, null, answerQuotes(resp));
       if (live) turn.scrollIntoView({ block: "start" });
     },
@@ -152,7 +153,8 @@ async function ask(question) {
   let raw = "", final = null;
   try {
     const r = await fetch("/v1/ask/stream", { method: "POST", headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ question, conversation_id: state.conv ? state.conv.id : null }) });
+      body: JSON.stringify({ question, conversation_id: state.conv ? state.conv.id : null,
+        assistant: Assistants.chosen() }) });
     if (!r.ok) {
       const body = await r.json().catch(() => ({}));
       const detail = Array.isArray(body.detail) ? body.detail.map((d) => d.msg).join("; ") : body.detail;
