@@ -24,6 +24,7 @@ from pydantic_settings import SettingsConfigDict
 from ingestion.embedder import similarity_thresholds
 from ingestion.settings import EmbeddingSettings, IngestionSettings, Section, StorageSettings
 from retrieval.settings import RetrievalSettings
+from services.web.settings import WebSettings
 
 LlmBackend = Literal["chat", "harmony"]
 # How the answer schema is passed to the server: llamacpp (json_object + schema), openai (json_schema: vLLM),
@@ -282,6 +283,7 @@ class Settings(BaseModel):
     slack: SlackSettings = Field(default_factory=SlackSettings)
     operations: OperationsSettings = Field(default_factory=OperationsSettings)
     limits: LimitsSettings = Field(default_factory=LimitsSettings)
+    web: WebSettings = Field(default_factory=WebSettings)
 
     @model_validator(mode="before")
     @classmethod
