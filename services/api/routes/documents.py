@@ -85,7 +85,8 @@ def preview_of(pipeline: AskPipeline, doc_id: str, groups: list[str], page: int 
     if not doc_id.isalnum() or len(doc_id) > 64:
         return None
     records = pipeline.retriever.collection.get(where={"doc_id": doc_id}, include=["metadatas", "documents"])
-    rows = [(meta, text) for meta, text in zip(records["metadatas"] or [], records["documents"] or [], strict=True)
+    metadatas: list[Mapping[str, Any]] = records["metadatas"] or []  # read by our own schema
+    rows = [(meta, text) for meta, text in zip(metadatas, records["documents"] or [], strict=True)
             if meta and may_see(meta.get("groups") or [], groups)]
     if not rows:
         return None
