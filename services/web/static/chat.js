@@ -143,18 +143,6 @@ function editQuestion(turn, question) {
 }
 function cancelEdit() { state.editing = null; $("editing").hidden = true; }
 
-function copyButton(getResp) {
-  const button = el("button", { type: "button", class: "copy", "data-i18n": "copy", text: I18N.t("copy") });
-  button.addEventListener("click", async () => {
-    try {
-      await navigator.clipboard.writeText(answerText(getResp()));
-      button.textContent = I18N.t("copied");
-    } catch (e) { button.textContent = I18N.t("copyFailed"); }
-    setTimeout(() => { button.textContent = I18N.t("copy"); }, 2000);
-  });
-  return button;
-}
-
 function actionsRow(turn, question, getResp) {
   const action = (cls, key, onclick) => el("button", { type: "button", class: cls, "data-i18n": key,
     text: I18N.t(key), onclick });

@@ -121,6 +121,19 @@ function answerText(resp) {
   return lines.join("\n").trim();
 }
 
+// Copy answer: the answer as text (answerText) to the clipboard; the button says whether it worked.
+function copyButton(getResp) {
+  const button = el("button", { type: "button", class: "copy", "data-i18n": "copy", text: I18N.t("copy") });
+  button.addEventListener("click", async () => {
+    try {
+      await navigator.clipboard.writeText(answerText(getResp()));
+      button.textContent = I18N.t("copied");
+    } catch (e) { button.textContent = I18N.t("copyFailed"); }
+    setTimeout(() => { button.textContent = I18N.t("copy"); }, 2000);
+  });
+  return button;
+}
+
 function renderAnswer(resp, onCite, opts) {
   const lang = resp.language || "en";
   const label = (k) => I18N.section(lang, k);
