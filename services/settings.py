@@ -25,6 +25,7 @@ from ingestion.embedder import similarity_thresholds
 from ingestion.settings import EmbeddingSettings, IngestionSettings, Section, StorageSettings
 from retrieval.settings import RetrievalSettings
 from services.quality.settings import QualitySettings
+from services.web.settings import WebSettings
 
 LlmBackend = Literal["chat", "harmony"]
 # How the answer schema is passed to the server: llamacpp (json_object + schema), openai (json_schema: vLLM),
@@ -294,6 +295,7 @@ class Settings(BaseModel):
     operations: OperationsSettings = Field(default_factory=OperationsSettings)
     limits: LimitsSettings = Field(default_factory=LimitsSettings)
     quality: QualitySettings = Field(default_factory=QualitySettings)
+    web: WebSettings = Field(default_factory=WebSettings)
 
     @model_validator(mode="before")
     @classmethod

@@ -64,6 +64,8 @@ def download_attempts(corpus: Corpus, ids: dict[str, tuple[str, str]], outsider:
         folder, name = secret.path.parent.name, secret.path.name
         out += [
             Raw(f"{key}: its document id", "GET", f"/v1/documents/{document}"),
+            Raw(f"{key}: its preview", "GET", f"/v1/documents/{document}/preview"),
+            Raw(f"{key}: its preview of page 1", "GET", f"/v1/documents/{document}/preview?page=1"),
             Raw(f"{key}: the id in upper case", "GET", f"/v1/documents/{document.upper()}"),
             Raw(f"{key}: a chunk id", "GET", f"/v1/documents/{chunk}"),
             Raw(f"{key}: the file path, encoded", "GET", f"/v1/documents/{quote(str(secret.path), safe='')}"),
@@ -79,6 +81,9 @@ def download_attempts(corpus: Corpus, ids: dict[str, tuple[str, str]], outsider:
         Raw("dot segments after a public id", "GET", f"/v1/documents/{public}/../{salary}"),
         Raw("a public id with the path as a parameter", "GET", f"/v1/documents/{public}?path={path}"),
         Raw("a public id with a restricted id as a parameter", "GET", f"/v1/documents/{public}?doc_id={salary}"),
+        Raw("a public id's preview with a restricted id as a parameter", "GET",
+            f"/v1/documents/{public}/preview?doc_id={salary}"),
+        Raw("the preview through dot segments", "GET", f"/v1/documents/{public}/..%2F{salary}/preview"),
         Raw("a restricted id with groups as a parameter", "GET", f"/v1/documents/{salary}?groups=hr"),
         Raw("encoded dot segments", "GET", f"/v1/documents/%2e%2e%2f%2e%2e%2fhr%2f{name}"),
         Raw("double-encoded traversal", "GET", f"/v1/documents/..%252Fhr%252F{name}"),

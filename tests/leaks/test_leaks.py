@@ -58,6 +58,7 @@ def test_document_downloads(site, leak_index, ledger):
     ids = restricted_ids(corpus, pipeline.retriever.collection)
     door = "document downloads"
     missing = send(url, Raw("missing", "GET", "/v1/documents/0123456789abcdef"), OUTSIDER)
+    missing_preview = send(url, Raw("missing", "GET", "/v1/documents/0123456789abcdef/preview"), OUTSIDER)
     for attempt in download_attempts(corpus, ids, OUTSIDER):
         status, text = send(url, attempt, OUTSIDER)
         ledger.outside(door, OUTSIDER, attempt.label, text)
@@ -67,11 +68,18 @@ def test_document_downloads(site, leak_index, ledger):
         if attempt.label.endswith("its document id"):
             # Refused exactly like a document that does not exist: the id's existence is not revealed either.
             assert (status, text.rsplit("\n\n", 1)[-1]) == (missing[0], missing[1].rsplit("\n\n", 1)[-1])
+        if attempt.label.endswith("its preview"):  # the preview (web page) refuses the same way
+            assert (status, text.rsplit("\n\n", 1)[-1]) == (missing_preview[0],
+                                                           missing_preview[1].rsplit("\n\n", 1)[-1])
     for key, secret in corpus.secrets.items():
         insider = INSIDERS[secret.group]
         status, text = send(url, Raw(f"{key}: insider", "GET", f"/v1/documents/{ids[key][0]}"), insider)
         assert status == 200
         ledger.inside(door, insider, f"GET its document id ({key})", text, key)
+        status, text = send(url, Raw(f"{key}: insider's preview", "GET", f"/v1/documents/{ids[key][0]}/preview"),
+                            insider)
+        assert status == 200
+        ledger.inside(door, insider, f"GET its preview ({key})", text, key)
     assert_door(ledger, door)
 
 

@@ -1,15 +1,18 @@
-"""GET /v1/documents/{doc_id}: the original file behind a citation, only for a caller who may see that document.
-A caller who may not see it gets the same 404 as for a document that does not exist."""
+"""GET /v1/documents/{doc_id}: the original file behind a citation, only for a caller who may see that document;
+GET /v1/documents/{doc_id}/preview: what the web page's preview shows of it (the extracted text of the cited page or
+section, and whether the browser can draw the file itself: PDFs). A caller who may not see the document gets the same
+404 as for a document that does not exist, at both."""
 from __future__ import annotations
 
 import mimetypes
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, HTTPException, Query
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse
+from pydantic import BaseModel, Field
 
 from retrieval.access import may_see
 from services.answering import AskPipeline
@@ -49,3 +52,62 @@ async def document(doc_id: str, pipeline: PipelineDep,
         media = "text/plain; charset=utf-8"  # shown, never rendered as HTML in our origin
     return FileResponse(path, media_type=media, filename=path.name, content_disposition_type="inline",
                         headers={"X-Content-Type-Options": "nosniff", "Content-Security-Policy": "sandbox"})
+
+
+class DocumentPreview(BaseModel):
+    doc_id: str
+    title: str
+    kind: Literal["pdf", "text"] = Field(description="pdf: the page draws the file (pdf.js) at `page`; text: it shows "
+                                                     "`text`")
+    file_url: str = Field(description="the original file (GET /v1/documents/{doc_id}), to download")
+    file_name: str | None = Field(description="null when the original file is no longer on disk")
+    page: int | None
+    heading: str | None
+    text: str = Field(description="the extracted text of the cited page (or section under `heading`; the whole "
+                                  "document when neither is given), as indexed, in document order")
+
+
+PREVIEW_CHUNKS = 40  # a section longer than this is cut (the download has the rest)
+
+
+def _join(pieces: list[str]) -> str:
+    """Consecutive chunks without the overlap the splitter gave them."""
+    text = ""
+    for piece in pieces:
+        overlap = next((n for n in range(min(len(text), len(piece), 400), 20, -1) if text.endswith(piece[:n])), 0)
+        text = f"{text}{piece[overlap:]}" if overlap else f"{text}\n\n{piece}" if text else piece
+    return text
+
+
+def preview_of(pipeline: AskPipeline, doc_id: str, groups: list[str], page: int | None,
+               heading: str | None) -> DocumentPreview | None:
+    """The preview of `doc_id` made only of chunks `groups` may see; None when they may see none of it."""
+    if not doc_id.isalnum() or len(doc_id) > 64:
+        return None
+    records = pipeline.retriever.collection.get(where={"doc_id": doc_id}, include=["metadatas", "documents"])
+    metadatas: list[Mapping[str, Any]] = records["metadatas"] or []  # read by our own schema
+    rows = [(meta, text) for meta, text in zip(metadatas, records["documents"] or [], strict=True)
+            if meta and may_see(meta.get("groups") or [], groups)]
+    if not rows:
+        return None
+    chosen = [r for r in rows if (page is None or r[0].get("page") == page)
+              and (heading is None or page is not None or r[0].get("heading") == heading)] or rows
+    chosen.sort(key=lambda r: int(r[0].get("position") or 0))
+    path = find_document(pipeline, doc_id, groups)
+    first = chosen[0][0]
+    return DocumentPreview(doc_id=doc_id, title=str(first.get("title") or doc_id),
+                           kind="pdf" if path is not None and path.suffix.lower() == ".pdf" else "text",
+                           file_url=f"/v1/documents/{doc_id}", file_name=path.name if path else None,
+                           page=page, heading=heading, text=_join([t for _, t in chosen[:PREVIEW_CHUNKS]]))
+
+
+@router.get("/documents/{doc_id}/preview", response_model=DocumentPreview, responses={
+    404: {"model": ErrorBody, "description": "no such document, or not one this caller may see"}})
+async def document_preview(doc_id: str, pipeline: PipelineDep, user: UserDep,
+                           page: int | None = Query(None, ge=1, description="the cited page"),
+                           heading: str | None = Query(None, max_length=500, description="the cited section")
+                           ) -> DocumentPreview:
+    preview = await run_in_threadpool(preview_of, pipeline, doc_id, user.groups, page, heading)
+    if preview is None:
+        raise HTTPException(404, NOT_FOUND)
+    return preview

@@ -1,4 +1,5 @@
-// Builds the DOM for answers and sources. Text from the server is only ever set as textContent (never HTML).
+// Builds the DOM for answers and sources. Text from the server is only ever set as textContent (never HTML), except a
+// point's Markdown, which markdown.js draws through DOMPurify with raw HTML and images refused.
 "use strict";
 function el(tag, attrs, ...children) {
   const node = document.createElement(tag);
@@ -70,7 +71,7 @@ function quoteBlock(q, onCite) {
   return el("blockquote", { class: "quote", "data-source": q.source, "data-match": q.match },
     el("span", { class: "quote-text", text: `“${q.text}”` }),
     el("button", { type: "button", class: "chip", "data-cite": q.source, "aria-pressed": "false",
-      "aria-label": I18N.t("cite", { n: q.source }), text: `[${q.source}]`, onclick: () => onCite(q.source) }));
+      "aria-label": I18N.t("cite", { n: q.source }), text: `[${q.source}]`, onclick: (ev) => onCite(q.source, ev.currentTarget) }));
 }
 
 // A source's version label (superseded, draft, expired, not yet in effect; and what replaced it), in the answer's
@@ -82,11 +83,64 @@ function versionLabel(s, lang) {
   return parts.join(lang === "zh" ? "，" : ", ");
 }
 
-function renderAnswer(resp, onCite) {
+// The answer's time and model in an employee's words ("Answered in 12 s by Acme Assistant"); the exact figures in its
+// tooltip for whoever reports a slow answer.
+function answeredLine(resp, modelName) {
+  const t = resp.timings || {};
+  const ms = (t.retrieval_ms || 0) + (t.generation_ms || 0);
+  const secs = ms < 1000 ? I18N.t("underASecond") : I18N.t("seconds", { n: Math.round(ms / 1000) });
+  const model = modelName || resp.model;
+  const text = resp.degraded || !model ? I18N.t("searchedIn", { t: secs }) : I18N.t("answeredIn", { t: secs, model });
+  const detail = `${resp.model || "-"} · retrieval ${Math.round(t.retrieval_ms || 0)} ms · generation `
+    + `${Math.round(t.generation_ms || 0)} ms`;
+  return el("p", { class: "meta answered", title: detail, text });
+}
+
+// The answer as plain text for the clipboard: its sections, each point with its [n], then the sources it cites.
+function answerText(resp) {
   const lang = resp.language || "en";
   const label = (k) => I18N.section(lang, k);
   const a = resp.answer || {};
-  const box = el("div", { class: "answer", lang: lang === "zh" ? "zh-CN" : "en" });
+  const lines = [];
+  if (resp.notice) lines.push(resp.notice, "");
+  if (a.restatement) lines.push(a.restatement, "");
+  (a.points || []).forEach((p, i) => {
+    lines.push(`${i + 1}. ${p.text}${(p.citations || []).map((n) => ` [${n}]`).join("")}`);
+  });
+  if ((a.points || []).length) lines.push("");
+  if (a.conclusion && a.conclusion !== resp.notice) lines.push(`${label("conclusion")}: ${a.conclusion}`, "");
+  for (const s of a.suggestions || []) lines.push(`- ${s}`);
+  if ((a.suggestions || []).length) lines.push("");
+  if ((resp.sources || []).length) {
+    lines.push(`${label("sources")}:`);
+    for (const s of resp.sources) {
+      const where = [s.page ? I18N.t("page", { p: s.page }) : null, s.heading].filter(Boolean).join(", ");
+      lines.push(`[${s.id}] ${s.title}${where ? ` (${where})` : ""}`);
+    }
+  }
+  return lines.join("\n").trim();
+}
+
+// Copy answer: the answer as text (answerText) to the clipboard; the button says whether it worked.
+function copyButton(getResp) {
+  const button = el("button", { type: "button", class: "copy", "data-i18n": "copy", text: I18N.t("copy") });
+  button.addEventListener("click", async () => {
+    try {
+      await navigator.clipboard.writeText(answerText(getResp()));
+      button.textContent = I18N.t("copied");
+    } catch (e) { button.textContent = I18N.t("copyFailed"); }
+    setTimeout(() => { button.textContent = I18N.t("copy"); }, 2000);
+  });
+  return button;
+}
+
+function renderAnswer(resp, onCite, opts) {
+  const lang = resp.language || "en";
+  const label = (k) => I18N.section(lang, k);
+  const a = resp.answer || {};
+  // A tab stop of its own: from the question box, Tab reaches the answer, then its citation chips.
+  const box = el("div", { class: "answer", lang: lang === "zh" ? "zh-CN" : "en", tabindex: "0", role: "article",
+    "aria-label": I18N.t("answerLabel") });
   if (resp.notice) {
     const kind = resp.degraded ? "notice" : resp.not_found ? "notice info" : "notice";
     box.append(el("p", { class: kind, role: "note", "data-state": resp.degraded ? "degraded" :
@@ -101,10 +155,10 @@ function renderAnswer(resp, onCite) {
     const list = el("ol", { class: "points" });
     for (const p of a.points) {
       const supported = p.supported !== false;
-      const li = el("li", { class: supported ? "" : "unsupported" }, p.text);
+      const li = el("li", { class: supported ? "" : "unsupported" }, markdownFragment(p.text));
       for (const n of p.citations || []) {
         li.append(el("button", { type: "button", class: "chip", "data-cite": n, "aria-pressed": "false",
-          "aria-label": I18N.t("cite", { n }), text: `[${n}]`, onclick: () => onCite(n) }));
+          "aria-label": I18N.t("cite", { n }), text: `[${n}]`, onclick: (ev) => onCite(n, ev.currentTarget) }));
       }
       const flag = ["corrected", "mismatch", "unstated"].includes(p.facts) ? p.facts : supported ? null : "unsupported";
       if (flag) li.append(el("span", { class: `unsupported-tag ${flag}`, "data-facts": p.facts || null,
@@ -130,17 +184,13 @@ function renderAnswer(resp, onCite) {
     for (const s of resp.sources) {
       row.append(el("button", { type: "button", class: "chip", "data-cite": s.id,
         "aria-label": I18N.t("cite", { n: s.id }),
-        text: `[${s.id}]`, onclick: () => onCite(s.id) }));
+        text: `[${s.id}]`, onclick: (ev) => onCite(s.id, ev.currentTarget) }));
       const version = versionLabel(s, lang);
       if (version) row.append(el("span", { class: `version-tag ${s.status}`, "data-status": s.status, text: version }));
     }
     box.append(row);
   }
-  if (resp.model || resp.timings) {
-    const ms = resp.timings ? Math.round((resp.timings.retrieval_ms || 0) + (resp.timings.generation_ms || 0)) : null;
-    const meta = [resp.model, ms !== null ? `${ms} ms` : null].filter(Boolean).join(" · ");
-    box.append(el("p", { class: "meta", text: meta }));
-  }
+  if (resp.model || resp.timings) box.append(answeredLine(resp, (opts || {}).modelName));
   return box;
 }
 
@@ -173,7 +223,8 @@ function snippetBlocks(snippet, terms) {
 }
 
 // The sources panel: each source's title, place and snippet (the question's words marked), then the answer's quotes
-// of it, each marked in the source's text around it; "Open document" goes to the first quote where the browser can.
+// of it, each marked in the source's text around it; Preview shows the cited page or section in the page
+// (preview.js), Download fetches the original.
 function renderSources(list, sources, question, selected, quotes) {
   const terms = queryTerms(question || "");
   const lang = /[\u3400-\u9fff]/.test(question || "") ? "zh" : "en";
@@ -186,13 +237,11 @@ function renderSources(list, sources, question, selected, quotes) {
     const own = (quotes || []).filter((q) => q.source === s.id);
     const seen = new Set();
     const shown = own.filter((q) => !seen.has(`${q.start}:${q.end}`) && seen.add(`${q.start}:${q.end}`));
-    // A text fragment (#:~:text=) scrolls to and marks the quote where the browser supports it; PDFs go by page.
-    const fragment = s.page ? `#page=${s.page}`
-      : shown.length && shown[0].text.length <= 300 ? `#:~:text=${encodeURIComponent(shown[0].text)}` : "";
-    // A page or a repository's web view is opened where it lives; a file is served by Perimeter (only to its readers).
+    // A page or a repository's web view is opened where it lives (with a text fragment, #:~:text=, that marks the
+    // quote where the browser supports it); a file is downloaded from Perimeter (only by its readers).
+    const fragment = shown.length && shown[0].text.length <= 300 ? `#:~:text=${encodeURIComponent(shown[0].text)}` : "";
     const web = [s.location, s.uri].find((a) => /^https?:\/\//i.test(a || ""));
-    const href = web ? `${web.split("#")[0]}${s.page ? "" : fragment}`
-      : `/v1/documents/${encodeURIComponent(s.doc_id)}${fragment}`;
+    const href = web ? `${web.split("#")[0]}${fragment}` : `/v1/documents/${encodeURIComponent(s.doc_id)}`;
     const item = el("li", { id: `source-${s.id}`, tabindex: "-1", "data-doc-id": s.doc_id,
       class: s.id === selected ? "selected" : "" },
       el("div", { class: "title" }, `[${s.id}] `, s.title,
@@ -203,7 +252,11 @@ function renderSources(list, sources, question, selected, quotes) {
       ...shown.map((q) => el("p", { class: "quote-context", "data-start": q.start, "data-end": q.end },
         q.start > (q.before || "").length ? `…${q.before}` : q.before || "",
         el("mark", { class: "quote-mark", text: q.text }), q.after ? `${q.after}…` : "")),
-      el("a", { href, target: "_blank", rel: "noopener", class: "open-doc", text: I18N.t("openDoc") }));
+      el("div", { class: "doc-actions" },
+        el("button", { type: "button", class: "preview-doc", text: I18N.t("preview"),
+          onclick: (ev) => openPreview(s, quotes, ev.currentTarget) }),
+        web ? el("a", { href, target: "_blank", rel: "noopener noreferrer", class: "open-doc", text: I18N.t("openPage") })
+          : el("a", { href, download: "", class: "open-doc", text: I18N.t("download") })));
     list.append(item);
   }
 }
