@@ -51,7 +51,7 @@ def load_sources(path: Path) -> list[SourceConfig]:
         return []
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        sources = [SourceConfig(**raw) for raw in data.get("sources", [])]
+        sources = [_config_class(raw)(**raw) for raw in data.get("sources", [])]
     except (yaml.YAMLError, TypeError, ValueError) as exc:
         raise SourcesError(f"{path}: {exc}") from exc
     base = path.resolve().parent
@@ -111,7 +111,19 @@ class FolderConnector:
                 yield SourceItem(uri=source_uri(path), path=path, groups=tuple(acl[folder]))
 
 
+def _config_class(raw: object) -> type[SourceConfig]:
+    if isinstance(raw, dict) and raw.get("type") == "smb":  # a share: ingestion/connectors/smb.py
+        from ingestion.connectors.smb import SmbSourceConfig
+
+        return SmbSourceConfig
+    return SourceConfig
+
+
 def connector_for(source: SourceConfig) -> Connector:
     if source.type == "folder":
         return FolderConnector(source.path, source.groups)
-    raise SourcesError(f"source '{source.name}': unknown type '{source.type}' (supported: folder)")
+    if source.type == "smb":
+        from ingestion.connectors.smb import SmbConnector, SmbSourceConfig
+
+        return SmbConnector(SmbSourceConfig.model_validate(source, from_attributes=True))
+    raise SourcesError(f"source '{source.name}': unknown type '{source.type}' (supported: folder, smb)")

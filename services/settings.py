@@ -24,6 +24,7 @@ from pydantic_settings import SettingsConfigDict
 from ingestion.embedder import similarity_thresholds
 from ingestion.settings import EmbeddingSettings, IngestionSettings, Section, StorageSettings
 from retrieval.settings import RetrievalSettings
+from services.settings_directory import DirectorySettings
 
 LlmBackend = Literal["chat", "harmony"]
 # How the answer schema is passed to the server: llamacpp (json_object + schema), openai (json_schema: vLLM),
@@ -228,7 +229,8 @@ def variables() -> set[str]:
     """Every PERIMETER_* variable a setting is read from."""
     return {SECTIONS[section].variable(field) for section, field in FLAT_NAMES.values()}
 
-SECRETS = {"admin_token", "metrics_token", "slack_signing_secret", "slack_bot_token", "llm_api_key"}
+SECRETS = {"admin_token", "metrics_token", "slack_signing_secret", "slack_bot_token", "llm_api_key",
+           "directory_bind_password"}
 
 
 def _route(values: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -282,6 +284,7 @@ class Settings(BaseModel):
     slack: SlackSettings = Field(default_factory=SlackSettings)
     operations: OperationsSettings = Field(default_factory=OperationsSettings)
     limits: LimitsSettings = Field(default_factory=LimitsSettings)
+    directory: DirectorySettings = Field(default_factory=DirectorySettings)
 
     @model_validator(mode="before")
     @classmethod

@@ -8,7 +8,7 @@ from slack_sdk import WebClient
 from services.answering import AskPipeline
 from services.slack.answers import remember_answer
 from services.slack.blocks import answer_blocks, fallback_text
-from services.slack.users import is_direct_message, reading_in_channel, slack_user
+from services.slack.users import is_direct_message, reading_in_channel, slack_email, slack_user
 from services.worker.celery_app import app, worker_container
 
 
@@ -34,6 +34,10 @@ def slack_answer(channel: str, thread_ts: str, user_id: str, question: str, dire
     settings = worker_container().settings
     direct = is_direct_message(channel) and (direct is None or bool(direct))
     asker = slack_user(user_id, settings.slack.users_file, settings.slack.default_groups)
+    directory = worker_container().directory
+    if directory is not None:  # the same groups as at the other doors (services/auth/directory.py)
+        email = slack_email(user_id, settings.slack.users_file) or ""
+        asker = directory.apply(asker, list(settings.auth.admin_groups), looked_up_as=email)
     user = asker if direct else reading_in_channel(asker, settings.slack.channel_groups)
     response = pipeline().answer(question, user, conversation_id=f"slack:{channel}:{thread_ts}")
     withheld = set(asker.groups) - set(user.groups)  # the asker might find more in a direct message
