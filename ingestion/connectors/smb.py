@@ -23,7 +23,7 @@ from smbprotocol.open import (
     SMB2QueryInfoRequest,
     SMB2QueryInfoResponse,
 )
-from smbprotocol.security_descriptor import SMB2CreateSDBuffer, SDControl, SIDPacket
+from smbprotocol.security_descriptor import SDControl, SIDPacket, SMB2CreateSDBuffer
 
 from ingestion.connectors.smb_acl import ALLOW, DENY, Ace, Readers, readers_of
 from ingestion.partition import SUPPORTED_SUFFIXES

@@ -57,7 +57,8 @@ def share_site(tmp_path_factory, minilm, echo):
         (tmp / "pw").write_text(SMB_PASSWORD)
         (tmp / "sources.yaml").write_text(
             f"sources:\n  - {{name: share, type: smb, server: '{smbd.address}', share: docs, user: {SMB_USER}, "
-            f"password_file: '{tmp / 'pw'}', path: mirror, everyone: all, readers: {{{HR}: hr, {FINANCE}: finance}}}}\n")
+            f"password_file: '{tmp / 'pw'}', path: mirror, everyone: all, "
+            f"readers: {{{HR}: hr, {FINANCE}: finance}}}}\n")
         settings = make_settings(tmp / "data", embedding_model=EMBEDDING_MODEL, llm_url=echo.url, llm_retries=0,
                                  sources_file=tmp / "sources.yaml", auth_trusted_proxies=["127.0.0.1/32"],
                                  directory_url=slapd.url, directory_bind_dn=ROOT_DN,

@@ -1,6 +1,6 @@
-"""Groups from the directory (services/auth/directory.py) against a real slapd started here (tests/directory_servers.py):
-nested groups, the TTL cache, a removal reaching Perimeter after the TTL, and the same groups at the proxy, OIDC and
-Slack doors whatever groups the door itself claims."""
+"""Groups from the directory (services/auth/directory.py) against a real slapd started here
+(tests/directory_servers.py): nested groups, the TTL cache, a removal reaching Perimeter after the TTL, and the same
+groups at the proxy, OIDC and Slack doors whatever groups the door itself claims."""
 from __future__ import annotations
 
 import time
