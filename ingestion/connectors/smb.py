@@ -9,7 +9,9 @@ trip; its content hash then matches the manifest and the sync skips it, and a ch
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
@@ -32,6 +34,7 @@ from ingestion.sources import SourceConfig, SourceItem, SourcesError
 SID_PATTERN = r"^S-1-\d+(-\d+)+$"
 OWNER_GROUP_DACL = 0x1 | 0x2 | 0x4  # OWNER_, GROUP_ and DACL_SECURITY_INFORMATION
 FILE_ATTRIBUTE_DIRECTORY = 0x10
+IN_FLIGHT = 4  # connections asking for ACLs and downloading at once
 
 
 class SmbSourceConfig(SourceConfig):
@@ -167,24 +170,37 @@ class SmbConnector:
 
     def items(self) -> Iterator[SourceItem]:
         source = self.source
-        cache: dict[str, Any] = {}
-        connection = {"port": source.port, "connection_cache": cache}
+        password = source.password()
+        caches: list[dict[str, Any]] = []
+        local = threading.local()
+
+        def connection() -> dict[str, Any]:
+            """This thread's own connection: smbd grants a connection too few credits for requests in parallel."""
+            if not hasattr(local, "cache"):
+                local.cache = {}
+                caches.append(local.cache)
+                smbclient.register_session(source.server, username=source.user, password=password,
+                                           port=source.port, connection_cache=local.cache)
+            return {"port": source.port, "connection_cache": local.cache}
+
         try:
-            smbclient.register_session(source.server, username=source.user, password=source.password(),
-                                       port=source.port, connection_cache=cache)
             kept: set[Path] = set()
-            for relative in self._files("", connection):
-                item = self._item(relative, connection)
-                if item is not None:
-                    kept.add(item.path)
-                    yield item
+            files = list(self._files("", connection()))
+            # Each file's ACL is one round trip: several in flight at once keep the waits for the server from adding
+            # up (in order, so the plan is the same every time).
+            with ThreadPoolExecutor(IN_FLIGHT) as pool:
+                for item in pool.map(lambda relative: self._item(relative, connection()), files):
+                    if item is not None:
+                        kept.add(item.path)
+                        yield item
             self._forget_copies_except(kept)
         except (SMBException, OSError, ValueError) as exc:
             if isinstance(exc, SourcesError):
                 raise
             raise SourcesError(f"source '{source.name}': cannot read {source.unc()}: {exc}") from exc
         finally:
-            smbclient.reset_connection_cache(connection_cache=cache)
+            for cache in caches:
+                smbclient.reset_connection_cache(connection_cache=cache)
 
     def _files(self, relative: str, connection: dict[str, Any]) -> Iterator[str]:
         """Supported files under the folder, depth first in name order; hidden names skipped as in folders."""

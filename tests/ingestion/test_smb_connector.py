@@ -100,8 +100,10 @@ def _source(smbd: Smbd, mirror: Path, folder: str, **more) -> SmbSourceConfig:
 
 
 def _write(path: Path, text: str) -> Path:
+    """A file on the share's disk, world-readable: Samba shows mode 0644 as an ACL that lets Everyone read."""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
+    path.chmod(0o644)
     return path
 
 
@@ -119,13 +121,17 @@ def test_connector_smb_lists_reads_and_turns_each_acl_into_readers(smbd, tmp_pat
     smbd.mkdir("acl/finance")
     smbd.set_acl("acl/finance", f"{FINANCE}:ALLOWED/OI|CI/READ", "S-1-5-32-544:ALLOWED/OI|CI/FULL")
     smbd.put(_write(tmp_path / "budget.md", "# Budget\n\nTwelve.\n"), "acl/finance/budget.md")
-    assert f"{FINANCE}:0/0x10/" in smbd.acl("acl/finance/budget.md")  # inherited, as Windows would
+    assert f"{FINANCE}:0/" in smbd.acl("acl/finance/budget.md")  # inherited from its folder when created
+    _write(share / "finance" / "inherited.md", "# Marked as inherited\n")
+    smbd.set_acl("acl/finance/inherited.md", f"{FINANCE}:ALLOWED/I/READ")  # an entry flagged INHERITED (0x10)
+    assert f"{FINANCE}:0/0x10/" in smbd.acl("acl/finance/inherited.md")
 
     mirror = tmp_path / "mirror"
     connector = SmbConnector(_source(smbd, mirror, "acl", everyone="all"))
     items = {item.uri.rsplit("/acl/", 1)[1]: item for item in connector.items()}
     assert {k: v.groups for k, v in items.items()} == {
-        "finance/budget.md": ("finance",), "hr/pay.md": ("hr",), "menu.md": ("all",), "owned.md": ("finance", "hr")}
+        "finance/budget.md": ("finance",), "finance/inherited.md": ("finance",), "hr/pay.md": ("hr",),
+        "menu.md": ("all",), "owned.md": ("finance", "hr")}
     assert items["hr/pay.md"].uri == f"smb://{smbd.address}/docs/acl/hr/pay.md"
     assert items["hr/pay.md"].path.read_text() == "# Pay day\n\nThe 25th.\n"
     assert list(connector.left_out) == [f"smb://{smbd.address}/docs/acl/denied.md"]
@@ -139,7 +145,7 @@ def test_connector_smb_lists_reads_and_turns_each_acl_into_readers(smbd, tmp_pat
 def test_connector_smb_refuses_a_wrong_password_and_a_missing_share_clearly(smbd, tmp_path, monkeypatch):
     source = _source(smbd, tmp_path / "m", "")
     monkeypatch.setenv("PERIMETER_TEST_SMB_PASSWORD", "wrong")
-    with pytest.raises(SourcesError, match=f"share-: cannot read .*{smbd.address}"):
+    with pytest.raises(SourcesError, match="'share-': cannot read .*LOGON_FAILURE"):
         list(SmbConnector(source).items())
     monkeypatch.setenv("PERIMETER_TEST_SMB_PASSWORD", SMB_PASSWORD)
     with pytest.raises(SourcesError, match="cannot read"):

@@ -51,6 +51,7 @@ def share_site(tmp_path_factory, minilm, echo):
                    f"dn: cn=hr,{GROUPS}\nobjectClass: groupOfNames\ncn: hr\nmember: cn=hr-people,{GROUPS}\n\n"
                    f"dn: cn=finance,{GROUPS}\nobjectClass: groupOfNames\ncn: finance\nmember: uid=finn,{PEOPLE}\n\n")
         (smbd.share / "handbook.md").write_text("# Handbook\n\nThe office opens at eight.\n")
+        (smbd.share / "handbook.md").chmod(0o644)  # Samba shows it as readable by Everyone
         (smbd.share / "severance.md").write_text(
             f"# HR severance terms\n\nThe HR severance reference code is {CANARY}. Only HR may read this.\n")
         smbd.set_acl("severance.md", f"{HR}:ALLOWED/0x0/READ")
