@@ -173,14 +173,16 @@ class SmbConnector:
         password = source.password()
         caches: list[dict[str, Any]] = []
         local = threading.local()
+        registering = threading.Lock()
 
         def connection() -> dict[str, Any]:
             """This thread's own connection: smbd grants a connection too few credits for requests in parallel."""
             if not hasattr(local, "cache"):
                 local.cache = {}
-                caches.append(local.cache)
-                smbclient.register_session(source.server, username=source.user, password=password,
-                                           port=source.port, connection_cache=local.cache)
+                with registering:  # sessions set up one at a time: concurrent set-ups overdrew their credits
+                    caches.append(local.cache)
+                    smbclient.register_session(source.server, username=source.user, password=password,
+                                               port=source.port, connection_cache=local.cache)
             return {"port": source.port, "connection_cache": local.cache}
 
         try:
