@@ -28,6 +28,11 @@ def need(*programs: str) -> None:
         pytest.skip(f"needs {', '.join(missing)} (Debian slapd ldap-utils samba smbclient: .ci/run installs them)")
 
 
+def _accepts(host: str, port: int) -> bool:
+    with socket.create_connection((host, port), 1):
+        return True
+
+
 def _run(cmd: list[str], stdin: str | None = None) -> str:
     done = subprocess.run(cmd, input=stdin, capture_output=True, text=True, timeout=60)
     if done.returncode != 0:
@@ -59,8 +64,7 @@ class Slapd:
         cmd = [shutil.which("slapd") or "/usr/sbin/slapd", "-f", str(conf), "-h", self.url + "/", "-d", "0"]
         self.proc = _started(subprocess.Popen(cmd, stdout=log.open("w"), stderr=subprocess.STDOUT,
                                               start_new_session=True))
-        _wait(lambda: socket.create_connection(("127.0.0.1", self.port), 1).close() is None, 20, "slapd", self.proc,
-              log)
+        _wait(lambda: _accepts("127.0.0.1", self.port), 20, "slapd", self.proc, log)
         return self
 
     def ldif(self, text: str, modify: bool = False) -> None:
@@ -140,7 +144,7 @@ class Smbd:
                "--debug-stdout", "-d", "1"]
         self.proc = _started(subprocess.Popen(cmd, stdout=log.open("w"), stderr=subprocess.STDOUT,
                                               start_new_session=True))
-        _wait(lambda: socket.create_connection((self.address, 445), 1).close() is None, 30, "smbd", self.proc, log)
+        _wait(lambda: _accepts(self.address, 445), 30, "smbd", self.proc, log)
         return self
 
     def _client(self, tool: str, *args: str) -> str:

@@ -43,7 +43,7 @@ class SmbSourceConfig(SourceConfig):
 
     model_config = ConfigDict(extra="forbid")  # a misspelt key is an error, not a silently different source
 
-    type: Literal["smb"] = "smb"  # type: ignore[assignment]
+    type: Literal["smb"] = "smb"
     server: str = Field(min_length=1)
     port: int = Field(445, ge=1, le=65535)
     share: str = Field(min_length=1, pattern=r"^[^\\/]+$")
