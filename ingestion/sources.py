@@ -7,42 +7,21 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
 
 import yaml
-from pydantic import BaseModel, Field, field_validator
 
+from ingestion.connectors.base import Connector, SourceConfig, SourceItem, SourcesError
 from ingestion.partition import SUPPORTED_SUFFIXES
 
 ACL_FILE = ".perimeter-acl.yaml"
+__all__ = ["ACL_FILE", "Connector", "FolderConnector", "SourceConfig", "SourceItem", "SourcesError", "connector_for",
+           "load_sources", "read_acl", "source_uri"]
 
 
 def source_uri(path: Path) -> str:
     """A file's identity in the index: its absolute, normalised path (symlinks are not resolved)."""
     return os.path.abspath(path)
-
-
-class SourceConfig(BaseModel):
-    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
-    type: str = "folder"
-    path: Path
-    collection: str = "default"
-    groups: list[str] = Field(default_factory=lambda: ["all"], min_length=1)
-    interval_minutes: float | None = Field(None, gt=0, description="scheduled re-index (celery beat); none = manual")
-
-    @field_validator("groups")
-    @classmethod
-    def clean_groups(cls, groups: list[str]) -> list[str]:
-        cleaned = sorted({g.strip() for g in groups if g.strip()})
-        if not cleaned:
-            raise ValueError("a source needs at least one access group")
-        return cleaned
-
-
-class SourcesError(ValueError):
-    pass
 
 
 def load_sources(path: Path) -> list[SourceConfig]:
@@ -62,17 +41,6 @@ def load_sources(path: Path) -> list[SourceConfig]:
     if len(names) != len(set(names)):
         raise SourcesError(f"{path}: source names must be unique")
     return sources
-
-
-@dataclass(frozen=True)
-class SourceItem:
-    uri: str  # stable identity of the document; stored as the chunks' `source`
-    path: Path  # a local file to read
-    groups: tuple[str, ...]
-
-
-class Connector(Protocol):
-    def items(self) -> Iterator[SourceItem]: ...
 
 
 def read_acl(folder: Path) -> list[str] | None:

@@ -27,9 +27,9 @@ from smbprotocol.open import (
 )
 from smbprotocol.security_descriptor import SDControl, SIDPacket, SMB2CreateSDBuffer
 
+from ingestion.connectors.base import SourceConfig, SourceItem, SourcesError
 from ingestion.connectors.smb_acl import ALLOW, DENY, Ace, Readers, readers_of
 from ingestion.partition import SUPPORTED_SUFFIXES
-from ingestion.sources import SourceConfig, SourceItem, SourcesError
 
 SID_PATTERN = r"^S-1-\d+(-\d+)+$"
 OWNER_GROUP_DACL = 0x1 | 0x2 | 0x4  # OWNER_, GROUP_ and DACL_SECURITY_INFORMATION
