@@ -27,6 +27,7 @@ CONNECTOR_MODULES = {
     "web": "ingestion.connectors.web",
     "git": "ingestion.connectors.git",
     "imap": "ingestion.connectors.imap",
+    "smb": "ingestion.connectors.smb",
 }
 
 

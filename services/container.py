@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from services.answering import AskPipeline
     from services.assistants import AssistantCatalog
     from services.auth import Authenticator
+    from services.auth.directory import Directory
     from services.conversations import ConversationStore
     from services.feedback_log import FeedbackLog
     from services.issued_answers import IssuedAnswers
@@ -170,7 +171,15 @@ class Container:
     def authenticator(self) -> Authenticator:
         from services.auth import Authenticator
 
-        return self._once("authenticator", lambda: Authenticator(self.settings))
+        return self._once("authenticator", lambda: Authenticator(self.settings, self.directory))
+
+    @property
+    def directory(self) -> Directory | None:
+        """The directory client and its group cache, when PERIMETER_DIRECTORY_URL is set."""
+        from services.auth.directory import Directory
+
+        return self._once("directory", lambda: Directory(self.settings.directory) if self.settings.directory.url
+                          else None)
 
     # The index, the models and the pipeline
 

@@ -25,6 +25,7 @@ from ingestion.embedder import similarity_thresholds
 from ingestion.settings import EmbeddingSettings, IngestionSettings, Section, StorageSettings
 from retrieval.settings import RetrievalSettings
 from services.quality.settings import QualitySettings
+from services.settings_directory import DirectorySettings
 from services.web.settings import WebSettings
 
 LlmBackend = Literal["chat", "harmony"]
@@ -240,7 +241,8 @@ def variables() -> set[str]:
     """Every PERIMETER_* variable a setting is read from."""
     return {SECTIONS[section].variable(field) for section, field in FLAT_NAMES.values()}
 
-SECRETS = {"admin_token", "metrics_token", "slack_signing_secret", "slack_bot_token", "llm_api_key"}
+SECRETS = {"admin_token", "metrics_token", "slack_signing_secret", "slack_bot_token", "llm_api_key",
+           "directory_bind_password"}
 
 
 def _route(values: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -296,6 +298,7 @@ class Settings(BaseModel):
     limits: LimitsSettings = Field(default_factory=LimitsSettings)
     quality: QualitySettings = Field(default_factory=QualitySettings)
     web: WebSettings = Field(default_factory=WebSettings)
+    directory: DirectorySettings = Field(default_factory=DirectorySettings)
 
     @model_validator(mode="before")
     @classmethod

@@ -13,6 +13,7 @@ import hmac
 from collections.abc import Iterable
 
 from services.auth.api_keys import ApiKeys, ApiKeysFileError
+from services.auth.directory import Directory
 from services.auth.errors import NotSignedIn, SignInUnavailable
 from services.auth.oidc import OidcVerifier, looks_like_jwt
 from services.auth.proxy import TrustedPeers, proxy_user
@@ -34,8 +35,9 @@ def header_values(headers: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
 class Authenticator:
     """Built once per app from the settings; resolve() is called per request."""
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, directory: Directory | None = None):
         self.settings = settings
+        self.directory = directory  # set: proxy and OIDC users get the directory's groups (auth/directory.py)
         self.peers = TrustedPeers(settings.auth.trusted_proxies)
         self.oidc = OidcVerifier(settings) if settings.auth.oidc_jwks else None
         self.api_keys = ApiKeys(settings.auth.api_keys_file) if settings.auth.api_keys_file else None
@@ -56,6 +58,12 @@ class Authenticator:
 
     def resolve(self, headers: Iterable[tuple[str, str]], peer: str | None) -> User:
         """The caller's identity; NotSignedIn (401) or SignInUnavailable (503) otherwise."""
+        user = self._resolve(headers, peer)
+        if self.directory is not None:
+            return self.directory.apply(user, list(self.settings.auth.admin_groups))
+        return user
+
+    def _resolve(self, headers: Iterable[tuple[str, str]], peer: str | None) -> User:
         values = header_values(headers)
         try:
             credential = self._credential(values)

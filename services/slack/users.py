@@ -25,6 +25,20 @@ def slack_user(user_id: str, mapping_file: Path | None, default_groups: list[str
     return User(name=f"slack:{user_id}", groups=list(groups), via="slack")
 
 
+@lru_cache(maxsize=4)
+def _emails(path: str, mtime: float) -> dict[str, str]:
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    return {str(k): str(v).strip() for k, v in (data.get("emails") or {}).items() if v}
+
+
+def slack_email(user_id: str, mapping_file: Path | None) -> str | None:
+    """The e-mail the directory knows this Slack user by (`emails: {U123: alice@example.com}` in the users file);
+    with a directory configured, a Slack user without one gets no groups."""
+    if not (mapping_file and mapping_file.exists()):
+        return None
+    return _emails(str(mapping_file), mapping_file.stat().st_mtime).get(user_id)
+
+
 def is_direct_message(channel_id: str) -> bool:
     """Slack's conversation ids: D… is a direct message with the bot; C… and G… are channels and group chats."""
     return channel_id.startswith("D")

@@ -9,7 +9,7 @@ from services.answering import AskPipeline
 from services.assistants import AssistantForbidden, UnknownAssistant
 from services.slack.answers import remember_answer
 from services.slack.blocks import answer_blocks, fallback_text
-from services.slack.users import is_direct_message, reading_in_channel, slack_user
+from services.slack.users import is_direct_message, reading_in_channel, slack_email, slack_user
 from services.worker.celery_app import app, worker_container
 
 
@@ -39,6 +39,10 @@ def slack_answer(channel: str, thread_ts: str, user_id: str, question: str, dire
     settings = worker_container().settings
     direct = is_direct_message(channel) and (direct is None or bool(direct))
     asker = slack_user(user_id, settings.slack.users_file, settings.slack.default_groups)
+    directory = worker_container().directory
+    if directory is not None:  # the same groups as at the other doors (services/auth/directory.py)
+        email = slack_email(user_id, settings.slack.users_file) or ""
+        asker = directory.apply(asker, list(settings.auth.admin_groups), looked_up_as=email)
     user = asker if direct else reading_in_channel(asker, settings.slack.channel_groups)
     try:
         chosen = worker_container().assistants.choose(assistant, user)

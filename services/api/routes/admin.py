@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict
 
-from services.api.deps import AdminDep, JobStoreDep, SettingsDep, require_admin
+from services.api.deps import AdminDep, ContainerDep, JobStoreDep, SettingsDep, require_admin
 from services.api.errors import ErrorBody
 from services.api.unicode import valid_unicode_body
 from services.worker.schemas import JobSummary, JobView, ReindexStarted
@@ -64,3 +64,41 @@ def job(job_id: str, _: AdminDep, store: JobStoreDep) -> JobView:
 @router.post("/jobs/{job_id}/cancel", response_model=JobView, responses={404: {"model": ErrorBody}})
 def cancel(job_id: str, _: AdminDep, store: JobStoreDep) -> JobView:
     return store.cancel(job_id)
+
+
+class DirectoryEntry(BaseModel):
+    name: str
+    dn: str | None  # None: the directory does not know this user (they get no groups)
+    groups: list[str]
+    fetched_at: float  # Unix time of the lookup
+    expires_in_s: float  # <= 0: expired, the next request asks the directory again
+
+
+class DirectoryCache(BaseModel):
+    enabled: bool
+    ttl_s: float
+    entries: list[DirectoryEntry]
+
+
+def _directory_cache(container: ContainerDep) -> DirectoryCache:
+    directory = container.directory
+    if directory is None:
+        return DirectoryCache(enabled=False, ttl_s=0, entries=[])
+    now = directory.clock()
+    return DirectoryCache(enabled=True, ttl_s=directory.settings.cache_ttl_s, entries=[
+        DirectoryEntry(name=e.name, dn=e.dn, groups=list(e.groups), fetched_at=e.fetched_at,
+                       expires_in_s=round(e.expires_at - now, 3)) for e in directory.cached()])
+
+
+@router.get("/directory/cache", response_model=DirectoryCache)
+def directory_cache(_: AdminDep, container: ContainerDep) -> DirectoryCache:
+    """The groups this API process holds from the directory (services/auth/directory.py), per user."""
+    return _directory_cache(container)
+
+
+@router.delete("/directory/cache", response_model=DirectoryCache)
+def forget_directory_cache(_: AdminDep, container: ContainerDep, user: str | None = None) -> DirectoryCache:
+    """Drop one user's cached groups (?user=NAME) or all: their next request asks the directory."""
+    if container.directory is not None:
+        container.directory.forget(user)
+    return _directory_cache(container)
