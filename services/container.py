@@ -1,5 +1,6 @@
 """The one owner of every long-lived client of a process: Redis, the stores kept in it, the audit and feedback logs,
-the rate limiter, the authenticator, Chroma, the embedder, the retriever, the model and the ask pipeline.
+the rate limiter, the authenticator, browser sign-in sessions and the provider's client, Chroma, the embedder, the
+retriever, the model and the ask pipeline.
 
 A `Container` is built once per process from the Settings: `create_app` builds (or is given) the API's, the Celery
 worker builds its own on first use (`worker_container`, services/worker/celery_app.py), the CLI one per command. Each
@@ -24,12 +25,14 @@ from services.settings import Settings
 
 if TYPE_CHECKING:
     import chromadb
+    from authlib.integrations.starlette_client import StarletteOAuth2App
     from prometheus_client import CollectorRegistry
 
     from ingestion.embedder import Embedder
     from retrieval.search import Retriever
     from services.answering import AskPipeline
     from services.auth import Authenticator
+    from services.auth.browser_sessions import BrowserSessions
     from services.conversations import ConversationStore
     from services.feedback_log import FeedbackLog
     from services.issued_answers import IssuedAnswers
@@ -160,6 +163,20 @@ class Container:
         from services.auth import Authenticator
 
         return self._once("authenticator", lambda: Authenticator(self.settings))
+
+    @property
+    def browser_sessions(self) -> BrowserSessions:
+        """Browser sign-in sessions in Redis (services/auth/browser_sessions.py)."""
+        from services.auth.browser_sessions import BrowserSessions
+
+        return self._once("browser_sessions", lambda: BrowserSessions(self.redis(), self.settings))
+
+    @property
+    def sso_client(self) -> StarletteOAuth2App:
+        """The company provider's OpenID client for the browser sign-in (services/web/sign_in.py)."""
+        from services.web.sso_client import sso_client
+
+        return self._once("sso_client", lambda: sso_client(self.settings))
 
     # The index, the models and the pipeline
 

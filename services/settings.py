@@ -24,6 +24,7 @@ from pydantic_settings import SettingsConfigDict
 from ingestion.embedder import similarity_thresholds
 from ingestion.settings import EmbeddingSettings, IngestionSettings, Section, StorageSettings
 from retrieval.settings import RetrievalSettings
+from services.web_settings import HistorySettings, SsoSettings
 
 LlmBackend = Literal["chat", "harmony"]
 # How the answer schema is passed to the server: llamacpp (json_object + schema), openai (json_schema: vLLM),
@@ -228,7 +229,8 @@ def variables() -> set[str]:
     """Every PERIMETER_* variable a setting is read from."""
     return {SECTIONS[section].variable(field) for section, field in FLAT_NAMES.values()}
 
-SECRETS = {"admin_token", "metrics_token", "slack_signing_secret", "slack_bot_token", "llm_api_key"}
+SECRETS = {"admin_token", "metrics_token", "slack_signing_secret", "slack_bot_token", "llm_api_key",
+           "sso_client_secret", "sso_session_secret"}
 
 
 def _route(values: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -282,6 +284,8 @@ class Settings(BaseModel):
     slack: SlackSettings = Field(default_factory=SlackSettings)
     operations: OperationsSettings = Field(default_factory=OperationsSettings)
     limits: LimitsSettings = Field(default_factory=LimitsSettings)
+    sso: SsoSettings = Field(default_factory=SsoSettings)  # services/web_settings.py
+    history: HistorySettings = Field(default_factory=HistorySettings)
 
     @model_validator(mode="before")
     @classmethod

@@ -10,12 +10,24 @@ from services.api.errors import add_error_handlers
 from services.api.limits import rate_limit
 from services.api.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from services.api.refusals import RefusalAuditMiddleware
-from services.api.routes import admin, ask, documents, feedback, health, openai_compat, slack, stream, versions
+from services.api.routes import (
+    admin,
+    ask,
+    conversations,
+    documents,
+    feedback,
+    health,
+    openai_compat,
+    slack,
+    stream,
+    versions,
+)
 from services.auth import check_security
 from services.container import Container
 from services.modelserver import ModelSupervisor
 from services.settings import Settings, get_settings
 from services.web.router import router as web_router
+from services.web.sign_in import add_browser_sign_in
 
 
 def create_app(settings: Settings | Container | None = None, pipeline: AskPipeline | None = None,
@@ -46,9 +58,11 @@ def create_app(settings: Settings | Container | None = None, pipeline: AskPipeli
         app.include_router(router, dependencies=[Depends(rate_limit)])
     app.include_router(admin.router)
     app.include_router(versions.router)
-    for router in (documents.router, feedback.router, web_router):  # web page at "/" (services/web)
+    # The web page at "/" (services/web) and what it calls besides the question doors.
+    for router in (documents.router, feedback.router, conversations.router, web_router):
         app.include_router(router)
     app.include_router(slack.router)
+    add_browser_sign_in(app, settings)  # /auth/* and the session cookie (services/web/sign_in.py)
     add_signed_in_docs(app, settings)  # /docs, /redoc, /openapi.json for signed-in callers, outside demo mode
     if settings.operations.metrics_enabled:
         from services.observability.http import router as metrics_router

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from services.answering import QuestionError
+from services.conversation_history import ConversationNotFound
 from services.versions import UnknownDocument
 from services.worker.jobs import JobNotFound
 from services.worker.submit import NoSuchSource
@@ -36,6 +37,7 @@ STATUS: dict[type[Exception], int] = {
     JobNotFound: 404,
     NoSuchSource: 404,
     UnknownDocument: 404,
+    ConversationNotFound: 404,
 }
 
 

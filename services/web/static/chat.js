@@ -1,31 +1,17 @@
-// The chat page: asks POST /v1/ask/stream, renders the streamed answer, sources, feedback and local history.
+// The chat page: asks POST /v1/ask/stream, renders the streamed answer, sources, feedback and the conversations.
 "use strict";
 const $ = (id) => document.getElementById(id);
-const STORE = "perimeter.conversations";
-const state = { conv: null, busy: false, panel: null };  // panel: {sources, question, selected, quotes}
+const state = { conv: null, busy: false, panel: null };  // conv: {id, title}; panel: {sources, question, selected, quotes}
 
-function loadConvs() {
-  try { return JSON.parse(localStorage.getItem(STORE)) || []; } catch (e) { return []; }
-}
-function saveConv(conv) {
-  const all = loadConvs().filter((c) => c.key !== conv.key);
-  conv.turns = conv.turns.slice(-10);
-  all.unshift(conv);
-  localStorage.setItem(STORE, JSON.stringify(all.slice(0, 20)));
-  renderHistory();
-}
-
+// h24a: conversations are on the server (conversations.js); the browser keeps only the current one's id.
 function renderHistory() {
-  const list = $("conversations");
-  const convs = loadConvs();
-  list.replaceChildren(...convs.map((c) => el("li", {}, el("button", {
-    type: "button", title: c.title, "aria-current": state.conv && state.conv.key === c.key ? "true" : "false",
-    text: c.title || I18N.t("untitled"), onclick: () => openConv(c) }))));
-  if (!convs.length) list.append(el("li", { class: "meta", text: I18N.t("noConversations") }));
+  return Conversations.render($("conversations"), { currentId: state.conv && state.conv.id,
+    onOpen: (c) => openConv(c), onRemoved: () => newConv() });
 }
 
 function newConv() {
   state.conv = null;
+  Conversations.forget();  // h24a
   $("thread").replaceChildren();
   closeSources();
   setStatus("");
@@ -33,10 +19,14 @@ function newConv() {
   $("question").focus();
 }
 
-function openConv(conv) {
-  state.conv = conv;
+// h24a: the conversation's turns come from the server; one that is gone (or not this user's) starts a new one.
+async function openConv(conv) {
+  let full;
+  try { full = await Conversations.open(conv.id); } catch (e) { newConv(); return; }
+  state.conv = { id: full.id, title: full.title };
+  Conversations.remember(full.id);
   $("thread").replaceChildren();
-  for (const turn of conv.turns) showTurn(turn.question).finish(turn.response, false);
+  for (const turn of full.shown) showTurn(turn.question).finish(turn.response, false);
   renderHistory();
   $("question").focus();
 }
@@ -167,11 +157,11 @@ async function ask(question) {
     if (!final) throw new Error(I18N.t("stopped"));
     turn.finish(final, true);
     setStatus(I18N.t("done"));
-    if (!state.conv) state.conv = { key: `c${Date.now()}`, id: null, title: question.slice(0, 80), turns: [] };
+    // h24a: the server kept the turn; the browser remembers only which conversation this is.
+    if (!state.conv) state.conv = { id: null, title: question.slice(0, 80) };
     state.conv.id = final.conversation_id || state.conv.id;
-    state.conv.updated = Date.now();
-    state.conv.turns.push({ question, response: final });
-    saveConv(state.conv);
+    Conversations.remember(state.conv.id);
+    renderHistory();
   } catch (e) {
     const msg = e instanceof TypeError ? I18N.t("network") : I18N.t("error", { msg: e.message });
     turn.fail(msg);
@@ -184,7 +174,8 @@ async function ask(question) {
 
 document.addEventListener("DOMContentLoaded", async () => {
   await I18N.init();
-  renderHistory();
+  await SignIn.ready;  // h24a: signed in (signin.js) before the history is asked for
+  if (Conversations.current()) await openConv({ id: Conversations.current() }); else renderHistory();
   $("ask-form").addEventListener("submit", (ev) => {
     ev.preventDefault();
     const q = $("question").value.trim();
