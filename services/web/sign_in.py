@@ -45,7 +45,7 @@ class SignedIn(BaseModel):
     csrf_token: str | None = Field(None, description=f"send it as {CSRF_HEADER} on POST/PUT/PATCH/DELETE")
     sso: bool = Field(description="browser sign-in with the company's provider is on")
     login_url: str | None = None
-    admin_token_set: bool = Field(description="PERIMETER_ADMIN_TOKEN is set (the admin page's token box)")
+    admin_page_off: bool = Field(description="demo mode without PERIMETER_ADMIN_TOKEN: nobody can use the admin page")
     demo: bool
 
 
@@ -148,8 +148,8 @@ async def _provider_logout(request: Request, container, session: BrowserSession 
 def signed_in(request: Request, container: ContainerDep) -> SignedIn:
     """Never 401: the page asks it first to learn whether to send the employee to sign in."""
     settings = container.settings
-    common = dict(sso=settings.sso.enabled, admin_token_set=bool(settings.auth.admin_token),
-                  demo=settings.auth.demo_mode,
+    common = dict(sso=settings.sso.enabled, demo=settings.auth.demo_mode,
+                  admin_page_off=settings.auth.demo_mode and not settings.auth.admin_token,
                   login_url="/auth/login" if settings.sso.enabled else None)
     try:
         user = get_user(request)

@@ -12,6 +12,7 @@ from tests.leaks.corpus import Secret
 from tests.leaks.ledger import Ledger
 
 DOOR = "conversations"
+UNKNOWN_ID = "0123456789abcdef0123456789abcdef"
 
 
 def body_of_continue() -> dict:
@@ -47,6 +48,10 @@ def attack(client: httpx.Client, ledger: Ledger, owner: Person, outsider: Person
     title = f"notes {secret.canary}"
     renamed = client.patch(f"/v1/conversations/{conversation_id}", json={"title": title}, headers=owner.headers)
     assert renamed.status_code == 200 and renamed.json()["title"] == title, renamed.text
+    def unknown(path: str) -> str:
+        return client.request(method, path.replace(conversation_id, UNKNOWN_ID), json=body,
+                              headers=outsider.headers).text
+
     continued = False
     for label, method, path, body in outsider_requests(conversation_id, secret.canary[:8]):
         reply = client.request(method, path, json=body, headers=outsider.headers)
@@ -55,10 +60,11 @@ def attack(client: httpx.Client, ledger: Ledger, owner: Person, outsider: Person
         assert reply.status_code < 500, (label, text[:300])
         assert title not in text, (label, text[:300])
         continued = continued or label.startswith("continue")
-        if not continued:  # before: nothing of hers, not even that the id exists
+        if not continued and path.startswith("/v1/conversations/"):  # her id: the same answer as an unknown id's
+            assert reply.status_code in (404, 422), (label, reply.status_code, text[:300])
+            assert text.replace(conversation_id, "ID") == unknown(path).replace(UNKNOWN_ID, "ID"), (label, text)
+        elif not continued:  # lists and searches: nothing of hers, not even that the id exists
             assert conversation_id not in text, (label, text[:300])
-            if path.startswith("/v1/conversations/"):
-                assert reply.status_code in (404, 422), (label, reply.status_code, text[:300])
         elif label == "open after continuing":  # the same id is now HIS conversation, holding only his own turns
             assert [t["question"] for t in reply.json()["shown"]] == [body_of_continue()["question"]] * 2
     # The positive control: the owner still has the conversation, as she left it, and only her turn is in it.

@@ -155,7 +155,7 @@ function refresh() {
 function start(session) {
   const tokenBox = $("token-section");
   if (signedInAdmin()) { tokenBox.hidden = true; refresh(); return; }
-  if (session.demo && !session.admin_token_set) {
+  if (session.admin_page_off) {
     tokenBox.hidden = true;
     setActionsEnabled(false);
     say(I18N.t("demoOff"));
