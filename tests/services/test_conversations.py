@@ -93,3 +93,27 @@ def test_redis_store_keeps_each_users_history_with_retention(redis_url):
         store.record("bob", f"b{n}", f"q{n}", _shown(f"q{n}", f"b{n}"))
     assert [c.id for c in store.summaries("bob")] == ["b2", "b1"]  # the oldest beyond the maximum went
     assert not client.exists(store._shown("bob", "b0"))
+
+
+def test_the_conversation_routes_answer_503_when_redis_is_down(tmp_path):
+    """Redis unreachable: a 503 that says what cannot be read, never a 500 (nothing stored is lost)."""
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
+    from services.api.errors import add_error_handlers
+    from services.api.routes import conversations
+    from services.container import Container
+    from tests.conftest import free_port
+
+    settings = make_settings(tmp_path, redis_url=f"redis://127.0.0.1:{free_port()}/0", conversation_store="redis",
+                             auth_trusted_proxies=["testclient"])
+    app = FastAPI()
+    app.state.container = Container(settings, model=None)
+    add_error_handlers(app)
+    app.include_router(conversations.router)
+    client = TestClient(app, headers={"X-Forwarded-User": "alice", "X-Forwarded-Groups": "all"})
+    for method, path in (("GET", "/v1/conversations"), ("GET", "/v1/conversations/c1"),
+                         ("DELETE", "/v1/conversations/c1")):
+        reply = client.request(method, path)
+        assert reply.status_code == 503 and "conversations cannot be read" in reply.json()["detail"], reply.text
+    assert client.request("PATCH", "/v1/conversations/c1", json={"title": ""}).status_code == 422  # bad input first

@@ -46,3 +46,26 @@ def test_secrets_come_from_files_the_environment_names(tmp_path):
     assert settings.sso.client_secret_value == "client-secret-in-a-mounted-file-42"
     assert settings.sso.session_secret_value == "cookie-secret-in-a-mounted-file-Qx9Lr"
     check_security(settings)
+
+
+def test_the_session_cookie_is_httponly_lax_and_secure_and_a_dead_provider_is_a_clear_503(tmp_path):
+    """The cookie's flags as the browser gets them (Set-Cookie), with PERIMETER_SSO_COOKIE_SECURE on (the default)
+    and off; the provider unreachable at sign-in is a 503 that says so, not a 500."""
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
+    from services.container import Container
+    from services.web.sign_in import SESSION_COOKIE, add_browser_sign_in
+
+    for secure in (True, False):
+        settings = Settings(**{**GOOD, "sso_issuer": "http://127.0.0.1:9/nobody-here", "sso_cookie_secure": secure,
+                               "sso_timeout_s": 2.0}, data_dir=tmp_path)
+        app = FastAPI()
+        app.state.container = Container(settings, model=None)
+        add_browser_sign_in(app, settings)
+        reply = TestClient(app, base_url="https://perimeter.test").get("/auth/login?next=/admin",
+                                                                       follow_redirects=False)
+        assert reply.status_code == 503 and "identity provider cannot be reached" in reply.json()["detail"]
+        cookie = reply.headers["set-cookie"].lower()
+        assert cookie.startswith(f"{SESSION_COOKIE}=") and "httponly" in cookie and "samesite=lax" in cookie
+        assert ("secure" in cookie.replace("samesite", "")) is secure
