@@ -1,5 +1,6 @@
 """The one owner of every long-lived client of a process: Redis, the stores kept in it, the audit and feedback logs,
-the rate limiter, the authenticator, Chroma, the embedder, the retriever, the model and the ask pipeline.
+the rate limiter, the authenticator, browser sign-in sessions and the provider's client, Chroma, the embedder, the
+retriever, the model and the ask pipeline.
 
 A `Container` is built once per process from the Settings: `create_app` builds (or is given) the API's, the Celery
 worker builds its own on first use (`worker_container`, services/worker/celery_app.py), the CLI one per command. Each
@@ -24,6 +25,7 @@ from services.settings import Settings
 
 if TYPE_CHECKING:
     import chromadb
+    from authlib.integrations.starlette_client import StarletteOAuth2App
     from prometheus_client import CollectorRegistry
 
     from ingestion.embedder import Embedder
@@ -31,6 +33,7 @@ if TYPE_CHECKING:
     from services.answering import AskPipeline
     from services.assistants import AssistantCatalog
     from services.auth import Authenticator
+    from services.auth.browser_sessions import BrowserSessions
     from services.auth.directory import Directory
     from services.conversations import ConversationStore
     from services.feedback_log import FeedbackLog
@@ -180,6 +183,20 @@ class Container:
 
         return self._once("directory", lambda: Directory(self.settings.directory) if self.settings.directory.url
                           else None)
+
+    @property
+    def browser_sessions(self) -> BrowserSessions:
+        """Browser sign-in sessions in Redis (services/auth/browser_sessions.py)."""
+        from services.auth.browser_sessions import BrowserSessions
+
+        return self._once("browser_sessions", lambda: BrowserSessions(self.redis(), self.settings))
+
+    @property
+    def sso_client(self) -> StarletteOAuth2App:
+        """The company provider's OpenID client for the browser sign-in (services/web/sign_in.py)."""
+        from services.web.sso_client import sso_client
+
+        return self._once("sso_client", lambda: sso_client(self.settings))
 
     # The index, the models and the pipeline
 

@@ -1,8 +1,14 @@
-"""Conversation memory for follow-ups: the last few turns of each conversation, final answers only (never the model's
-reasoning, never the sources), kept in this process for a while. Keyed by user too, so an id cannot be borrowed."""
+"""Conversations, keyed by user too so that an id cannot be borrowed:
+
+- memory for follow-ups: the last few turns of each conversation, final answers only (never the model's reasoning,
+  never the sources), kept for PERIMETER_CONVERSATION_TTL_S;
+- the history the web page lists, opens, renames, deletes and searches (GET/PATCH/DELETE /v1/conversations): each
+  conversation's title and every answer as it was shown, kept for PERIMETER_HISTORY_RETENTION_DAYS after its last
+  turn (services/conversation_history.py holds that part).
+
+In this process for the demo (PERIMETER_CONVERSATION_STORE=memory), in Redis for a deployment."""
 from __future__ import annotations
 
-import hashlib
 import json
 import threading
 import time
@@ -13,6 +19,7 @@ from dataclasses import dataclass
 
 import redis
 
+from services.conversation_history import MemoryHistory, RedisHistory, user_digest
 from services.redis_clients import standalone_client
 
 
@@ -22,8 +29,10 @@ class Turn:
     answer: str  # the final answer as the model should see it again (the answer JSON)
 
 
-class ConversationStore:
-    def __init__(self, max_turns: int = 3, ttl_s: float = 3600.0, max_conversations: int = 1000):
+class ConversationStore(MemoryHistory):
+    def __init__(self, max_turns: int = 3, ttl_s: float = 3600.0, max_conversations: int = 1000,
+                 retention_s: float = 30 * 86400.0, max_kept: int = 200, max_shown_turns: int = 50):
+        super().__init__(retention_s, max_kept, max_shown_turns)
         self.max_turns = max_turns
         self.ttl_s = ttl_s
         self.max_conversations = max_conversations
@@ -43,6 +52,10 @@ class ConversationStore:
                 return []
             return list(item[1])
 
+    def _forget_turns(self, user: str, conversation_id: str) -> None:
+        with self._lock:
+            self._items.pop((user, conversation_id), None)
+
     def add(self, user: str, conversation_id: str, turn: Turn) -> None:
         if self.max_turns == 0:
             return
@@ -54,19 +67,21 @@ class ConversationStore:
                 self._items.popitem(last=False)
 
 
-class RedisConversationStore(ConversationStore):
+class RedisConversationStore(RedisHistory, ConversationStore):
     """The same memory in Redis, shared by every API and worker process (a Slack thread's follow-up may be answered
     by another worker than its first question) and kept across restarts until the TTL."""
 
-    def __init__(self, client: redis.Redis, max_turns: int = 3, ttl_s: float = 3600.0):
-        super().__init__(max_turns, ttl_s)
+    def __init__(self, client: redis.Redis, max_turns: int = 3, ttl_s: float = 3600.0,
+                 retention_s: float = 30 * 86400.0, max_kept: int = 200, max_shown_turns: int = 50):
+        ConversationStore.__init__(self, max_turns, ttl_s, retention_s=retention_s, max_kept=max_kept,
+                                   max_shown_turns=max_shown_turns)
         self._redis = client
 
     @staticmethod
     def _key(user: str, conversation_id: str) -> str:
         # The user as a fixed-length digest: joined raw, user "slack" + id "U1:slack:C1:ts" would be the same key as
         # Slack user "slack:U1" + id "slack:C1:ts" (a borrowed conversation; tests/leaks/test_leaks.py tries it).
-        return f"perimeter:conversation:{hashlib.sha256(user.encode('utf-8')).hexdigest()[:32]}:{conversation_id}"
+        return f"perimeter:conversation:{user_digest(user)}:{conversation_id}"
 
     def history(self, user: str, conversation_id: str | None) -> list[Turn]:
         if not conversation_id or self.max_turns == 0:
@@ -88,8 +103,10 @@ class RedisConversationStore(ConversationStore):
 def conversation_store(settings, connect: Callable[[], redis.Redis] | None = None) -> ConversationStore:
     """The store the settings ask for: this process's memory, or Redis (shared by all processes) through `connect`
     (the container's `redis`; a client of its own when built outside a container)."""
-    answers = settings.answers
+    answers, history = settings.answers, settings.history
+    kept = dict(retention_s=history.retention_days * 86400, max_kept=history.max_conversations,
+                max_shown_turns=history.max_turns)
     if answers.conversation_store == "redis":
         client = connect() if connect is not None else standalone_client(settings.redis.url)
-        return RedisConversationStore(client, answers.conversation_turns, answers.conversation_ttl_s)
-    return ConversationStore(answers.conversation_turns, answers.conversation_ttl_s)
+        return RedisConversationStore(client, answers.conversation_turns, answers.conversation_ttl_s, **kept)
+    return ConversationStore(answers.conversation_turns, answers.conversation_ttl_s, **kept)

@@ -27,6 +27,7 @@ from retrieval.settings import RetrievalSettings
 from services.quality.settings import QualitySettings
 from services.settings_directory import DirectorySettings
 from services.web.settings import WebSettings
+from services.web_settings import HistorySettings, SsoSettings
 
 LlmBackend = Literal["chat", "harmony"]
 # How the answer schema is passed to the server: llamacpp (json_object + schema), openai (json_schema: vLLM),
@@ -242,7 +243,7 @@ def variables() -> set[str]:
     return {SECTIONS[section].variable(field) for section, field in FLAT_NAMES.values()}
 
 SECRETS = {"admin_token", "metrics_token", "slack_signing_secret", "slack_bot_token", "llm_api_key",
-           "directory_bind_password"}
+           "directory_bind_password", "sso_client_secret", "sso_session_secret"}
 
 
 def _route(values: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -299,6 +300,8 @@ class Settings(BaseModel):
     quality: QualitySettings = Field(default_factory=QualitySettings)
     web: WebSettings = Field(default_factory=WebSettings)
     directory: DirectorySettings = Field(default_factory=DirectorySettings)
+    sso: SsoSettings = Field(default_factory=SsoSettings)  # services/web_settings.py
+    history: HistorySettings = Field(default_factory=HistorySettings)
 
     @model_validator(mode="before")
     @classmethod

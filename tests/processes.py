@@ -1,4 +1,5 @@
-"""Real processes for tests: a Celery worker, a Redis server, a Chroma server; each stopped with its process group."""
+"""Real processes for tests: a Celery worker, a Redis server, a Chroma server, an OpenID provider; each stopped with
+its process group."""
 from __future__ import annotations
 
 import atexit
@@ -146,6 +147,40 @@ class ChromaServer:
                                               start_new_session=True))
         _wait(lambda: httpx.get(self.url + "/api/v2/heartbeat", timeout=1).status_code == 200, 60, "chroma server",
               self.proc, log)
+        return self
+
+    def stop(self) -> None:
+        if self.proc:
+            kill_group(self.proc)
+
+
+class OidcProvider:
+    """The certified oidc-provider (npm) on Debian's node, from tests/oidc_provider/provider.mjs: one client
+    ("perimeter", `secret`), users alice (group perimeter-admins) and bob. .ci/run installs its node_modules."""
+
+    FOLDER = REPO / "tests" / "oidc_provider"
+
+    def __init__(self, log: Path, secret: str, access_ttl_s: int = 600):
+        self.log, self.secret, self.access_ttl_s = log, secret, access_ttl_s
+        self.port = free_port()
+        self.proc: subprocess.Popen | None = None
+
+    @classmethod
+    def installed(cls) -> bool:
+        return bool(shutil.which("node")) and (cls.FOLDER / "node_modules" / "oidc-provider").is_dir()
+
+    @property
+    def issuer(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, app_url: str) -> OidcProvider:
+        """Serving the app at `app_url` (its callback and the page it returns to after the provider's logout)."""
+        cmd = [shutil.which("node") or "node", "provider.mjs", str(self.port), f"{app_url}/auth/callback",
+               f"{app_url}/", self.secret, str(self.access_ttl_s)]
+        self.proc = _started(subprocess.Popen(cmd, cwd=self.FOLDER, stdout=self.log.open("ab"),
+                                              stderr=subprocess.STDOUT, start_new_session=True))
+        _wait(lambda: httpx.get(self.issuer + "/.well-known/openid-configuration", timeout=1).status_code == 200,
+              30, "oidc-provider", self.proc, self.log)
         return self
 
     def stop(self) -> None:

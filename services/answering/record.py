@@ -53,8 +53,16 @@ class AnswerLog:
             log.warning("answer id not kept, feedback on this answer will be refused: %s", exc)
             return None
 
+    def _keep_shown(self, retrieved: Retrieved, response: AskResponse) -> None:
+        """The answer as shown, in the user's conversation history (what the web page lists and reopens)."""
+        try:
+            self.conversations.record(retrieved.user.key, retrieved.conversation_id, retrieved.question, response)
+        except Exception as exc:  # the store (Redis) is down: the answer is still given, the history misses it
+            log.warning("conversation history not kept for this answer: %s", exc)
+
     def answered(self, retrieved: Retrieved, response: AskResponse, error: Exception | None = None) -> AskResponse:
         response.answer_id = self._issue_answer_id(retrieved, response)
+        self._keep_shown(retrieved, response)
         self.recorder.answered(user=retrieved.user, question=retrieved.question,
                                conversation_id=retrieved.conversation_id, sources=retrieved.sources,
                                response=response, error=error)

@@ -15,6 +15,7 @@ from services.api.routes import (
     analytics,
     ask,
     assistants,
+    conversations,
     documents,
     evaluation,
     feedback,
@@ -29,6 +30,7 @@ from services.container import Container
 from services.modelserver import ModelSupervisor
 from services.settings import Settings, get_settings
 from services.web.router import router as web_router
+from services.web.sign_in import add_browser_sign_in
 
 
 def create_app(settings: Settings | Container | None = None, pipeline: AskPipeline | None = None,
@@ -63,9 +65,11 @@ def create_app(settings: Settings | Container | None = None, pipeline: AskPipeli
     app.include_router(versions.router)
     app.include_router(analytics.router)  # the quality loop (services/quality)
     app.include_router(evaluation.router)
-    for router in (documents.router, feedback.router, web_router):  # web page at "/" (services/web)
+    # The web page at "/" (services/web) and what it calls besides the question doors.
+    for router in (documents.router, feedback.router, conversations.router, web_router):
         app.include_router(router)
     app.include_router(slack.router)
+    add_browser_sign_in(app, settings)  # /auth/* and the session cookie (services/web/sign_in.py)
     add_signed_in_docs(app, settings)  # /docs, /redoc, /openapi.json for signed-in callers, outside demo mode
     if settings.operations.metrics_enabled:
         from services.observability.http import router as metrics_router

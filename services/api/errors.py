@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from services.answering import QuestionError
 from services.assistants import AssistantForbidden, UnknownAssistant
+from services.conversation_history import ConversationNotFound
 from services.versions import UnknownDocument
 from services.worker.jobs import JobNotFound
 from services.worker.submit import NoSuchSource
@@ -45,6 +46,7 @@ STATUS: dict[type[Exception], int] = {
     JobNotFound: 404,
     NoSuchSource: 404,
     UnknownDocument: 404,
+    ConversationNotFound: 404,
 }
 
 

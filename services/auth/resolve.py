@@ -50,6 +50,8 @@ class Authenticator:
             on.append("proxy")
         if self.oidc:
             on.append("oidc")
+        if self.settings.sso.enabled:
+            on.append("sso")
         if self.api_keys:
             on.append("api-key")
         if self.settings.auth.admin_token:
@@ -116,6 +118,7 @@ class Authenticator:
 
     def _hint(self) -> str:
         ways = {"proxy": "through the company sign-in proxy", "oidc": "Authorization: Bearer <OIDC token>",
+                "sso": "in a browser at /auth/login",
                 "api-key": "Authorization: Bearer <API key>", "admin-token": "Authorization: Bearer <admin token>"}
         listed = [ways[m] for m in self.methods]
         return "; ".join(listed) if listed else "no sign-in method is configured (see README, 'Sign-in')"

@@ -61,6 +61,7 @@ def _configuration_problems(settings: Settings) -> list[str]:
             load_api_keys(settings.auth.api_keys_file)
         except ApiKeysFileError as exc:
             problems.append(f"PERIMETER_AUTH_API_KEYS_FILE: {exc}")
+    problems += _sso_problems(settings)
     for entry in settings.auth.trusted_proxies:
         try:
             network = ipaddress.ip_network(entry.strip(), strict=False)
@@ -72,23 +73,52 @@ def _configuration_problems(settings: Settings) -> list[str]:
     return problems
 
 
+def _sso_problems(settings: Settings) -> list[str]:
+    """Browser sign-in that cannot work: half configured, or with no secret to sign its cookie with."""
+    sso = settings.sso
+    if not (sso.issuer or sso.client_id):
+        return []
+    if not sso.enabled:
+        return ["browser sign-in needs both PERIMETER_SSO_ISSUER and PERIMETER_SSO_CLIENT_ID"]
+    problems = []
+    try:
+        if not sso.client_secret_value:
+            problems.append("browser sign-in needs the client's secret: PERIMETER_SSO_CLIENT_SECRET or _FILE")
+        if not sso.session_secret_value:
+            problems.append(f"browser sign-in needs PERIMETER_SSO_SESSION_SECRET (or _FILE) to sign its cookie: "
+                            f"{NEW_SECRET}")
+    except ValueError as exc:  # a secret file that cannot be read
+        problems.append(str(exc))
+    return problems
+
+
 def _secret_problems(settings: Settings) -> list[str]:
     problems = []
     for env, value in (("PERIMETER_ADMIN_TOKEN", settings.auth.admin_token),
                        ("PERIMETER_SLACK_SIGNING_SECRET", settings.slack.signing_secret),
-                       ("PERIMETER_METRICS_TOKEN", settings.operations.metrics_token)):
+                       ("PERIMETER_METRICS_TOKEN", settings.operations.metrics_token),
+                       ("PERIMETER_SSO_SESSION_SECRET", _readable(settings.sso, "session_secret_value"))):
         why = weak_secret(value) if value is not None else None
         if why:
             problems.append(f"{env} is {why}: set it to a random value ({NEW_SECRET}) or unset it")
     # The Slack bot counts: Slack signs each request and its users map to groups (PERIMETER_SLACK_USERS_FILE).
     if not (settings.auth.trusted_proxies or settings.auth.oidc_jwks or settings.auth.api_keys_file
-            or settings.slack.signing_secret):
+            or settings.slack.signing_secret or settings.sso.enabled):
         problems.append("no sign-in method is configured, so nobody could use Perimeter: set "
                         "PERIMETER_AUTH_TRUSTED_PROXIES (a reverse proxy's X-Forwarded-User/-Groups), "
-                        "PERIMETER_AUTH_OIDC_JWKS (+ _ISSUER, _AUDIENCE) for OIDC bearer tokens, or "
+                        "PERIMETER_AUTH_OIDC_JWKS (+ _ISSUER, _AUDIENCE) for OIDC bearer tokens, "
+                        "PERIMETER_SSO_ISSUER (+ _CLIENT_ID, _CLIENT_SECRET, _SESSION_SECRET) for browser sign-in, or "
                         "PERIMETER_AUTH_API_KEYS_FILE for service accounts; or PERIMETER_DEMO_MODE=1 for a demo "
                         "without sign-in")
     return problems
+
+
+def _readable(section, secret: str) -> str | None:
+    """A secret's value, or None when its file cannot be read (reported by _sso_problems)."""
+    try:
+        return getattr(section, secret)
+    except ValueError:
+        return None
 
 
 def check_security(settings: Settings) -> None:
@@ -110,13 +140,17 @@ def auth_summary(settings: Settings) -> str:
         lines.append(f"sign-in: OIDC bearer tokens of {settings.auth.oidc_issuer} for audience "
                      f"{settings.auth.oidc_audience} (keys: {settings.auth.oidc_jwks}; groups from claim "
                      f"'{settings.auth.oidc_groups_claim}')")
+    if settings.sso.enabled:
+        lines.append(f"sign-in: browsers through {settings.sso.issuer} (OpenID Connect, client "
+                     f"{settings.sso.client_id}; sessions up to {settings.sso.session_ttl_s} s)")
     if settings.auth.api_keys_file:
         lines.append(f"sign-in: API keys (sha256 digests) from {settings.auth.api_keys_file}")
     if settings.slack.signing_secret:
         lines.append("sign-in: Slack (signed requests; Slack users map to groups via PERIMETER_SLACK_USERS_FILE)")
     if settings.auth.admin_token:
         lines.append("admin: PERIMETER_ADMIN_TOKEN is an admin service account for /v1/admin/*")
-    if settings.auth.admin_groups and (settings.auth.trusted_proxies or settings.auth.oidc_jwks):
+    if settings.auth.admin_groups and (settings.auth.trusted_proxies or settings.auth.oidc_jwks
+                                       or settings.sso.enabled):
         lines.append(f"admin: members of {', '.join(settings.auth.admin_groups)}")
     if settings.operations.metrics_token or settings.operations.metrics_allow_from or not settings.auth.demo_mode:
         ops = settings.operations

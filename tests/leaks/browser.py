@@ -6,7 +6,7 @@ from __future__ import annotations
 from tests.leaks.attempts import Person
 from tests.leaks.doors import Reply
 
-STORE = "perimeter.conversations"  # where services/web/static/chat.js keeps the recent conversations
+CURRENT = "perimeter.currentConversation"  # the one thing the page keeps: its conversation's id (conversations.js)
 
 
 class BrowserDoor:
@@ -30,12 +30,12 @@ class BrowserDoor:
         if conversation is None:
             page.click("#new-chat")
         elif conversation != current:
-            # Someone else's conversation id, planted among this browser's saved conversations and opened.
-            page.evaluate(f"""id => localStorage.setItem("{STORE}", JSON.stringify(
-                [{{key: "planted", id, title: "planted", turns: [], updated: Date.now()}}]))""", conversation)
+            # Someone else's conversation id, planted as this browser's current conversation: the reload opens it
+            # from the server (which knows no such conversation of this person's), and the question continues it.
+            page.evaluate(f"""id => localStorage.setItem("{CURRENT}", id)""", conversation)
             page.reload()
             page.wait_for_selector("body[data-ready=true]")
-            page.locator("#conversations li button").first.click()
+            page.evaluate("id => { state.conv = { id, title: 'planted' }; }", conversation)
 
     def ask(self, person: Person, question: str, conversation: str | None) -> Reply:
         _, page, streams = self._page(person)

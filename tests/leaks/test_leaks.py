@@ -131,6 +131,17 @@ def test_assistants_narrow_and_refuse(site, leak_index, ledger, slack_api, slack
     check_refusals(site[1], corpus, ledger, slack_api, SLACK_SECRET)
 
 
+def test_conversations_are_never_anothers(site, leak_index, ledger):
+    """Someone else's conversation id is never listed, opened, renamed, deleted or continued (tests/leaks/
+    conversations.py); its owner, the positive control, still can."""
+    from tests.leaks.conversations import DOOR, attack, owner_deletes
+
+    hana = INSIDERS["hr"]
+    conversation_id = attack(site[1], ledger, hana, OUTSIDER, leak_index[0].secrets["salary"])
+    owner_deletes(site[1], hana, conversation_id)
+    assert_door(ledger, DOOR, minimum=10)
+
+
 def test_web_page_in_a_browser(site, leak_index, ledger, browser):
     from tests.leaks.browser import BrowserDoor
 

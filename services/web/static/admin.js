@@ -1,7 +1,28 @@
-// The admin page: sources, re-index, live job progress and per-file errors. The token lives in sessionStorage.
+// The admin page: sources, re-index, live job progress and per-file errors. Who may use it is decided at once from
+// GET /auth/session (signin.js): an admin signed in through the company's sign-in (or a proxy) uses it directly; the
+// token box is for the service-account token (PERIMETER_ADMIN_TOKEN), kept in sessionStorage; in demo mode without
+// that token the page says what to set, and Re-index/Export stay disabled.
 "use strict";
 const $ = (id) => document.getElementById(id);
 const TOKEN = "perimeter.adminToken";
+Object.assign(STRINGS.en, {
+  serviceToken: "Service-account token",
+  signedInAdmin: "Signed in as {user} (admin).",
+  notAdmin: "{user} is not an admin (admins are the members of PERIMETER_AUTH_ADMIN_GROUPS). A service-account "
+    + "token still works below.",
+  demoOff: "Demo mode: the admin page is off. To turn it on, set PERIMETER_ADMIN_TOKEN to a random value "
+    + "(python -c \"import secrets; print(secrets.token_urlsafe(32))\") and restart, then enter it here; or set up "
+    + "sign-in (README, \"Sign-in\") and sign in as a member of PERIMETER_AUTH_ADMIN_GROUPS.",
+  needServiceToken: "Enter the service-account token (PERIMETER_ADMIN_TOKEN) to continue.",
+});
+Object.assign(STRINGS.zh, {
+  serviceToken: "服务账号令牌",
+  signedInAdmin: "已登录：{user}（管理员）。",
+  notAdmin: "{user} 不是管理员（管理员为 PERIMETER_AUTH_ADMIN_GROUPS 中各组的成员）。仍可在下方使用服务账号令牌。",
+  demoOff: "演示模式：管理页面未启用。请将 PERIMETER_ADMIN_TOKEN 设为随机值并重启，然后在此输入；或配置登录（见 README"
+    + "“Sign-in”），以 PERIMETER_AUTH_ADMIN_GROUPS 中的成员身份登录。",
+  needServiceToken: "请输入服务账号令牌（PERIMETER_ADMIN_TOKEN）。",
+});
 const ACTIVE = new Set(["queued", "pending", "planning", "running", "started"]);
 let watching = null, timer = null;
 
@@ -11,11 +32,22 @@ function say(text, isError) {
   s.className = isError ? "notice error" : text ? "notice info" : "";
 }
 
+// Signed in as an admin: the session cookie (and signin.js's CSRF header) is the credential; otherwise the token.
+function signedInAdmin() {
+  const s = SignIn.session;
+  return !!(s && s.signed_in && s.role === "admin" && s.via !== "admin-token");
+}
+
+function setActionsEnabled(on) {
+  for (const id of ["reindex-all", "export"]) $(id).disabled = !on;
+}
+
 async function api(path, options = {}) {
   const token = sessionStorage.getItem(TOKEN);
-  if (!token) { say(I18N.t("needToken"), true); throw new Error("no token"); }
-  const r = await fetch(path, { ...options, headers: { ...(options.headers || {}), Authorization: `Bearer ${token}`,
-    "Content-Type": "application/json" } });
+  const headers = { ...(options.headers || {}), "Content-Type": "application/json" };
+  if (token) headers.Authorization = `Bearer ${token}`;
+  else if (!signedInAdmin()) { say(I18N.t("needServiceToken"), true); throw new Error("no token"); }
+  const r = await fetch(path, { ...options, headers });
   if (r.status === 401) { say(I18N.t("unauthorized"), true); throw new Error("401"); }
   if (r.status === 503) { say(I18N.t("disabled"), true); throw new Error("503"); }
   if (!r.ok) {
@@ -113,8 +145,27 @@ async function exportFeedback(ev) {
 }
 
 function refresh() {
-  say("");
-  return Promise.all([loadSources(), loadJobs(), loadFamilies()]).catch(() => {});
+  if (signedInAdmin() && !sessionStorage.getItem(TOKEN)) say(I18N.t("signedInAdmin", { user: SignIn.session.user }));
+  else say("");
+  return loadSources().then(() => { setActionsEnabled(true); return Promise.all([loadJobs(), loadFamilies()]); })
+    .catch(() => setActionsEnabled(false));
+}
+
+// What the page can do for whoever opened it, decided before anything is fetched.
+function start(session) {
+  const tokenBox = $("token-section");
+  if (signedInAdmin()) { tokenBox.hidden = true; refresh(); return; }
+  if (session.admin_page_off) {
+    tokenBox.hidden = true;
+    setActionsEnabled(false);
+    say(I18N.t("demoOff"));
+    $("admin-status").dataset.state = "demo-off";
+    return;
+  }
+  tokenBox.hidden = false;
+  if (sessionStorage.getItem(TOKEN)) { refresh(); return; }
+  if (session.signed_in && session.via !== "demo") say(I18N.t("notAdmin", { user: session.user }), true);
+  else say(I18N.t("needServiceToken"));
 }
 
 document.addEventListener("DOMContentLoaded", async () => {
@@ -125,10 +176,14 @@ document.addEventListener("DOMContentLoaded", async () => {
     $("token").value = "";
     refresh();
   });
-  $("forget").addEventListener("click", () => { sessionStorage.removeItem(TOKEN); say(I18N.t("needToken")); });
+  $("forget").addEventListener("click", () => {
+    sessionStorage.removeItem(TOKEN);
+    setActionsEnabled(false);
+    say(I18N.t("needServiceToken"));
+  });
   $("reindex-all").addEventListener("click", () => reindex(null).catch(() => {}));
   $("refresh").addEventListener("click", refresh);
   $("export").addEventListener("click", (ev) => exportFeedback(ev).catch(() => {}));
-  if (sessionStorage.getItem(TOKEN)) refresh(); else say(I18N.t("needToken"));
+  start(await SignIn.ready);
   document.body.dataset.ready = "true";
 });

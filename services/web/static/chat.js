@@ -1,36 +1,23 @@
-// The chat page: asks POST /v1/ask/stream, renders the streamed answer, sources, feedback and local history; Stop,
-// Regenerate, Copy and edit-and-resend; the welcome and the question limit from GET /web/config.json.
+// The chat page: asks POST /v1/ask/stream, renders the streamed answer, sources, feedback and the conversations
+// (kept on the server: conversations.js); Stop, Regenerate, Copy and edit-and-resend; the welcome and the question
+// limit from GET /web/config.json.
 "use strict";
 const $ = (id) => document.getElementById(id);
-const STORE = "perimeter.conversations";
+// conv: {id, title, turns} (turns: what this page showed and the server kept, for Regenerate and edit);
 // panel: {sources, question, selected, quotes, chip}; status: the key of the status line's text (it follows the
 // language); editing: the turn an edited question replaces; stream: the AbortController of the answer being written.
 const state = { conv: null, busy: false, panel: null, status: null, editing: null, stream: null,
   config: { max_question_chars: 2000, model_name: null, welcome: null, examples: [] } };
 const PHONE = window.matchMedia("(max-width: 900px)");
 
-function loadConvs() {
-  try { return JSON.parse(localStorage.getItem(STORE)) || []; } catch (e) { return []; }
-}
-function saveConv(conv) {
-  const all = loadConvs().filter((c) => c.key !== conv.key);
-  conv.turns = conv.turns.slice(-10);
-  all.unshift(conv);
-  localStorage.setItem(STORE, JSON.stringify(all.slice(0, 20)));
-  renderHistory();
-}
-
 function renderHistory() {
-  const list = $("conversations");
-  const convs = loadConvs();
-  list.replaceChildren(...convs.map((c) => el("li", {}, el("button", {
-    type: "button", title: c.title, "aria-current": state.conv && state.conv.key === c.key ? "true" : "false",
-    text: c.title || I18N.t("untitled"), onclick: () => openConv(c) }))));
-  if (!convs.length) list.append(el("li", { class: "meta", text: I18N.t("noConversations") }));
+  return Conversations.render($("conversations"), { currentId: state.conv && state.conv.id,
+    onOpen: (c) => openConv(c), onRemoved: () => newConv() });
 }
 
 function newConv() {
   state.conv = null;
+  Conversations.forget();
   clearThread();
   closeSources();
   setStatus(null);
@@ -38,10 +25,15 @@ function newConv() {
   $("question").focus();
 }
 
-function openConv(conv) {
-  state.conv = conv;
+// The conversation's turns come from the server; one that is gone (or not this user's) starts a new one.
+async function openConv(conv) {
+  let full;
+  try { full = await Conversations.open(conv.id); } catch (e) { newConv(); return; }
+  state.conv = { id: full.id, title: full.title, turns: full.shown.slice() };
+  Conversations.remember(full.id);
   clearThread();
-  for (const turn of conv.turns) showTurn(turn.question).finish(turn.response, false);
+  for (const turn of full.shown) showTurn(turn.question).finish(turn.response, false);
+  renderWelcome();
   renderHistory();
   closeMenu();
   $("question").focus();
@@ -280,11 +272,12 @@ async function ask(question) {
     if (!final) throw new Error(I18N.t("stopped"));
     turn.finish(final, true);
     setStatus("done");
-    if (!state.conv) state.conv = { key: `c${Date.now()}`, id: null, title: question.slice(0, 80), turns: [] };
-    state.conv.id = final.conversation_id || state.conv.id;
-    state.conv.updated = Date.now();
+    // The server kept the turn; the browser remembers only which conversation this is.
+    if (!state.conv) state.conv = { id: null, title: question.slice(0, 80), turns: [] };
     state.conv.turns.push({ question, response: final });
-    saveConv(state.conv);
+    state.conv.id = final.conversation_id || state.conv.id;
+    Conversations.remember(state.conv.id);
+    renderHistory();
   } catch (e) {
     // Stop aborts the request: the server sees the client leave and stops the model (services/api/sse.py).
     if (e.name === "AbortError") { turn.stopped(); setStatus("stopped"); }
@@ -310,7 +303,8 @@ document.addEventListener("DOMContentLoaded", async () => {
   const config = fetch("/web/config.json").then((r) => (r.ok ? r.json() : {})).catch(() => ({}));
   await I18N.init();
   Object.assign(state.config, await config);
-  renderHistory();
+  await SignIn.ready;  // signed in (signin.js) before the history is asked for
+  if (Conversations.current()) await openConv({ id: Conversations.current() }); else renderHistory();
   renderWelcome();
   updateCounter();
   $("ask-form").addEventListener("submit", (ev) => { ev.preventDefault(); submitQuestion(); });

@@ -30,7 +30,9 @@ pytestmark = pytest.mark.integration
 EXAMPLES_PER_OPERATION = 12  # per operation and per mode (valid / invalid inputs): ~600 requests, well under 60 s
 SIGNED_IN = {"X-Forwarded-User": "fuzzer", "X-Forwarded-Groups": "all,perimeter-admins"}  # admin routes too
 ANONYMOUS_EXAMPLES = 3  # per operation: the refusal does not depend on the input
-OPEN_TO_ANYONE = {"/healthz", "/readyz"}
+# The page asks /auth/session first to learn whether to send the browser to sign in, and signing out is harmless
+# without a session: both answer nobody (services/web/sign_in.py).
+OPEN_TO_ANYONE = {"/healthz", "/readyz", "/auth/session", "/auth/logout"}
 REFUSAL_KEYS = {"time", "ts", "request_id", "user", "groups", "auth", "peer", "credential", "door", "method", "route",
                 "path", "target", "outcome", "status", "reason"}
 
@@ -118,6 +120,8 @@ def call_anonymously(schema) -> int:
             refused += audited_refusal(case.formatted_path, response.status_code)
             if case.operation.path == "/readyz":
                 assert set(response.json()) == {"ready", "degraded"}, response.text
+            elif case.operation.path == "/auth/session":
+                assert response.json()["signed_in"] is False, response.text
             elif case.operation.path not in OPEN_TO_ANYONE:
                 assert response.status_code == 401, (case.method, case.formatted_path, response.text[:200])
 

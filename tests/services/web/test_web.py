@@ -154,12 +154,12 @@ def test_ask_stream_cite_feedback_and_chinese(site, page):
     assert "年假" in zh.locator("ol.points").inner_text()
     # The follow-up went to the same conversation, which the recent conversations list keeps.
     assert asked[0]["conversation_id"] is None and asked[1]["conversation_id"]
-    assert page.locator("#conversations li button").count() == 1
+    assert page.locator("#conversations li .open-conversation").count() == 1
     page.screenshot(path=str(ARTIFACTS / "answer-zh.png"))
     page.reload()
     page.wait_for_selector("body[data-ready=true]")
     assert page.inner_text("#ask-button") == "提问"  # the chosen language is remembered
-    page.locator("#conversations li button").first.click()
+    page.locator("#conversations li .open-conversation").first.click()
     assert page.locator(".turn").count() == 2 and page.locator(".turn .answer").count() == 2
 
 
