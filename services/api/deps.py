@@ -100,7 +100,7 @@ def get_user(request: Request) -> User:
             if request.method not in SAFE_METHODS and not hmac.compare_digest(
                     request.headers.get("x-csrf-token", "").encode(), session.csrf.encode()):
                 raise HTTPException(403, "this change needs the page's X-CSRF-Token header (GET /auth/session)")
-            request.state.user = session.as_user()
+            request.state.user = authenticator(request).with_directory(session.as_user())
             return request.state.user
         user = authenticator(request).resolve(request.headers.items(), request.client.host if request.client else None)
     except NotSignedIn as exc:

@@ -60,7 +60,11 @@ class Authenticator:
 
     def resolve(self, headers: Iterable[tuple[str, str]], peer: str | None) -> User:
         """The caller's identity; NotSignedIn (401) or SignInUnavailable (503) otherwise."""
-        user = self._resolve(headers, peer)
+        return self.with_directory(self._resolve(headers, peer))
+
+    def with_directory(self, user: User) -> User:
+        """With a directory, the user's groups are the directory's, whatever door signed them in (the browser's
+        session cookie too): the same person sees the same documents everywhere."""
         if self.directory is not None:
             return self.directory.apply(user, list(self.settings.auth.admin_groups))
         return user

@@ -52,6 +52,7 @@ def test_routes_left_out_of_the_spec_are_pages_files_and_metrics():
         analytics,
         ask,
         assistants,
+        conversations,
         documents,
         evaluation,
         feedback,
@@ -63,13 +64,13 @@ def test_routes_left_out_of_the_spec_are_pages_files_and_metrics():
     from services.observability.http import router as metrics_router
     from services.web.router import router as web_router
 
-    routers = [m.router for m in (admin, analytics, ask, assistants, documents, evaluation, feedback, health,
-                                  openai_compat, slack, stream)]
+    routers = [m.router for m in (admin, analytics, ask, assistants, conversations, documents, evaluation, feedback,
+                                  health, openai_compat, slack, stream)]
     routers.append(assistants.admin_router)
     routes = [r for router in (*routers, web_router, metrics_router) for r in router.routes if isinstance(r, APIRoute)]
     hidden = {r.path: r for r in routes if not r.include_in_schema}
-    assert set(hidden) == {"/", "/admin", "/admin/analytics", "/admin/assistants", "/web/labels.json", "/web/{name}",
-                           "/metrics"}
+    assert set(hidden) == {"/", "/admin", "/admin/analytics", "/admin/assistants", "/favicon.ico", "/web/labels.json",
+                           "/web/{name}", "/web/vendor/{name}", "/metrics"}
     for route in hidden.values():  # a response class of its own (not the default JSON), or a model
         declared = route.response_model is not None or not isinstance(route.response_class, DefaultPlaceholder)
         assert declared, route.path
