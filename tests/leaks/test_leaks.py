@@ -91,15 +91,19 @@ def test_feedback_export_admin_and_forged_identities(site, leak_index, ledger):
     ids = restricted_ids(corpus, pipeline.retriever.collection)
     door = "feedback, admin, identity"
     hana, salary = INSIDERS["hr"], corpus.secrets["salary"]
-    # An insider's feedback on her answer quotes the canary: it is stored, and only an admin's export shows it.
+    # An insider's feedback on her answer quotes the canary: it is stored, and only an export by an admin who is also
+    # an analyst shows it (question and comment texts are personal data: issue 25); the admin token's shows neither.
     answer = client.post("/v1/ask", json={"question": salary.questions[0]}, headers=hana.headers).json()
     comment = f"The code {salary.canary} in this answer looks outdated."
     stored = client.post("/v1/feedback", json={"answer_id": answer["answer_id"], "rating": "down", "comment": comment},
                          headers=hana.headers)
     assert stored.status_code == 201
     export = client.get("/v1/admin/feedback", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
-    admin = Person("admin", ("hr", "board"), "")  # the admin token: sees all feedback, whatever it quotes
-    ledger.inside(door, admin, "the admin's feedback export", export.text, "salary")
+    assert export.status_code == 200 and '"rating": "down"' in export.text, export.text[:300]
+    ledger.outside(door, OUTSIDER, "the admin token's feedback export (no analyst)", export.text)
+    analyst = Person("ada", ("perimeter-admins", "perimeter-analysts"), "")
+    texts = client.get("/v1/admin/feedback", headers=analyst.headers)
+    ledger.inside(door, analyst, "an admin analyst's feedback export", texts.text, "salary")
     for attempt in side_door_attempts(ids, keys, answer["answer_id"]):
         status, text = send(url, attempt, OUTSIDER)
         ledger.outside(door, OUTSIDER, attempt.label, text)

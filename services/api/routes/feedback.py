@@ -1,5 +1,7 @@
 """POST /v1/feedback: 👍/👎 and an optional comment on an answer the server gave this caller, appended to a JSON-lines
-file under the data dir. GET /v1/admin/feedback exports it (admins only).
+file under the data dir. GET /v1/admin/feedback exports it (admins only; the question and comment texts, which are
+personal data, only to an admin who is also an analyst, the askers' names only where analytics may show them:
+services/quality/access.py).
 
 The client names only the answer (its `answer_id`); the question, conversation, model and sources stored with the
 rating are the ones kept when that answer was given (services/issued_answers.py). Fields a client adds beside them
@@ -7,6 +9,7 @@ rating are the ones kept when that answer was given (services/issued_answers.py)
 feedback window, is a 404, and the refusal is audited (services/api/refusals.py)."""
 from __future__ import annotations
 
+import json
 import logging
 import time
 from typing import Literal
@@ -17,11 +20,12 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, Field
 
-from services.api.deps import AdminDep, FeedbackLogDep, IssuedAnswersDep, UserDep
+from services.api.deps import AdminDep, FeedbackLogDep, IssuedAnswersDep, SettingsDep, UserDep
 from services.api.errors import ErrorBody
 from services.api.refusals import note_target
 from services.api.schemas import FeedbackStored
 from services.api.unicode import valid_unicode_body
+from services.quality.access import is_analyst, shows_users
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["feedback"], dependencies=[Depends(valid_unicode_body)])  # services/api/unicode.py
@@ -57,7 +61,22 @@ async def give_feedback(body: FeedbackBody, request: Request, issued: IssuedAnsw
 @router.get("/v1/admin/feedback", response_class=PlainTextResponse,
             responses={200: {"content": {"application/x-ndjson": {"schema": {"type": "string"}}},
                              "description": "one JSON object a line: the stored ratings"}})
-def export_feedback(_: AdminDep, feedback: FeedbackLogDep) -> PlainTextResponse:
-    """All feedback as JSON lines (application/x-ndjson), oldest first."""
-    return PlainTextResponse(feedback.export(), media_type="application/x-ndjson; charset=utf-8",
+def export_feedback(admin: AdminDep, feedback: FeedbackLogDep, settings: SettingsDep) -> PlainTextResponse:
+    """All feedback as JSON lines (application/x-ndjson), oldest first; texts and names as the caller may see them."""
+    texts, names = is_analyst(admin, settings.quality), shows_users(admin, settings.quality)
+    lines = []
+    for line in feedback.export().splitlines():
+        if not line.strip():
+            continue
+        record = json.loads(line)
+        if not texts:
+            record.update({key: None for key in PERSONAL_TEXTS if key in record})
+        if not names and "user" in record:
+            record["user"] = None
+        lines.append(json.dumps(record, ensure_ascii=False) + "\n")
+    return PlainTextResponse("".join(lines), media_type="application/x-ndjson; charset=utf-8",
                              headers={"Content-Disposition": 'attachment; filename="feedback.jsonl"'})
+
+
+# What a rating holds that its asker wrote: analysts' only (services/quality/access.py).
+PERSONAL_TEXTS = ("question", "comment")
