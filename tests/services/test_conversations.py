@@ -85,6 +85,7 @@ def test_memory_history_keeps_the_newest_conversations_and_turns():
 @pytest.mark.integration
 def test_redis_store_keeps_each_users_history_with_retention(redis_url):
     client = standalone_client(redis_url)
+    client.flushdb()  # the session's Redis: conversations other tests kept (Slack's, 30 days) are not this store's
     store = RedisConversationStore(client, retention_s=120, max_kept=2)
     _history_of_one_user(store)
     for key in client.keys("perimeter:conversation*"):
