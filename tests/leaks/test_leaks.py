@@ -101,7 +101,8 @@ def test_feedback_export_admin_and_forged_identities(site, leak_index, ledger):
     export = client.get("/v1/admin/feedback", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
     assert export.status_code == 200 and '"rating": "down"' in export.text, export.text[:300]
     ledger.outside(door, OUTSIDER, "the admin token's feedback export (no analyst)", export.text)
-    analyst = Person("ada", ("perimeter-admins", "perimeter-analysts"), "")
+    # An admin analyst reads every rating's words, whatever they quote (hr and board: the ledger's way to say so).
+    analyst = Person("ada", ("perimeter-admins", "perimeter-analysts", "hr", "board"), "")
     texts = client.get("/v1/admin/feedback", headers=analyst.headers)
     ledger.inside(door, analyst, "an admin analyst's feedback export", texts.text, "salary")
     for attempt in side_door_attempts(ids, keys, answer["answer_id"]):

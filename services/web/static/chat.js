@@ -117,7 +117,7 @@ function dropFrom(turn) {
   const turns = [...$("thread").querySelectorAll(".turn")];
   const at = turns.indexOf(turn);
   if (at < 0) return;
-  if (state.conv) {  // stopped and failed turns are shown but not kept; the oldest kept ones may be trimmed
+  if (state.conv && state.conv.turns) {  // stopped and failed turns are shown but not kept; old ones may be trimmed
     const saved = (list) => list.filter((t) => t.dataset.saved).length;
     const trimmed = saved(turns) - state.conv.turns.length;
     state.conv.turns = state.conv.turns.slice(0, Math.max(0, saved(turns.slice(0, at)) - trimmed));
@@ -274,7 +274,7 @@ async function ask(question) {
     setStatus("done");
     // The server kept the turn; the browser remembers only which conversation this is.
     if (!state.conv) state.conv = { id: null, title: question.slice(0, 80), turns: [] };
-    state.conv.turns.push({ question, response: final });
+    (state.conv.turns = state.conv.turns || []).push({ question, response: final });
     state.conv.id = final.conversation_id || state.conv.id;
     Conversations.remember(state.conv.id);
     renderHistory();
