@@ -5,9 +5,13 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 WEB_VENDOR := services/web/static/vendor/.built
 
-.PHONY: install run lint test test-unit airgap-check compose-check clean
+.PHONY: install system-packages run lint test test-unit airgap-check compose-check clean
 
-install: $(STAMP) $(WEB_VENDOR)
+install: system-packages $(STAMP) $(WEB_VENDOR)
+
+# Debian and npm packages (Tesseract, LibreOffice, chromium, the servers the tests start...), each only where missing.
+system-packages:
+	deploy/system-packages.sh
 
 # torch first, pinned to the CPU build that lies on disk: an unpinned torch would pull a CUDA build of several GB.
 # llama-cpp-python next, compiled for a portable x86-64 baseline into a flag-keyed wheelhouse (see the script).

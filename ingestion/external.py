@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ingestion.errors import PartitionError
 
-# Debian packages that provide each program: named in the reason when one is missing (.ci/run installs them).
+# Debian packages that provide each program: named in the reason when one is missing (make install installs them).
 PACKAGES = {
     "tesseract": "tesseract-ocr tesseract-ocr-eng tesseract-ocr-chi-sim",
     "pdftoppm": "poppler-utils",

@@ -25,7 +25,7 @@ SMB_USER, SMB_PASSWORD = "root", "smbd-test-crawler-password"
 def need(*programs: str) -> None:
     missing = [p for p in programs if not shutil.which(p) and not Path(f"/usr/sbin/{p}").exists()]
     if missing:
-        pytest.skip(f"needs {', '.join(missing)} (Debian slapd ldap-utils samba smbclient: .ci/run installs them)")
+        pytest.skip(f"needs {', '.join(missing)} (Debian slapd ldap-utils samba smbclient: make install installs them)")
 
 
 def _accepts(host: str, port: int) -> bool:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from ingestion.external import find_program, run_program
 
-CJK_FONT = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")  # fonts-wqy-microhei (.ci/run installs it)
+CJK_FONT = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")  # fonts-wqy-microhei (make install installs it)
 A4_INCHES = (8.27, 11.69)
 
 

@@ -156,7 +156,7 @@ class ChromaServer:
 
 class OidcProvider:
     """The certified oidc-provider (npm) on Debian's node, from tests/oidc_provider/provider.mjs: one client
-    ("perimeter", `secret`), users alice (group perimeter-admins) and bob. .ci/run installs its node_modules."""
+    ("perimeter", `secret`), users alice (group perimeter-admins) and bob. make install installs its node_modules."""
 
     FOLDER = REPO / "tests" / "oidc_provider"
 

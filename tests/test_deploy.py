@@ -29,7 +29,7 @@ setting_variables = variables  # every PERIMETER_* variable a setting is read fr
 @pytest.mark.parametrize("profile", sorted(PROFILES))
 def test_docker_compose_config_validates_each_profile(profile):
     if shutil.which("docker-compose") is None:
-        pytest.skip("docker-compose is not installed (apt-get install docker-compose; .ci/run installs it)")
+        pytest.skip("docker-compose is not installed (apt-get install docker-compose; make install installs it)")
     env_file = REPO / "deploy" / "profiles" / f"{profile}.env"
     base = ["docker-compose", "-f", str(COMPOSE), "--env-file", str(env_file), "--profile", profile]
     done = subprocess.run(base + ["config", "-q"], capture_output=True, text=True, cwd=REPO, timeout=60)
@@ -81,7 +81,7 @@ def test_profiles_are_offline_private_and_read_only():
 
 def test_the_gpu_worker_is_the_worker_with_cuda_torch_and_a_gpu():
     if shutil.which("docker-compose") is None:
-        pytest.skip("docker-compose is not installed (apt-get install docker-compose; .ci/run installs it)")
+        pytest.skip("docker-compose is not installed (apt-get install docker-compose; make install installs it)")
     base = ["docker-compose", "-f", str(COMPOSE), "--env-file", str(REPO / "deploy" / "profiles" / "vllm.env"),
             "--profile", "vllm", "--profile", "gpu-worker"]
     resolved = yaml.safe_load(subprocess.run(base + ["config"], capture_output=True, text=True, cwd=REPO,

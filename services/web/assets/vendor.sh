@@ -3,7 +3,7 @@
 # marked (Markdown in answer points), DOMPurify (sanitises marked's output), pdf.js (the in-page PDF preview) and, for
 # the browser tests only, axe-core (accessibility). Versions are pinned by package-lock.json; `npm ci --offline` takes
 # them from npm's cache, fetching only what the cache lacks (PERIMETER_NPM_OFFLINE=1: the cache only, never the network).
-# The page never loads code from a CDN. Run by `make install` and .ci/run; the copies are not committed.
+# The page never loads code from a CDN. Run by `make install`; the copies are not committed.
 set -euo pipefail
 cd "$(dirname "$0")"
 mode=--prefer-offline

@@ -27,7 +27,7 @@ ARTIFACTS = REPO / "test-artifacts" / "web"
 def test_the_page_shows_the_numbers_and_texts_only_to_analysts(quality_corpus, tmp_path, embedder):
     sync_api = pytest.importorskip("playwright.sync_api")
     if not shutil.which(CHROMIUM):
-        pytest.skip("Debian chromium is not installed (.ci/run installs it)")
+        pytest.skip("Debian chromium is not installed (deploy/system-packages.sh, run by make install, installs it)")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     from services.quality.evaluate import Comparison
     from services.quality.gate import GateDecision, record_decision

@@ -45,7 +45,7 @@ class AlwaysAnswers(StreamingScriptedModel):
 @pytest.fixture(scope="module")
 def sso_site(sample_index, redis_url, tmp_path_factory):
     if not OidcProvider.installed():
-        pytest.skip("oidc-provider is not installed (.ci/run: npm ci in tests/oidc_provider)")
+        pytest.skip("oidc-provider is not installed (deploy/system-packages.sh: npm ci in tests/oidc_provider)")
     settings, _ = sample_index
     data = tmp_path_factory.mktemp("sso")
     (data / "sources.yaml").write_text("sources:\n  - name: acme\n    path: samples/acme\n", encoding="utf-8")
@@ -68,7 +68,7 @@ def sso_site(sample_index, redis_url, tmp_path_factory):
 def browser():
     sync_api = pytest.importorskip("playwright.sync_api")
     if not shutil.which(CHROMIUM):
-        pytest.skip("Debian chromium is not installed (.ci/run installs it)")
+        pytest.skip("Debian chromium is not installed (deploy/system-packages.sh, run by make install, installs it)")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_api.sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)

@@ -38,7 +38,7 @@ def site(sample_index, tmp_path_factory):
 def browser():
     sync_api = pytest.importorskip("playwright.sync_api")
     if not shutil.which(CHROMIUM):
-        pytest.skip("Debian chromium is not installed (.ci/run installs it)")
+        pytest.skip("Debian chromium is not installed (deploy/system-packages.sh, run by make install, installs it)")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_api.sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)

@@ -61,7 +61,7 @@ def site(tmp_path_factory, embedder):
 def page():
     sync_api = pytest.importorskip("playwright.sync_api")
     if not shutil.which(CHROMIUM):
-        pytest.skip("Debian chromium is not installed (.ci/run installs it)")
+        pytest.skip("Debian chromium is not installed (deploy/system-packages.sh, run by make install, installs it)")
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         yield browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900}).new_page()

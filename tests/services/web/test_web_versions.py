@@ -39,7 +39,7 @@ def site(family_index, embedder):
 def page():
     sync_api = pytest.importorskip("playwright.sync_api")
     if not shutil.which(CHROMIUM):
-        pytest.skip("Debian chromium is not installed (.ci/run installs it)")
+        pytest.skip("Debian chromium is not installed (deploy/system-packages.sh, run by make install, installs it)")
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         yield browser.new_context(locale="en-US").new_page()
