@@ -50,11 +50,11 @@ def files(body: dict) -> set[str]:
 
 def test_ask_and_stream_answer_through_the_chosen_assistant(sample_index, tmp_path):
     settings, _ = sample_index
-    model = StreamingScriptedModel(*[reply(1)] * 6)
+    model = StreamingScriptedModel(*[reply(1)] * 8)
     client = TestClient(app_for(settings, tmp_path, model))
     listed = client.get("/v1/assistants").json()["assistants"]
-    assert [a["name"] for a in listed] == ["hr", "it", "regulations"]  # not the board's; the default first
-    assert listed[2]["title"] == "法规参考" and listed[0]["examples"] and set(listed[0]) == {
+    assert [a["name"] for a in listed] == ["all", "hr", "it", "regulations"]  # not the board's; the default first
+    assert listed[3]["title"] == "法规参考" and listed[0]["examples"] and set(listed[0]) == {
         "name", "title", "description", "examples", "disclaimer"}  # never its groups, instructions or model
     it = client.post("/v1/ask", json={"question": PHISHING, "assistant": "it"}).json()
     assert it["assistant"] == "it"
@@ -62,9 +62,12 @@ def test_ask_and_stream_answer_through_the_chosen_assistant(sample_index, tmp_pa
     assert "phishing-reporting.html" in files(it) and files(it) <= IT, files(it)
     system = model.calls[-1][0]["content"]
     assert system.rstrip().endswith("name the contact or hotline the documents give.")
-    # Without one: the caller's default (the first they may use), whose scope holds no IT document.
+    # Without one: the caller's default (the first they may use), which searches everything; hr's scope holds no
+    # IT document.
     default = client.post("/v1/ask", json={"question": PHISHING}).json()
-    assert default["assistant"] == "hr" and not files(default) & IT, files(default)
+    assert default["assistant"] == "all" and "phishing-reporting.html" in files(default), files(default)
+    hr = client.post("/v1/ask", json={"question": PHISHING, "assistant": "hr"}).json()
+    assert hr["assistant"] == "hr" and not files(hr) & IT, files(hr)
     zh = client.post("/v1/ask", json={"question": FINE_ZH, "assistant": "regulations"}).json()
     assert zh["disclaimer"] == "仅供参考，不能替代专业意见。" and files(zh) and files(zh) <= REGULATIONS, files(zh)
     assert "每个要点请写明来源中给出的法规或制度名称及条款" in model.calls[-1][0]["content"]
@@ -88,7 +91,7 @@ def test_openai_clients_choose_an_assistant_by_model_name(sample_index, tmp_path
     model = StreamingScriptedModel(*[reply(1)] * 4)
     with served(app_for(settings, tmp_path, model)) as url:
         client = OpenAI(base_url=url + "/v1", api_key="unused", max_retries=0)
-        assert [m.id for m in client.models.list()] == ["hr", "it", "regulations"]
+        assert [m.id for m in client.models.list()] == ["all", "hr", "it", "regulations"]
         out = client.chat.completions.create(model="regulations", messages=[{"role": "user", "content": FINE_ZH}])
         assert out.model == "regulations" and "> _仅供参考，不能替代专业意见。_" in out.choices[0].message.content
         chunks = list(client.chat.completions.create(model="it", stream=True, messages=[
@@ -96,7 +99,7 @@ def test_openai_clients_choose_an_assistant_by_model_name(sample_index, tmp_path
         text = "".join(c.choices[0].delta.content or "" for c in chunks)
         assert {c.model for c in chunks} == {"it"} and "In an emergency call the IT hotline." in text
         default = client.chat.completions.create(model="perimeter", messages=[{"role": "user", "content": PHISHING}])
-        assert default.model == "hr" and "Check with HR for your own case." in default.choices[0].message.content
+        assert default.model == "all" and "Check with HR" not in default.choices[0].message.content
         asked = len(model.calls)
         with pytest.raises(openai.PermissionDeniedError):
             client.chat.completions.create(model="board", messages=[{"role": "user", "content": PHISHING}])
@@ -125,7 +128,7 @@ def test_admins_see_every_assistant_as_configured(sample_index, tmp_path):
     config = client.get("/v1/admin/assistants", headers={"Authorization": f"Bearer {ADMIN}"}).json()
     assert config["file"].endswith("assistants.yaml") and config["error"] is None
     by_name = {a["name"]: a for a in config["assistants"]}
-    assert list(by_name) == ["hr", "it", "regulations", "board"]
+    assert list(by_name) == ["all", "hr", "it", "regulations", "board"]
     assert by_name["board"]["groups"] == ["board"] and by_name["regulations"]["disclaimer"]["zh"].startswith("仅供参考")
     assert "kyc-procedure-*" in by_name["regulations"]["documents"]
     page = client.get("/admin/assistants")

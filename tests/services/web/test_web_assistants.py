@@ -55,8 +55,8 @@ def test_the_picker_lists_the_user_s_assistants_and_the_answer_shows_the_disclai
     page.goto(url + "/")
     page.wait_for_selector("#assistant-picker:not([hidden]) #assistant")
     options = page.locator("#assistant option")
-    assert options.all_inner_texts() == ["HR policies", "IT support", "法规参考"]  # not the board's; default first
-    assert page.input_value("#assistant") == "hr"
+    assert options.all_inner_texts() == ["All documents", "HR policies", "IT support", "法规参考"]  # default first
+    assert page.input_value("#assistant") == "all"
     page.select_option("#assistant", "regulations")
     assert "跨境支付" in page.inner_text("#assistant-picker .assistant-about")
     page.locator("#assistant-picker .example").first.click()  # an example question fills the box
@@ -76,7 +76,7 @@ def test_the_picker_lists_the_user_s_assistants_and_the_answer_shows_the_disclai
     admin.evaluate(f"sessionStorage.setItem('perimeter.adminToken', '{ADMIN}')")
     admin.goto(url + "/admin/assistants")
     admin.wait_for_selector("#assistant-rows tr[data-name=board]")
-    assert admin.locator("#assistant-rows tr").count() == 4
+    assert admin.locator("#assistant-rows tr").count() == 5  # the shipped four and the board's
     assert "board" in admin.locator("#assistant-rows tr[data-name=board]").inner_text()
     admin.screenshot(path=str(ARTIFACTS / "admin-assistants.png"))
     context.close()
