@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import base64
 import json
-import shutil
 import time
 
 import httpx
@@ -18,15 +17,11 @@ from services.api.app import create_app
 from services.auth.browser_sessions import REFRESH_MARGIN_S, BrowserSessions
 from services.components import build_retriever
 from services.web.sign_in import SESSION_COOKIE
-from tests.conftest import REPO
 from tests.fakes import StreamingScriptedModel, served
 from tests.processes import OidcProvider
+from tests.services.web.browser import ARTIFACTS
 
 pytestmark = pytest.mark.integration
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--no-first-run"]
-ARTIFACTS = REPO / "test-artifacts" / "web"
 CLIENT_SECRET = "provider-client-secret-9f3Kq2LmZx7Tb4Wc"
 SESSION_SECRET = "cookie-signing-secret-Qm4Zr8Tx2Lp6Vn1Bw5Yh"
 ACCESS_TTL_S = 20  # short, so a session outlives its access token within the test and must be refreshed
@@ -62,18 +57,6 @@ def sso_site(sample_index, redis_url, tmp_path_factory):
             yield url, settings, app
         finally:
             provider.stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not shutil.which(CHROMIUM):
-        pytest.skip("Debian chromium is not installed (deploy/system-packages.sh, run by make install, installs it)")
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 
 import pytest
 from fastapi.testclient import TestClient
@@ -13,14 +12,10 @@ from services.answering import AskPipeline
 from services.api.app import create_app
 from services.components import build_retriever
 from services.llm.base import ModelUnavailable
-from tests.conftest import REPO
 from tests.fakes import StreamingScriptedModel, served
+from tests.services.web.browser import ARTIFACTS
 
 pytestmark = pytest.mark.integration
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--no-first-run"]
-ARTIFACTS = REPO / "test-artifacts" / "web"
 TOKEN = "web-test-token"
 EN = json.dumps({"restatement": "The minimum password length for administrator accounts.",
                  "points": [{"quotes": [{"source": 1, "text": "administrator accounts must use a password of at "
@@ -71,18 +66,6 @@ def site(sample_index, tmp_path_factory):
     app.dependency_overrides[get_job_store] = FakeJobs
     with served(app) as url:
         yield url, settings
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not shutil.which(CHROMIUM):
-        pytest.skip("Debian chromium is not installed (deploy/system-packages.sh, run by make install, installs it)")
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ goes with the question and the answer shows its disclaimer. Screenshots go to te
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 
@@ -13,12 +12,9 @@ from services.api.app import create_app
 from services.components import build_retriever
 from tests.conftest import REPO
 from tests.fakes import StreamingScriptedModel, reply, served
+from tests.services.web.browser import ARTIFACTS
 
 pytestmark = pytest.mark.integration
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--no-first-run"]
-ARTIFACTS = REPO / "test-artifacts" / "web"
 ADMIN = "web-assistants-admin-token-0123456789"
 
 
@@ -32,18 +28,6 @@ def site(sample_index, tmp_path_factory):
     model = StreamingScriptedModel(*[reply(1)] * 4, piece=12)
     with served(create_app(settings, AskPipeline(settings, build_retriever(settings), model))) as url:
         yield url, model
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not shutil.which(CHROMIUM):
-        pytest.skip("Debian chromium is not installed (deploy/system-packages.sh, run by make install, installs it)")
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield b
-        b.close()
 
 
 def test_the_picker_lists_the_user_s_assistants_and_the_answer_shows_the_disclaimer(site, browser):

@@ -5,7 +5,6 @@ path and axe-core, light and dark. Screenshots go to test-artifacts/web/."""
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 
@@ -14,7 +13,7 @@ from services.api.app import create_app
 from services.components import build_retriever
 from tests.conftest import REPO
 from tests.fakes import StreamingScriptedModel, served
-from tests.services.web.test_web import CHROMIUM, EN, FLAGS, ask
+from tests.services.web.test_web import EN, ask
 
 pytestmark = pytest.mark.integration
 ARTIFACTS = REPO / "test-artifacts" / "web"
@@ -52,18 +51,6 @@ def site(sample_index):
     app = create_app(settings, AskPipeline(settings, build_retriever(settings), model))
     with served(app) as url:
         yield url, model
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not shutil.which(CHROMIUM):
-        pytest.skip("Debian chromium is not installed (deploy/system-packages.sh, run by make install, installs it)")
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield b
-        b.close()
 
 
 def open_page(browser, url, *, viewport=DESKTOP, dark=False, locale="en-US"):

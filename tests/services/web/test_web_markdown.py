@@ -13,7 +13,8 @@ from services.api.app import create_app
 from services.components import build_retriever, run_ingest
 from tests.conftest import REPO, make_settings
 from tests.fakes import StreamingScriptedModel, served
-from tests.services.web.test_web import CHROMIUM, FLAGS, ask
+from tests.services.web.browser import CHROMIUM, FLAGS
+from tests.services.web.test_web import ask
 
 pytestmark = pytest.mark.integration
 ARTIFACTS = REPO / "test-artifacts" / "web"

@@ -15,7 +15,8 @@ from services.api.app import create_app
 from services.components import build_retriever
 from tests.conftest import REPO
 from tests.fakes import served
-from tests.services.web.test_web import CHROMIUM, FLAGS, PageModel, ask
+from tests.services.web.browser import CHROMIUM, FLAGS
+from tests.services.web.test_web import PageModel, ask
 
 ARTIFACTS = REPO / "test-artifacts" / "web"
 

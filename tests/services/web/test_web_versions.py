@@ -11,7 +11,8 @@ from services.answering import AskPipeline
 from services.api.app import create_app
 from services.components import build_retriever
 from tests.fakes import StreamingScriptedModel, served
-from tests.services.web.test_web import CHROMIUM, FLAGS, ask
+from tests.services.web.browser import CHROMIUM, FLAGS
+from tests.services.web.test_web import ask
 
 pytestmark = pytest.mark.integration
 
