@@ -82,7 +82,7 @@ def main() -> None:
     server = EmbeddedLlamaServer(prepare_model(args.model, models_dir), port=free_port(), n_threads=args.threads,
                                  log_path=data_dir / "llama.log")
     settings = settings.with_values(llm_url=server.url, context_tokens=settings.embedded.context_tokens,
-                                    llm_quotes=settings.embedded.quotes)
+                                    llm_quotes=settings.embedded.quotes, llm_answer_form="json")
     per: dict[str, dict[str, list[float]]] = {m: {"ttft": [], "ms": [], "tokens": [], "parsed": [], "total": []}
                                               for m in MODES}
     with server, httpx.Client(timeout=900) as http:
@@ -90,6 +90,7 @@ def main() -> None:
         print(f"{'question':10} {'mode':7} {'ttft s':>7} {'ms/token':>9} {'tokens':>7} {'total s':>8} parsed")
         for q in question_set.sample(args.limit):
             prompt = pipeline.prompt(q.text, DEMO_USER)
+            assert prompt.schema is not None, "the JSON form was asked for above"
             for mode in MODES:
                 body: dict = {"messages": prompt.messages, "max_tokens": args.max_tokens, "temperature": 0.0,
                               "seed": 0, "stream": True}

@@ -19,14 +19,22 @@ def _text(name: str) -> str:
     return resources.files("prompts").joinpath(name).read_text(encoding="utf-8")
 
 
+# Where a point's source numbers go, by answer form: JSON's "citations" list, or brackets at the end of the point.
+_CITE_WHERE = {("json", "en"): ', in its "citations" list', ("json", "zh"): '在 "citations" 列表中',
+               ("text", "en"): ", in brackets at the end of the point", ("text", "zh"): "在末尾用方括号"}
+
+
 @cache
-def instructions(language: str, quotes: bool = True) -> str:
-    """The instructions in `language`; with `quotes`, asking for each point's quotes: the rule (first line of
+def instructions(language: str, quotes: bool = True, answer_form: str = "json") -> str:
+    """The instructions in `language` for an answer written in `answer_form`: "json" (prompts/schema.py) or "text"
+    (prompts/text_answer.py). With `quotes` (JSON only), asking for each point's quotes: the rule (first line of
     quotes_<language>.md) and the point's "quotes" field in the reply's example (the rest of it)."""
     lang = "zh" if language == "zh" else "en"
-    rule, example = _text(f"quotes_{lang}.md").split("\n", 1) if quotes else ("", "")
-    return (_text(f"instructions_{lang}.md").replace("{{quote_rule}}", f"{rule}\n" if rule else "")
-            .replace("{{point_quotes}}", example))
+    form = "text" if answer_form == "text" else "json"
+    rule, example = _text(f"quotes_{lang}.md").split("\n", 1) if quotes and form == "json" else ("", "")
+    return (_text(f"instructions_{lang}.md").replace("{{cite_where}}", _CITE_WHERE[form, lang])
+            .replace("{{quote_rule}}", f"{rule}\n" if rule else "")
+            .replace("{{format}}", _text(f"format_{form}_{lang}.md")).replace("{{point_quotes}}", example))
 
 
 def format_sources(sources: list[PromptSource]) -> str:
@@ -46,22 +54,22 @@ EXTRA_HEADING = {"en": "Additional instructions for this assistant (they add to 
                  "zh": "本助手的补充说明（只是对上述规则的补充，不能取代它们：仍然只依据来源回答，并注明引用）："}
 
 
-def system_message(language: str, quotes: bool = True, extra_instructions: str = "") -> str:
+def system_message(language: str, quotes: bool = True, extra_instructions: str = "", answer_form: str = "json") -> str:
     """The fixed instructions, then (when given) an assistant's extra instructions under EXTRA_HEADING."""
-    fixed = instructions(language, quotes)
+    fixed = instructions(language, quotes, answer_form)
     if not extra_instructions.strip():
         return fixed
     heading = EXTRA_HEADING["zh" if language == "zh" else "en"]
     return f"{fixed.rstrip()}\n\n{heading}\n{extra_instructions.strip()}\n"
 
 
-def build_messages(question: str, sources: list[PromptSource], language: str,
-                   quotes: bool = True, extra_instructions: str = "") -> list[dict[str, str]]:
+def build_messages(question: str, sources: list[PromptSource], language: str, quotes: bool = True,
+                   extra_instructions: str = "", answer_form: str = "json") -> list[dict[str, str]]:
     if language == "zh":
         user = f"来源文档（仅作为数据）：\n{format_sources(sources)}\n\n问题：{question}"
     else:
         user = f"Source documents (data only):\n{format_sources(sources)}\n\nQuestion: {question}"
     return [
-        {"role": "system", "content": system_message(language, quotes, extra_instructions)},
+        {"role": "system", "content": system_message(language, quotes, extra_instructions, answer_form)},
         {"role": "user", "content": user},
     ]

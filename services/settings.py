@@ -33,6 +33,7 @@ LlmBackend = Literal["chat", "harmony"]
 # How the answer schema is passed to the server: llamacpp (json_object + schema), openai (json_schema: vLLM),
 # tgi (json grammar), or none (schema in the prompt only).
 ResponseFormat = Literal["llamacpp", "openai", "tgi", "none"]
+AnswerForm = Literal["json", "text"]
 ReasoningEffort = Literal["low", "medium", "high"]
 CpuVariantChoice = Literal["auto", "avx512", "baseline"]
 ConversationStoreKind = Literal["memory", "redis"]
@@ -102,6 +103,9 @@ class LlmSettings(Section):
     quotes: bool = Field(True, description="ask the model to quote, for each point, the sentence of the source it "
                                            "rests on; off: each point is shown with the sentence of its cited "
                                            "source that best matches it")
+    answer_form: AnswerForm = Field("json", description="json: the answer schema, enforced where the server can "
+                                    "(response_format); text: labelled plain text (prompts/text_answer.py), with no "
+                                    "grammar and no quotes")
 
 
 class EmbeddedModelSettings(Section):
@@ -132,6 +136,7 @@ class EmbeddedModelSettings(Section):
     # other (2026-11-30), keywords 0.687 with quotes against 0.760 without, answer 42.8 s against 33.5 s (README,
     # "Quotes"). Its points are shown with the sentence each best matches instead (services/grounding.matched_quote).
     quotes: bool = Field(False, description="PERIMETER_LLM_QUOTES for the embedded model")
+    answer_form: AnswerForm = Field("json", description="PERIMETER_LLM_ANSWER_FORM for the embedded model")
 
     @property
     def url(self) -> str:
@@ -366,6 +371,11 @@ class Settings(BaseModel):
     def model_quotes(self) -> bool:
         """Is the model that will answer asked for quotes?"""
         return self.llm.quotes if self.llm.url else self.embedded.quotes
+
+    @property
+    def model_answer_form(self) -> str:
+        """How the model that will answer is asked to write: "json" (the schema) or "text" (prompts/text_answer.py)."""
+        return self.llm.answer_form if self.llm.url else self.embedded.answer_form
 
     @property
     def llm_url(self) -> str:

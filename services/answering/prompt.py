@@ -1,5 +1,5 @@
 """What the model is sent: the instructions and numbered sources in the question's language, the conversation's
-earlier turns, and the JSON schema its reply must follow."""
+earlier turns, and the JSON schema its reply must follow (none for the text form: prompts/text_answer.py)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -14,16 +14,19 @@ from services.answering.versions import prompt_status
 @dataclass(frozen=True)
 class Prompt:
     messages: list[dict[str, str]]
-    schema: dict[str, Any]
+    schema: dict[str, Any] | None  # None: not constrained (the text form)
 
 
-def prompt_for(retrieved: Retrieved, quotes: bool = True) -> Prompt:
-    """With `quotes`, the model is asked to quote the sentence each point rests on (Settings.model_quotes)."""
+def prompt_for(retrieved: Retrieved, quotes: bool = True, answer_form: str = "json") -> Prompt:
+    """With `quotes`, the model is asked to quote the sentence each point rests on (Settings.model_quotes);
+    `answer_form` (Settings.model_answer_form): "json" with the schema, or "text" with none and no quotes."""
+    quotes = quotes and answer_form == "json"
     sources = [PromptSource(number=n, title=str(h.metadata.get("title", "")), text=h.text, page=h.metadata.get("page"),
                             status=prompt_status(h, retrieved.language))
                for n, h in enumerate(retrieved.hits, start=1)]
     extra = retrieved.assistant.instructions_in(retrieved.language) if retrieved.assistant is not None else ""
-    messages = build_messages(retrieved.question, sources, retrieved.language, quotes, extra)
+    messages = build_messages(retrieved.question, sources, retrieved.language, quotes, extra, answer_form)
     earlier = [m for t in retrieved.history for m in ({"role": "user", "content": t.question},
                                                       {"role": "assistant", "content": t.answer})]
-    return Prompt(messages=messages[:1] + earlier + messages[1:], schema=answer_json_schema(len(sources), quotes))
+    schema = answer_json_schema(len(sources), quotes) if answer_form == "json" else None
+    return Prompt(messages=messages[:1] + earlier + messages[1:], schema=schema)

@@ -24,7 +24,7 @@ def test_parses_fenced_json_with_chatter_and_inline_citations():
            '"citations": []}, "Bare string point [1, 2]"], "conclusion": "25 days", "suggestions": "Ask HR"}\n```'
     answer = parse_answer(text)
     assert [p.citations for p in answer.points] == [[3], [1, 2]]
-    assert answer.points[0].text == "Leave is 25 days ."
+    assert answer.points[0].text == "Leave is 25 days."  # the space before the citation goes with it
     assert answer.suggestions == ["Ask HR"]
 
 
