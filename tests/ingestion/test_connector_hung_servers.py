@@ -189,8 +189,7 @@ def test_connector_silent_sources_fail_alone_and_the_other_sources_are_synced(si
   - {{name: handbook, type: folder, path: docs}}
 """)
     env = {**os.environ, "PERIMETER_SOURCES_FILE": str(tmp_path / "sources.yaml"),
-           "PERIMETER_DATA_DIR": str(tmp_path / "data"), "PERIMETER_EMBEDDING_MODEL": "all-MiniLM-L6-v2",
-           "PYTHONPATH": str(REPO)}
+           "PERIMETER_DATA_DIR": str(tmp_path / "data"), "PYTHONPATH": str(REPO)}
     done = subprocess.run([sys.executable, "-m", "services.cli", "reindex", "--local"], cwd=REPO, env=env,
                           capture_output=True, text=True, timeout=300)
     lines = done.stdout.splitlines()
