@@ -112,15 +112,23 @@ def _reindex_here(args, settings: Settings) -> int:
         from services.quality.commands import candidate_reindex
 
         return candidate_reindex(settings, select_sources(settings, args.source, args.collection))
+    from ingestion.sources import SourcesError
+
+    failed = 0
     for source in select_sources(settings, args.source, args.collection):
-        report = sync_source(settings, source)
+        try:
+            report = sync_source(settings, source)
+        except SourcesError as exc:  # a source that cannot be read (down, silent, refused) fails alone
+            print(f"{source.name}: FAILED {exc}")
+            failed += 1
+            continue
         summary = report.to_dict()
         print(f"{source.name}: {json.dumps({k: v for k, v in summary.items() if k not in ('failures', 'notes')})}")
         for failure in summary["failures"]:
             print(f"  FAILED {failure['source']}: {failure['reason']}")
         for note in summary["notes"]:
             print(f"  NOTE {note['source']}: {note['note']}")
-    return 0
+    return 1 if failed else 0
 
 
 def _print_answer(response) -> None:

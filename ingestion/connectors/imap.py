@@ -37,7 +37,8 @@ class ImapSourceConfig(SourceConfig):
     password_file: Path | None = None
     folders: list[str] = Field(default_factory=lambda: ["INBOX"], min_length=1)
     since: date | None = Field(None, description="only messages received on or after this day")
-    timeout_s: float = Field(60.0, gt=0)
+    timeout_s: float = Field(60.0, gt=0, description="a server silent this long (on connect or any later answer) "
+                                                     "fails the sync")
 
     def resolve_paths(self, base: Path) -> None:
         self.password_file = relative_to(base, self.password_file)
@@ -77,9 +78,16 @@ class ImapConnector:
                 if s.security == "starttls":
                     client.starttls(ssl.create_default_context())
             client.login(s.user, self.password or "")
+        except TimeoutError as exc:
+            raise self._silent(exc) from exc
         except (OSError, imaplib.IMAP4.error) as exc:
             raise SourcesError(f"source '{s.name}': cannot sign in to {s.host} as {s.user}: {exc}") from exc
         return client
+
+    def _silent(self, exc: BaseException) -> SourcesError:
+        s = self.source
+        return SourcesError(f"source '{s.name}': {s.host}:{s.port or (993 if s.security == 'tls' else 143)} did not "
+                            f"answer within {s.timeout_s:g} s (timeout_s); the sync stopped, the index is unchanged")
 
     def folder_uids(self, client: imaplib.IMAP4, folder: str) -> tuple[str, list[str]]:
         """The folder's UIDVALIDITY and the UIDs of its messages (since the configured day), read-only."""
@@ -101,13 +109,22 @@ class ImapConnector:
 
     def items(self) -> Iterator[SourceItem]:
         client = self.connect()
+        silent = False
         try:
             found: list[SourceItem] = []
             for folder in self.source.folders:
                 found += self._folder_items(client, folder)
+        except TimeoutError as exc:  # imaplib's `timeout` is the socket's: every answer is bounded by it
+            silent = True
+            raise self._silent(exc) from exc
+        except (OSError, imaplib.IMAP4.error) as exc:
+            raise SourcesError(f"source '{self.source.name}': reading the mailbox failed: {exc}") from exc
         finally:
             try:
-                client.logout()
+                if silent:
+                    client.shutdown()  # a LOGOUT would wait for the silent server once more
+                else:
+                    client.logout()
             except (OSError, imaplib.IMAP4.error):
                 pass
         yield from found

@@ -4,7 +4,8 @@ Each sync lists the share (one directory query per folder), reads every file's o
 per file) and keeps a local copy of each file under the source's `path` (the mirror the indexer reads). A copy whose
 size and last-write time match the share's listing is not downloaded again, so an unchanged file costs one round
 trip; its content hash then matches the manifest and the sync skips it, and a changed DACL alone becomes a `regroup`
-(new readers, no re-embedding). The readers rule is in smb_acl.py.
+(new readers, no re-embedding). The readers rule is in smb_acl.py. A server that leaves a request unanswered for
+`timeout_s` fails the sync (smb_watchdog.py: smbprotocol bounds only the connect and the negotiate).
 """
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ from smbprotocol.security_descriptor import SDControl, SIDPacket, SMB2CreateSDBu
 
 from ingestion.connectors.base import SourceConfig, SourceItem, SourcesError
 from ingestion.connectors.smb_acl import ALLOW, DENY, Ace, Readers, readers_of
+from ingestion.connectors.smb_watchdog import SmbWatchdog
 from ingestion.partition import SUPPORTED_SUFFIXES
 
 SID_PATTERN = r"^S-1-\d+(-\d+)+$"
@@ -55,6 +57,8 @@ class SmbSourceConfig(SourceConfig):
     readers: dict[str, str] = Field(default_factory=dict, description="SID -> Perimeter group (or user group)")
     everyone: str | None = Field(None, description="the group that Everyone / Authenticated Users entries map to; "
                                                    "unset = such entries make nobody a reader")
+    timeout_s: float = Field(60.0, gt=0, description="a server that leaves a request unanswered this long fails "
+                                                     "the sync (connect, negotiate and every later request)")
     groups: list[str] = Field(default_factory=list, description="unused: an smb file's readers come from its ACL")
 
     def resolve_paths(self, base: Path) -> None:
@@ -189,27 +193,38 @@ class SmbConnector:
                 with registering:  # sessions set up one at a time: concurrent set-ups overdrew their credits
                     caches.append(local.cache)
                     smbclient.register_session(source.server, username=source.user, password=password,
-                                               port=source.port, connection_cache=local.cache)
+                                               port=source.port, connection_cache=local.cache,
+                                               connection_timeout=source.timeout_s)
             return {"port": source.port, "connection_cache": local.cache}
 
+        watchdog = SmbWatchdog(caches, source.timeout_s).start()
+        pool = ThreadPoolExecutor(IN_FLIGHT)
         try:
             kept: set[Path] = set()
             files = list(self._files("", connection()))
             # Each file's ACL is one round trip: several in flight at once keep the waits for the server from adding
             # up (in order, so the plan is the same every time).
-            with ThreadPoolExecutor(IN_FLIGHT) as pool:
-                for item in pool.map(lambda relative: self._item(relative, connection()), files):
-                    if item is not None:
-                        kept.add(item.path)
-                        yield item
+            for item in pool.map(lambda relative: self._item(relative, connection()), files):
+                if item is not None:
+                    kept.add(item.path)
+                    yield item
             self._forget_copies_except(kept)
         except (SMBException, OSError, ValueError) as exc:
             if isinstance(exc, SourcesError):
                 raise
+            if watchdog.expired or any(word in str(exc).lower() for word in ("timeout", "timed out")):
+                raise SourcesError(f"source '{source.name}': {source.server}:{source.port} did not answer within "
+                                   f"{source.timeout_s:g} s (timeout_s); the sync stopped, the index is unchanged"
+                                   ) from exc
             raise SourcesError(f"source '{source.name}': cannot read {source.unc()}: {exc}") from exc
         finally:
+            pool.shutdown(wait=True, cancel_futures=True)  # after a failure, no file waits for a dead server
             for cache in caches:
-                smbclient.reset_connection_cache(connection_cache=cache)
+                try:
+                    smbclient.reset_connection_cache(connection_cache=cache)
+                except (SMBException, OSError):
+                    pass  # a connection the watchdog closed, or a server gone while we signed off
+            watchdog.stop()
 
     def _files(self, relative: str, connection: dict[str, Any]) -> Iterator[str]:
         """Supported files under the folder, depth first in name order; hidden names skipped as in folders."""

@@ -3,8 +3,10 @@
 Each page is kept as a file in the source's work folder with its ETag and Last-Modified; the next crawl asks with a
 conditional GET, so an unchanged page costs a 304 and keeps its file (the sync plan then skips it by content hash).
 A page that answers 404/410, or is no longer linked, leaves the crawl and so the index; a page that fails for another
-reason (a 500, a timeout) keeps its last copy: a flaky server must not empty the index. The page is read by the
-same HTML partitioning as .html files (title and headings kept); citations link to the page's URL.
+reason (a 500, one page timing out) keeps its last copy: a flaky server must not empty the index. A site that stops
+answering (robots.txt, the sitemap, a start URL or several pages in a row silent for `timeout_s`) fails the sync with
+the index kept as it is. The page is read by the same HTML partitioning as .html files (title and headings kept);
+citations link to the page's URL.
 """
 from __future__ import annotations
 
@@ -31,6 +33,7 @@ from ingestion.partition import SUPPORTED_SUFFIXES
 log = logging.getLogger(__name__)
 GONE = {404, 410}
 MAX_REDIRECTS = 5
+SILENT_PAGES = 3  # pages in a row that time out: the site stopped answering, not one slow page
 STATE_FILE = "pages.json"
 
 
@@ -46,7 +49,8 @@ class WebSourceConfig(SourceConfig):
     max_depth: int = Field(3, ge=0)
     max_pages: int = Field(500, ge=1)
     user_agent: str = "PerimeterBot"
-    timeout_s: float = Field(20.0, gt=0)
+    timeout_s: float = Field(20.0, gt=0, description="a request the site leaves unanswered this long fails: on "
+                             "robots.txt, the sitemap or a start URL, or on several pages in a row, the whole sync")
     header_name: str | None = Field(None, description="a header carrying the site's credentials (Authorization)")
     header_value_env: str | None = None
     header_value_file: Path | None = None
@@ -130,6 +134,13 @@ class WebConnector:
             headers[source.header_name] = value
         self.headers = headers
         self.robots: dict[str, RobotFileParser] = {}
+        self.timeouts_in_a_row = 0
+
+    def silent(self, url: str, exc: httpx.TimeoutException) -> SourcesError:
+        """A site that accepts the connection and then says nothing fails the sync (keeping the index as it is)
+        within `timeout_s`, where treating each page as failed would wait that long for every known page."""
+        return SourcesError(f"source '{self.source.name}': {url} did not answer within {self.source.timeout_s:g} s "
+                            f"(timeout_s; {type(exc).__name__}); the sync stopped, the index is unchanged")
 
     def allowed(self, url: str) -> bool:
         return any(url.startswith(p) for p in self.prefixes)
@@ -144,6 +155,8 @@ class WebConnector:
             try:
                 answer = client.get(f"{site}/robots.txt")
                 parser.parse(answer.text.splitlines() if answer.status_code == 200 else [])
+            except httpx.TimeoutException as exc:
+                raise self.silent(f"{site}/robots.txt", exc) from exc
             except httpx.HTTPError:
                 parser.parse([])
             self.robots[site] = parser
@@ -161,6 +174,8 @@ class WebConnector:
             seen.add(sitemap)
             try:
                 answer = client.get(sitemap)
+            except httpx.TimeoutException as exc:
+                raise self.silent(sitemap, exc) from exc
             except httpx.HTTPError:
                 continue
             if answer.status_code != 200:
@@ -203,9 +218,16 @@ class WebConnector:
                         raise SourcesError(f"source '{self.source.name}': {url} redirects to {target}, outside the "
                                            "allowed prefixes (a sign-in page? check header_name and its value)")
                     return None, False
+        except httpx.TimeoutException as exc:
+            self.timeouts_in_a_row += 1
+            if url in self.source.start_urls or self.timeouts_in_a_row >= SILENT_PAGES:
+                raise self.silent(url, exc) from exc
+            log.warning("web source %s: %s timed out; its last copy stays", self.source.name, url)
+            return known, known is not None
         except httpx.HTTPError as exc:
             log.warning("web source %s: %s failed (%s); its last copy stays", self.source.name, url, exc)
             return known, known is not None
+        self.timeouts_in_a_row = 0
         if answer.status_code == 304 and known:
             return known, True
         if answer.status_code in (401, 403) and url in self.source.start_urls:

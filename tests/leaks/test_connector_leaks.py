@@ -1,11 +1,13 @@
 """The leak suite for connector sources (issue 23): a mail in a restricted mailbox source (board only, Dovecot) and an
 intranet page under a restricted prefix (HR only, nginx) hold canaries; the outsider tries the HTTP doors (ask,
-search, stream, chat-completions), the web page in a real browser, document downloads and the admin view, and no
-canary may reach them, while the same questions show each canary to an insider of its group (the positive controls).
-Slack is not driven here (it renders the same sources: tests/services/test_connector_citations.py). Public mail and
-pages on the same topics are there so that a search without the access filter WOULD return the restricted ones."""
+search, stream, chat-completions), the web page in a real browser, Slack (signed webhooks answered by a real Celery
+worker that posts to a recording stand-in for Slack's Web API), document downloads and previews, and the admin view,
+and no canary may reach them, while the same questions show each canary to an insider of its group (the positive
+controls: at every door, so that each door could show a leak). Public mail and pages on the same topics are there so
+that a search without the access filter WOULD return the restricted ones."""
 from __future__ import annotations
 
+import json
 import secrets
 from pathlib import Path
 from urllib.parse import quote
@@ -29,10 +31,14 @@ from tests.leaks.ledger import Ledger
 from tests.leaks.site import (  # noqa: F401  (importing the fixtures registers them in this module)
     ADMIN_TOKEN,
     EMBEDDING_MODEL,
+    SLACK_SECRET,
     browser_fixture,
     echo_fixture,
     minilm_fixture,
+    slack_api_fixture,
 )
+from tests.leaks.slack import SlackDoor, channel_reader, in_channel_attempts, users_yaml
+from tests.processes import Worker
 
 pytestmark = pytest.mark.integration
 TOKEN_ENV, MAIL_ENV = "PERIMETER_TEST_LEAK_SITE_TOKEN", "PERIMETER_TEST_LEAK_MAIL_PASSWORD"
@@ -105,7 +111,7 @@ def sources_yaml(folder: Path, site: str, mail_port: int) -> Path:
 
 
 @pytest.fixture(scope="module")
-def connector_site(tmp_path_factory, minilm, echo):
+def connector_site(tmp_path_factory, minilm, echo, redis_url, slack_api):
     tmp = tmp_path_factory.mktemp("connector-leaks")
     root = tmp / "site"
     root.mkdir()
@@ -119,9 +125,13 @@ def connector_site(tmp_path_factory, minilm, echo):
     try:
         write_site(root, corpus, nginx.url)
         fill_mailboxes(dovecot, corpus)
+        (tmp / "slack-users.yaml").write_text(users_yaml([OUTSIDER, *INSIDERS.values()]), encoding="utf-8")
         settings = make_settings(tmp / "data", embedding_model=EMBEDDING_MODEL, llm_url=echo.url, llm_retries=0,
                                  sources_file=sources_yaml(tmp, nginx.url, dovecot.port),
-                                 auth_trusted_proxies=["127.0.0.1/32", "testclient"], admin_token=ADMIN_TOKEN)
+                                 auth_trusted_proxies=["127.0.0.1/32", "testclient"], admin_token=ADMIN_TOKEN,
+                                 redis_url=redis_url, slack_signing_secret=SLACK_SECRET,
+                                 slack_bot_token="xoxb-connector-leaks", slack_api_url=slack_api.url,
+                                 slack_users_file=tmp / "slack-users.yaml")
         for source in load_sources(settings):
             report = sync_source(settings, source, embedder=minilm)
             assert report.files and not report.failed, (source.name, report.files)
@@ -130,7 +140,7 @@ def connector_site(tmp_path_factory, minilm, echo):
         _URIS["falcon_mail"] = next(m["source"] for m in falcon if m["title"].startswith("Board resolution"))
         pipeline = AskPipeline(settings, retriever, build_model(settings))
         with served(create_app(settings, pipeline)) as url, httpx.Client(base_url=url, timeout=60) as client:
-            yield corpus, url, client, retriever
+            yield corpus, url, client, retriever, settings
     finally:
         patch.undo()
         dovecot.stop()
@@ -140,6 +150,19 @@ def connector_site(tmp_path_factory, minilm, echo):
 @pytest.fixture(scope="module")
 def connector_ledger(connector_site):
     return Ledger(connector_site[0])
+
+
+@pytest.fixture(scope="module")
+def connector_slack_worker(connector_site, tmp_path_factory):
+    """A real Celery worker answering Slack over the connector sources' index (the same data folder, Redis, model)."""
+    settings = connector_site[4]
+    env = {"OMP_NUM_THREADS": "1", **settings.environment(
+        "data_dir", "models_dir", "embedding_model", "llm_url", "llm_retries", "redis_url", "slack_signing_secret",
+        "slack_bot_token", "slack_api_url", "slack_users_file", "top_k", "rate_limit_per_minute")}
+    worker = Worker(env, tmp_path_factory.mktemp("connector-leaks-worker") / "worker.log", "connector-leaks")
+    worker.start()
+    yield worker
+    worker.stop()
 
 
 def attempts(corpus: Corpus) -> list[Attempt]:
@@ -165,7 +188,7 @@ def attempts(corpus: Corpus) -> list[Attempt]:
     ("connectors: chat-completions", chat_completions, True),
 ])
 def test_connector_sources_leak_through_no_http_door(connector_site, connector_ledger, door, make, conversations):
-    corpus, _, client, _ = connector_site
+    corpus, _, client, _, _ = connector_site
     run_attempts(door, make(client), corpus, connector_ledger, attempts(corpus), conversations=conversations)
     assert_door(connector_ledger, door)
 
@@ -175,7 +198,7 @@ def test_connector_sources_in_the_web_page(connector_site, connector_ledger, bro
     is (the intranet page's "open" link goes to the page itself; the mail's subject and date are written out)."""
     from tests.leaks.browser import BrowserDoor
 
-    corpus, url, _, _ = connector_site
+    corpus, url, _, _, _ = connector_site
     door_name = "connectors: web page (browser)"
     door = BrowserDoor(browser, url)
     try:
@@ -194,10 +217,28 @@ def test_connector_sources_in_the_web_page(connector_site, connector_ledger, bro
     assert_door(connector_ledger, door_name)
 
 
+def test_connector_sources_leak_through_no_slack_door(connector_site, connector_ledger, slack_api,
+                                                     connector_slack_worker):
+    """Slack: the outsider by mention, direct message and slash command; insiders in direct messages with the bot see
+    their canaries (the positive control); insiders asking where a channel reads the answer are outsiders' attempts
+    whose reader is the channel."""
+    corpus, _, client, _, _ = connector_site
+    door_name = "connectors: slack"
+    door = SlackDoor(client, slack_api, SLACK_SECRET, direct_askers=tuple(INSIDERS.values()))
+    run_attempts(door_name, door.ask, corpus, connector_ledger, attempts(corpus))
+    in_channel = [(a, where) for a, where in in_channel_attempts(corpus) if a.target in corpus.secrets]
+    assert len(in_channel) == 8, in_channel  # each secret's questions and phrase (the folder corpus's are left out)
+    for attempt, where in in_channel:
+        insider = INSIDERS[corpus.secrets[attempt.target].group]
+        text = "\n".join(door.ask(insider, question, where).text for question in attempt.turns)
+        connector_ledger.outside(door_name, channel_reader(insider), attempt, text)
+    assert_door(connector_ledger, door_name)
+
+
 def test_connector_sources_restricted_documents_cannot_be_downloaded_or_located(connector_site, connector_ledger):
     """By document id, chunk id or uri, the outsider is refused exactly as for a document that does not exist; and
     the insider's sources carry the original's location (page URL, mail subject and date), the outsider's never."""
-    corpus, url, client, retriever = connector_site
+    corpus, url, client, retriever, _ = connector_site
     door = "connectors: downloads and locations"
     missing = send(url, Raw("missing", "GET", "/v1/documents/0123456789abcdef"), OUTSIDER)
     for key, secret in corpus.secrets.items():
@@ -205,29 +246,43 @@ def test_connector_sources_restricted_documents_cannot_be_downloaded_or_located(
         document = doc_id(uri)
         chunk = sorted(retriever.collection.get(where={"doc_id": document}, include=[])["ids"])[0]
         for label, path in [("its document id", f"/v1/documents/{document}"), ("a chunk id", f"/v1/documents/{chunk}"),
-                            ("its uri", f"/v1/documents/{quote(uri, safe='')}")]:
+                            ("its uri", f"/v1/documents/{quote(uri, safe='')}"),
+                            ("its preview", f"/v1/documents/{document}/preview")]:
             status, text = send(url, Raw(f"{key}: {label}", "GET", path), OUTSIDER)
             connector_ledger.outside(door, OUTSIDER, f"{key}: {label}", text)
             assert status in (404, 405), (label, text[:300])
             if label == "its document id":
                 assert text.rsplit("\n\n", 1)[-1] == missing[1].rsplit("\n\n", 1)[-1]
         insider = INSIDERS[secret.group]
+        # The insider opens what was indexed (there is no file of ours: the text, headed by where the original is),
+        # and its preview: the positive controls that make the outsider's 404s mean something.
+        status, text = send(url, Raw(f"{key}: download", "GET", f"/v1/documents/{document}"), insider)
+        connector_ledger.inside(door, insider, f"{key}: download", text, key)
+        assert status == 200 and "text/plain" in text.split("\n\n", 1)[0], text[:300]
+        assert text.split("\n\n", 1)[1].splitlines()[1].startswith(expected_location(key)), text[:500]
+        status, text = send(url, Raw(f"{key}: preview", "GET", f"/v1/documents/{document}/preview"), insider)
+        connector_ledger.inside(door, insider, f"{key}: preview", text, key)
+        preview = json.loads(text.split("\n\n", 1)[1])
+        assert status == 200 and preview["file_name"].endswith(".txt"), preview
         found = client.post("/v1/search", json={"question": secret.questions[0]}, headers=insider.headers).json()
         mine = [s for s in found["sources"] if s["doc_id"] == document]
         assert mine, found["sources"]
         connector_ledger.inside(door, insider, f"{key}: search", str(found), key)
-        expected = uri if key == "porto_page" else "Board resolution: Falcon"
-        assert mine[0]["location"].startswith(expected), mine[0]
+        assert mine[0]["location"].startswith(expected_location(key)), mine[0]
         outside = client.post("/v1/search", json={"question": secret.questions[0]}, headers=OUTSIDER.headers)
         connector_ledger.outside(door, OUTSIDER, f"{key}: search for its location", outside.text)
         assert document not in outside.text
-    assert_door(connector_ledger, door, minimum=6)
+    assert_door(connector_ledger, door, minimum=8)
+
+
+def expected_location(key: str) -> str:
+    return _URIS[key] if key == "porto_page" else "Board resolution: Falcon"
 
 
 def test_connector_sources_admin_view_names_secrets_never_shows_them(connector_site, connector_ledger):
     """The admin's list of sources shows each type's fields, secrets only as the names of their variables; the
     outsider gets nothing of it."""
-    _, _, client, _ = connector_site
+    _, _, client, _, _ = connector_site
     admin = client.get("/v1/admin/sources", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
     assert admin.status_code == 200, admin.text
     shown = {s["name"]: s for s in admin.json()}

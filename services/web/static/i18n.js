@@ -20,7 +20,7 @@ const STRINGS = {
     seconds: "{n} s", underASecond: "under a second",
     welcomeTitle: "Ask the company's documents", examples: "Example questions",
     welcomeText: "Ask a question about the documents you may read; every answer cites its sources.",
-    preview: "Preview", download: "Download the original", openPage: "Open where it lives", closePreview: "Close", loading: "Loading…",
+    preview: "Preview", download: "Download the original", downloadText: "Download the indexed text", openPage: "Open where it lives", closePreview: "Close", loading: "Loading…",
     previewMissing: "This document is no longer available.",
     // admin
     adminTitle: "Perimeter admin", token: "Admin token", saveToken: "Use token", forget: "Forget token",
@@ -55,7 +55,7 @@ const STRINGS = {
     seconds: "{n} 秒", underASecond: "不到 1 秒",
     welcomeTitle: "向公司文档提问", examples: "示例问题",
     welcomeText: "就您有权阅读的文档提问；每个回答都会注明出处。",
-    preview: "预览", download: "下载原文件", openPage: "打开原页面", closePreview: "关闭", loading: "正在加载…",
+    preview: "预览", download: "下载原文件", downloadText: "下载索引文本", openPage: "打开原页面", closePreview: "关闭", loading: "正在加载…",
     previewMissing: "该文档已不可用。",
     adminTitle: "Perimeter 管理", token: "管理员令牌", saveToken: "使用令牌", forget: "清除令牌",
     tokenHint: "仅保存在当前标签页（sessionStorage）。", sourcesTitle: "数据源", reindex: "重建索引",

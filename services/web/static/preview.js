@@ -107,6 +107,8 @@ async function openPreview(source, quotes, opener) {
     const download = $("preview-download");
     download.href = info.file_url;
     download.hidden = !info.file_name;
+    download.dataset.i18n = info.indexed_text_only ? "downloadText" : "download";
+    download.textContent = I18N.t(download.dataset.i18n);
     dialog.dataset.kind = info.kind;
     const passages = passagesOf(source, quotes);
     if (info.kind === "pdf") {

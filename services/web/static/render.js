@@ -242,6 +242,8 @@ function renderSources(list, sources, question, selected, quotes) {
     const fragment = shown.length && shown[0].text.length <= 300 ? `#:~:text=${encodeURIComponent(shown[0].text)}` : "";
     const web = [s.location, s.uri].find((a) => /^https?:\/\//i.test(a || ""));
     const href = web ? `${web.split("#")[0]}${fragment}` : `/v1/documents/${encodeURIComponent(s.doc_id)}`;
+    // A share's file or a mail has no copy of ours to hand out: Perimeter serves the text it indexed (by readers only).
+    const indexedOnly = /^(?!file:)[a-z][a-z0-9+.-]*:\/\//i.test(s.uri || "");
     const item = el("li", { id: `source-${s.id}`, tabindex: "-1", "data-doc-id": s.doc_id,
       class: s.id === selected ? "selected" : "" },
       el("div", { class: "title" }, `[${s.id}] `, s.title,
@@ -256,7 +258,7 @@ function renderSources(list, sources, question, selected, quotes) {
         el("button", { type: "button", class: "preview-doc", text: I18N.t("preview"),
           onclick: (ev) => openPreview(s, quotes, ev.currentTarget) }),
         web ? el("a", { href, target: "_blank", rel: "noopener noreferrer", class: "open-doc", text: I18N.t("openPage") })
-          : el("a", { href, download: "", class: "open-doc", text: I18N.t("download") })));
+          : el("a", { href, download: "", class: "open-doc", text: I18N.t(indexedOnly ? "downloadText" : "download") })));
     list.append(item);
   }
 }

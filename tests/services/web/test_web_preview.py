@@ -136,3 +136,51 @@ def test_the_preview_is_refused_like_a_missing_document(tmp_path, embedder):
     assert denied.status_code == missing.status_code == 404 and denied.json() == missing.json()
     assert "March" not in denied.text
     assert client.get(f"/v1/documents/{public}/preview", params={"page": 0}).status_code == 422
+
+
+@pytest.mark.integration
+def test_a_connector_document_opens_as_its_indexed_text_for_its_readers_only(tmp_path, embedder):
+    """A share's file or a mail has no file of ours to hand out: its readers download the text that was indexed,
+    headed by its title and where the original is, and its preview offers that download; anyone else gets the 404 of
+    a missing document, at both. A folder's file that is gone from disk stays a 404 (its text is no stand-in)."""
+    from ingestion.chunk import doc_id
+    from ingestion.pipeline import run_plan
+    from ingestion.sources import SourceItem
+    from ingestion.sync import plan_sync
+    from services.components import build_indexer, run_ingest
+    from tests.conftest import make_settings
+
+    settings = make_settings(tmp_path / "data", auth_trusted_proxies=["testclient"])
+    copy = tmp_path / "mirror" / "pay.md"  # what the smb connector keeps of the share's file
+    copy.parent.mkdir()
+    copy.write_text("# Pay\n\nPay day is the 25th.\n\n## Bonus\n\nBonuses are paid in March.\n")
+    uri, unc = "smb://files/docs/hr/pay.md", r"\\files\docs\hr\pay.md"
+    indexer = build_indexer(settings, embedder=embedder, source_name="share")
+    report = run_plan(indexer, plan_sync([SourceItem(uri=uri, path=copy, groups=("hr",), location=unc)],
+                                         indexer.manifest.all(source_name="share")))
+    assert not report.failed, report.files
+    gone = tmp_path / "folder" / "menu.md"
+    gone.parent.mkdir()
+    gone.write_text("# Menu\n\nSoup on Fridays.\n")
+    run_ingest(settings, [gone], groups=["hr"], embedder=embedder)
+    gone.unlink()
+    client = TestClient(create_app(settings, AskPipeline(settings, build_retriever(settings, embedder), None)))
+    hr = {"X-Forwarded-User": "hana", "X-Forwarded-Groups": "hr"}
+    other = {"X-Forwarded-User": "mallory", "X-Forwarded-Groups": "all,finance"}
+    pay = doc_id(uri)
+
+    download = client.get(f"/v1/documents/{pay}", headers=hr)
+    assert download.status_code == 200, download.text
+    assert download.headers["content-type"] == "text/plain; charset=utf-8"
+    assert download.headers["x-content-type-options"] == "nosniff"
+    assert download.headers["content-disposition"] == "inline; filename*=utf-8''Pay.txt"
+    assert download.text.startswith(f"Pay\n{unc}\n\n") and "25th" in download.text and "March" in download.text
+    preview = client.get(f"/v1/documents/{pay}/preview", headers=hr).json()
+    assert preview["file_name"] == "Pay.txt" and preview["indexed_text_only"] is True, preview
+
+    missing = client.get("/v1/documents/0123456789abcdef", headers=other)
+    for path in (f"/v1/documents/{pay}", f"/v1/documents/{pay}/preview"):
+        refused = client.get(path, headers=other)
+        assert refused.status_code == 404 and refused.json() == missing.json(), refused.text
+    assert client.get(f"/v1/documents/{doc_id(str(gone))}", headers=hr).status_code == 404
+    assert client.get(f"/v1/documents/{doc_id(str(gone))}/preview", headers=hr).json()["file_name"] is None
