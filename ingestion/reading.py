@@ -31,3 +31,16 @@ class Parsed:
     notes: list[str] = field(default_factory=list)
     ocr_pages: int = 0
     declared: dict[str, Any] = field(default_factory=dict)  # version facts the file states (ingestion/version_marks.py)
+    # A mail's attachments, each read as a document of its own (ingestion/mail.py); empty for every other kind.
+    attachments: list[Attached] = field(default_factory=list)
+
+
+@dataclass
+class Attached:
+    """One attachment of a mail, read: its place among the mail's attachments (from 1), its file name, the hash of
+    its bytes and what its reader found."""
+
+    number: int
+    name: str
+    sha256: str
+    parsed: Parsed
