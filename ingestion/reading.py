@@ -10,7 +10,8 @@ from ingestion.documents import Labels, Section
 
 @dataclass(frozen=True)
 class ReadOptions:
-    ocr: bool = True  # scanned PDF pages and image files go through Tesseract
+    ocr: bool = True  # scanned PDF pages and image files go through OCR
+    ocr_engine: str = "tesseract"  # or "rapidocr" (ingestion/ocr_onnx.py, the `ocr-onnx` extra)
     ocr_languages: str = "chi_sim+eng"  # Tesseract's language models, Chinese first (see README, "Formats and OCR")
     ocr_dpi: int = 300  # how finely a PDF page is rendered for OCR
     ocr_min_chars: int = 20  # a PDF page with fewer characters in its text layer is a scan
