@@ -129,3 +129,12 @@ def test_hostile_office_files_fail_alone_with_their_reason(tmp_path):
         with pytest.raises(PartitionError) as err:
             partition_file(tmp_path / name, max_bytes=limit)
         assert word.lower() in str(err.value).lower(), (name, str(err.value))
+
+
+def test_a_chunk_under_a_title_in_the_other_language_counts_as_bilingual():
+    from ingestion.keyword_index import embedded_mix
+
+    assert embedded_mix("Meeting rooms and parking", "上海会议室\n| 会议室 | 座位 |\n|---|---|\n| 静安厅 | 4 |") == 0.5
+    assert embedded_mix("艾克米有限公司员工休假制度", "员工每年可享受十五天带薪年假。") == 0.0
+    assert embedded_mix("Leave Policy", "Employees get 25 days of annual leave.") == 0.0
+    assert embedded_mix("", "上海会议室") == 0.0
