@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import unquote
 
+from ingestion.documents import ATTACHMENT_MARK
 from ingestion.embedder import Embedder
 from services.settings import Settings
 
@@ -53,6 +54,13 @@ def answer_text(out: dict) -> str:
 
 # ----------------------------------------------------------------------------------------------------- samples
 
+def sample_name(uri: str) -> str:
+    """A source's name as samples/questions.jsonl's `expected_sources` give it: the file name; for a mail's
+    attachment the mail's file name, then #attachment/N/NAME."""
+    path, mark, attachment = unquote(uri).partition(ATTACHMENT_MARK)
+    return path.rsplit("/", 1)[-1] + mark + attachment
+
+
 def samples(settings: Settings, embedder: Embedder) -> tuple[QuestionSet, Settings]:
     from services.components import run_ingest
     from tests.conftest import SAMPLES, load_questions
@@ -69,7 +77,7 @@ def samples(settings: Settings, embedder: Embedder) -> tuple[QuestionSet, Settin
         "samples", 25,
         sample=lambda n: questions[:: max(1, len(questions) // max(1, n))][:n],  # en and zh alike
         timed=lambda n: questions[:n],
-        doc_of=lambda source: unquote(source["uri"].rsplit("/", 1)[-1]),  # the file name
+        doc_of=lambda source: sample_name(source["uri"]),
         recall=recall), settings
 
 

@@ -67,6 +67,7 @@ def doc_id(source: str) -> str:
 
 
 def chunk_document(doc: Document, splitter: Splitter, base_metadata: dict[str, Any]) -> list[Chunk]:
+    """The chunks of one document, positions counted from 0 (a mail's attachments are chunked apart: chunk_file)."""
     chunks: list[Chunk] = []
     for section in doc.sections:
         pieces = splitter.split_table(section.text) if section.table else splitter.split_text(section.text)
@@ -86,6 +87,9 @@ def chunk_document(doc: Document, splitter: Splitter, base_metadata: dict[str, A
                 "chunk_sha256": hashlib.sha256(piece.encode("utf-8")).hexdigest(),
                 "position": position,
             }
+            if doc.parent:  # a mail's attachment: the link back to its mail, which deleting or changing follows
+                metadata["parent_source"] = doc.parent
+                metadata["parent_doc_id"] = doc_id(doc.parent)
             # Chroma refuses None values: absent fields are simply left out.
             if section.page is not None:
                 metadata["page"] = section.page
@@ -98,6 +102,14 @@ def chunk_document(doc: Document, splitter: Splitter, base_metadata: dict[str, A
 
 
 HEADING_SEPARATOR = " > "
+
+
+def chunk_file(doc: Document, splitter: Splitter, base_metadata: dict[str, Any],
+               own_metadata: Callable[[Document], dict[str, Any]] = lambda _: {}) -> list[Chunk]:
+    """The chunks of a file: its document's, then each attachment's (a mail's), each with its own source, title and
+    positions, plus `own_metadata` of the document they belong to (the version facts each declares)."""
+    return [chunk for d in (doc, *doc.attachments)
+            for chunk in chunk_document(d, splitter, {**base_metadata, **own_metadata(d)})]
 
 
 def embedding_text(title: str, text: str, heading_path: str = "") -> str:

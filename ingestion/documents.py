@@ -38,6 +38,20 @@ class Document:
     # reported with the file's result, the file itself is indexed.
     notes: list[str] = field(default_factory=list)
     ocr_pages: int = 0  # pages (or images) whose text came from OCR: counted in the file's result
+    # A mail's attachments, each a document of its own (its source: attachment_source), indexed, replaced and deleted
+    # with the mail's file, which alone has a manifest record; `parent` is the mail's source on an attachment.
+    attachments: list[Document] = field(default_factory=list)
+    parent: str | None = None
+
+
+ATTACHMENT_MARK = "#attachment/"
+
+
+def attachment_source(mail_source: str, number: int, name: str) -> str:
+    """The identity of a mail's attachment in the index: the mail's, then its number and file name as the last part,
+    so that a scope's file-name pattern and a version's name marks see the attachment's own name."""
+    clean = " ".join(name.replace("/", "_").replace("\\", "_").split()) or f"attachment-{number}"
+    return f"{mail_source}{ATTACHMENT_MARK}{number}/{clean}"
 
 
 @dataclass

@@ -29,9 +29,10 @@ VERSIONS_FILE = "versions.json"  # doc id → its family and status (ingestion/v
 # BM25 indexes of one field each, beside the main one over title + text: a chunk's document title, and its heading
 # path (the heading alone for chunks indexed before paths were recorded). Retrieval weighs them in (BM25F-like).
 FIELDS = ("title", "headings")
-# Which fields entries.json holds: 2 added each chunk's source and source name (assistants' scopes). A snapshot of an
-# older format is published again by the next ingest, even when no file changed (pipeline.run_plan).
-FORMAT = 2
+# Which fields entries.json holds: 2 added each chunk's source and source name (assistants' scopes); 3 counts a chunk
+# embedded under a title in the other language as bilingual (embedded_mix). A snapshot of an older format is
+# published again by the next ingest, even when no file changed (pipeline.run_plan).
+FORMAT = 3
 FORMAT_FILE = "format"
 # Typed as Chroma's operator expression (mypy cannot infer the "$ne" key's literal type inside a nested filter).
 NOT_TRUE: dict[WhereOperator | LogicalOperator, LiteralValue] = {"$ne": True}
@@ -68,6 +69,18 @@ def current_versions(data_dir: Path, collection: str) -> dict[str, VersionInfo]:
     return read_versions(root / pointer.read_text(encoding="utf-8").strip())
 
 
+def embedded_mix(title: str, text: str) -> float:
+    """How bilingual a chunk's vector is (prompts.language.language_mix; retrieval's other-language list leaves out
+    the bilingual ones). Its text alone does not say: the vector embeds the document's title with it, and a chunk
+    in one language under a title in the other (the Chinese sheet of an English workbook, the Chinese page of a scan
+    titled by its English file name) is half-way between the languages for the model. Such chunks were the "other
+    language" chunks closest to almost every question (the sample workbook's Chinese sheet: 8 of 15 English sample
+    questions' best Chinese chunk), so they count as fully mixed (0.5); they still compete in the main lists."""
+    if title and text and detect_language(title) != detect_language(text):
+        return 0.5
+    return language_mix(text)
+
+
 def build_keyword_index(collection: chromadb.Collection, data_dir: Path) -> int:
     """Rebuild the BM25 index of `collection` and publish it; returns the number of chunks indexed."""
     version, count = build_snapshot(collection, data_dir)
@@ -87,7 +100,7 @@ def build_snapshot(collection: chromadb.Collection, data_dir: Path) -> tuple[str
     target.mkdir()
     entries = [
         {"id": i, "doc": (m or {}).get("doc_id", i), "groups": list((m or {}).get("groups") or []),
-         "lang": detect_language(d or ""), "mix": round(language_mix(d or ""), 3),
+         "lang": detect_language(d or ""), "mix": round(embedded_mix(str((m or {}).get("title") or ""), d or ""), 3),
          # Where the chunk came from: an assistant's scope (retrieval/scope.py) is a set of sources and paths.
          "source": str((m or {}).get("source") or ""), "source_name": str((m or {}).get("source_name") or "")}
         for i, d, m in zip(records["ids"], records["documents"], records["metadatas"], strict=True)

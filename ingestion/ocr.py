@@ -1,5 +1,6 @@
 """Text from images: Tesseract (Debian's tesseract-ocr with its English and Simplified Chinese models), run as a
 program on each image or rendered PDF page. The models are files of the Debian packages: nothing is downloaded.
+RapidOCR (ONNX models inside its wheel) is the optional other engine: ingestion/ocr_onnx.py.
 
 Why Tesseract and not an ONNX engine from PyPI: README, "Formats and OCR" (measured with `python -m bench.formats`)."""
 from __future__ import annotations
@@ -9,6 +10,7 @@ import re
 
 from ingestion.errors import PartitionError
 from ingestion.external import find_program, run_program
+from ingestion.ocr_onnx import recognise_onnx
 from ingestion.reading import ReadOptions
 
 # An image larger than this is refused before OCR (an A3 page at 300 dpi is 17 megapixels): decompressing a
@@ -50,6 +52,8 @@ def check_image(data: bytes) -> int:
 
 def recognise(image: bytes, options: ReadOptions) -> list[str]:
     """The text of each page of an image (one, or several for a multi-page TIFF), tidied."""
+    if options.ocr_engine == "rapidocr":
+        return [tidy_ocr_text(page) for page in recognise_onnx(image)]
     tesseract = find_program("tesseract")
     out = run_program([tesseract, "stdin", "stdout", "-l", options.ocr_languages], stdin=image,
                       timeout_s=options.program_timeout_s, env=_SINGLE_THREAD)

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from ingestion.documents import Document, Section
 from ingestion.epub import epub_chapters
 from ingestion.errors import PartitionError as PartitionError
-from ingestion.mail import read_eml, read_msg
+from ingestion.mail import attachment_documents, read_eml, read_msg
 from ingestion.ocr import check_image, recognise
 from ingestion.office import CONVERTED_SUFFIXES, convert
 from ingestion.pdf import read_pdf
@@ -300,7 +300,8 @@ def read_document(path: Path, data: bytes, max_bytes: int, options: ReadOptions,
         return read_csv(decode_text(data), options)
     if suffix in MAIL_SUFFIXES:
         reader = read_msg if suffix == ".msg" else read_eml
-        return reader(data, options, lambda name, part: _read_attachment(name, part, max_bytes, options, depth + 1))
+        return reader(data, options, lambda name, part: _read_attachment(name, part, max_bytes, options, depth + 1),
+                      separate=depth == 0)
     if suffix == ".epub":
         return _read_epub(data)
     declared: dict[str, Any] = {}
@@ -374,7 +375,7 @@ def partition_file(path: Path, max_bytes: int, source: str | None = None,
     if not parsed.sections:
         raise PartitionError("no text found in the document" + ("" if options.ocr or suffix != ".pdf" else
                                                                  " (OCR is off: PERIMETER_OCR=false)"))
-    return Document(
+    doc = Document(
         source=source or os.path.abspath(path),
         title=parsed.title or path.stem.replace("-", " ").replace("_", " "),
         sha256=hashlib.sha256(data).hexdigest(),
@@ -384,3 +385,5 @@ def partition_file(path: Path, max_bytes: int, source: str | None = None,
         ocr_pages=parsed.ocr_pages,
         declared=parsed.declared,
     )
+    doc.attachments = attachment_documents(doc, parsed.attachments)
+    return doc

@@ -16,7 +16,7 @@ from typing import TypeVar
 import chromadb
 from chromadb.api.types import Metadata
 
-from ingestion.chunk import chunk_document, chunk_id, doc_id, embedding_text, make_splitter
+from ingestion.chunk import chunk_file, chunk_id, doc_id, embedding_text, make_splitter
 from ingestion.connectors.base import SourceItem
 from ingestion.connectors.folder import source_uri
 from ingestion.documents import Chunk, Document, FileResult, FileStatus, IngestReport
@@ -95,10 +95,11 @@ class Indexer:
         self.embed_group = embed_group  # new chunks embedded together while the next files are read
         self.embed_headings = settings.embed_headings
 
-    def embedding_text(self, title: str, chunk: Chunk) -> str:
-        """What is embedded for a chunk: title and text, with its heading path in between when configured."""
+    def embedding_text(self, chunk: Chunk) -> str:
+        """What is embedded for a chunk: its document's title (a mail attachment's own) and text, with its heading
+        path in between when configured."""
         path = str(chunk.metadata.get("heading_path") or "") if self.embed_headings else ""
-        return embedding_text(title, chunk.text, path)
+        return embedding_text(str(chunk.metadata.get("title") or ""), chunk.text, path)
 
     def apply(self, op: Operation) -> FileResult:
         """Carry out one operation. Idempotent: applying it again (a redelivered task) changes nothing more."""
@@ -130,7 +131,7 @@ class Indexer:
                 done(n, result)
 
         def launch(members: list[tuple[int, _Pending]], flight: _Flight | None) -> _Flight:
-            texts = [self.embedding_text(p.doc.title, c) for _, p in members for c in p.new]
+            texts = [self.embedding_text(c) for _, p in members for c in p.new]
             future = encoder.submit(self.embedder.embed_documents, texts)  # queued behind the group in flight
             if flight:
                 finish(flight)  # the previous group is stored while the model works on this one
@@ -174,7 +175,7 @@ class Indexer:
         prepared = self._prepare(doc, groups, record)
         if isinstance(prepared, FileResult):
             return prepared
-        vectors = self.embedder.embed_documents([self.embedding_text(doc.title, c) for c in prepared.new])
+        vectors = self.embedder.embed_documents([self.embedding_text(c) for c in prepared.new])
         return self._commit([prepared], vectors)[0]
 
     def _prepare(self, doc: Document, groups: list[str], record: FileRecord | None,
@@ -183,8 +184,8 @@ class Indexer:
             return FileResult(doc.source, FileStatus.UNCHANGED, chunks_unchanged=len(record.chunk_ids))
         now = datetime.now(UTC).isoformat(timespec="seconds")
         base = {"groups": groups, "ingested_at": now, "source_name": self.source_name,
-                **declared_metadata(doc.declared), **({"location": location} if location else {})}
-        chunks = chunk_document(doc, self.splitter, base)
+                **({"location": location} if location else {})}
+        chunks = chunk_file(doc, self.splitter, base, lambda d: declared_metadata(d.declared))
         old_ids = set(record.chunk_ids) if record else set()
         return _Pending(doc, groups, record, chunks, [c for c in chunks if c.id not in old_ids])
 
@@ -241,12 +242,18 @@ class Indexer:
         metas: list[Metadata] = []
         for position, old_id in enumerate(old.chunk_ids):
             n = order[old_id]
-            text = stored_texts[n]
-            ids.append(chunk_id(op.uri, position, text))
+            text, meta = stored_texts[n], stored_metas[n]
+            # A mail's attachment moves with its mail: the mail's part of its source is replaced, its own kept.
+            parent = str(meta.get("parent_source") or "")
+            source = op.uri + str(meta.get("source") or "")[len(parent):] if parent else op.uri
+            stored_position = meta.get("position")
+            own = stored_position if parent and isinstance(stored_position, int) else position
+            ids.append(chunk_id(source, own, text))
             vectors.append(list(stored_vectors[n]))
             texts.append(text)
-            metas.append({**stored_metas[n], "source": op.uri, "groups": list(op.groups),
-                          "source_name": self.source_name, "doc_id": doc_id(op.uri),
+            metas.append({**meta, "source": source, "groups": list(op.groups),
+                          "source_name": self.source_name, "doc_id": doc_id(source),
+                          **({"parent_source": op.uri, "parent_doc_id": doc_id(op.uri)} if parent else {}),
                           **({"location": op.location} if op.location else {})})
         self.collection.upsert(ids=ids, embeddings=as_embeddings(vectors), documents=texts, metadatas=metas)
         self.manifest.put(FileRecord(op.uri, old.file_sha256, list(op.groups), self.source_name, ids))
@@ -259,6 +266,7 @@ class Indexer:
         self.manifest.remove(uri)
         ids = set(record.chunk_ids) if record else set()
         ids |= set(self.collection.get(where={"source": uri}, include=[])["ids"])
+        ids |= set(self.collection.get(where={"parent_source": uri}, include=[])["ids"])  # a mail's attachments
         self._retire(sorted(ids))
         return FileResult(uri, FileStatus.DELETED, chunks_removed=len(ids))
 

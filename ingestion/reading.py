@@ -10,7 +10,8 @@ from ingestion.documents import Labels, Section
 
 @dataclass(frozen=True)
 class ReadOptions:
-    ocr: bool = True  # scanned PDF pages and image files go through Tesseract
+    ocr: bool = True  # scanned PDF pages and image files go through OCR
+    ocr_engine: str = "tesseract"  # or "rapidocr" (ingestion/ocr_onnx.py, the `ocr-onnx` extra)
     ocr_languages: str = "chi_sim+eng"  # Tesseract's language models, Chinese first (see README, "Formats and OCR")
     ocr_dpi: int = 300  # how finely a PDF page is rendered for OCR
     ocr_min_chars: int = 20  # a PDF page with fewer characters in its text layer is a scan
@@ -31,3 +32,16 @@ class Parsed:
     notes: list[str] = field(default_factory=list)
     ocr_pages: int = 0
     declared: dict[str, Any] = field(default_factory=dict)  # version facts the file states (ingestion/version_marks.py)
+    # A mail's attachments, each read as a document of its own (ingestion/mail.py); empty for every other kind.
+    attachments: list[Attached] = field(default_factory=list)
+
+
+@dataclass
+class Attached:
+    """One attachment of a mail, read: its place among the mail's attachments (from 1), its file name, the hash of
+    its bytes and what its reader found."""
+
+    number: int
+    name: str
+    sha256: str
+    parsed: Parsed

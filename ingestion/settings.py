@@ -64,8 +64,11 @@ class IngestionSettings(Section):
     max_file_mb: float = Field(25.0, gt=0, description="files larger than this fail with a clear reason")
     default_groups: list[str] = ["all"]
     file_time_limit_s: float = Field(120.0, gt=0, description="a file whose parsing/indexing takes longer fails alone")
-    ocr: bool = Field(True, description="read scanned PDF pages and image files with Tesseract (see README, "
+    ocr: bool = Field(True, description="read scanned PDF pages and image files by OCR (see README, "
                       "\"Formats and OCR\")")
+    ocr_engine: Literal["tesseract", "rapidocr"] = Field(
+        "tesseract", description="tesseract (Debian's); rapidocr: ONNX models in its wheel, the `ocr-onnx` extra "
+        "(README, \"Formats and OCR\")")
     ocr_languages: str = Field("chi_sim+eng", pattern=r"^[a-z_]+(\+[a-z_]+)*$",
                                description="Tesseract language models, '+'-joined (Debian tesseract-ocr-LANG)")
     ocr_dpi: int = Field(300, ge=72, le=600, description="resolution a scanned PDF page is rendered at for OCR")
@@ -81,8 +84,8 @@ class IngestionSettings(Section):
 
     def read_options(self) -> ReadOptions:
         """The bounds of reading one file; an outside program (Tesseract, LibreOffice) gets the per-file limit."""
-        return ReadOptions(ocr=self.ocr, ocr_languages=self.ocr_languages, ocr_dpi=self.ocr_dpi,
-                           ocr_min_chars=self.ocr_min_chars, ocr_max_pages=self.ocr_max_pages,
+        return ReadOptions(ocr=self.ocr, ocr_engine=self.ocr_engine, ocr_languages=self.ocr_languages,
+                           ocr_dpi=self.ocr_dpi, ocr_min_chars=self.ocr_min_chars, ocr_max_pages=self.ocr_max_pages,
                            max_attachments=self.max_attachments, max_sheet_cells=self.max_sheet_cells,
                            program_timeout_s=self.file_time_limit_s)
 

@@ -9,6 +9,8 @@ from fnmatch import fnmatchcase
 from pathlib import PurePosixPath
 from typing import Any
 
+from ingestion.documents import ATTACHMENT_MARK
+
 
 @dataclass(frozen=True)
 class DocumentScope:
@@ -29,8 +31,10 @@ class DocumentScope:
             return True
         if not source:
             return False
-        name = PurePosixPath(source).name
-        return any(fnmatchcase(source, p) or fnmatchcase(name, p) for p in self.documents)
+        # A mail's attachment (MAIL#attachment/N/NAME) is in scope by its own name or path, or by its mail's.
+        places = (source, source.split(ATTACHMENT_MARK, 1)[0]) if ATTACHMENT_MARK in source else (source,)
+        return any(fnmatchcase(place, p) or fnmatchcase(PurePosixPath(place).name, p)
+                   for place in places for p in self.documents)
 
     def admits(self, metadata: Mapping[str, Any]) -> bool:
         """A chunk's stored record (Chroma metadata: `source`, `source_name`) in scope?"""

@@ -34,6 +34,10 @@ class Source(BaseModel):
     location: str | None = Field(None, description="where the original is, when the uri does not say it to a "
                                  "reader: the page URL, the mail's subject and date (and folder), the repository "
                                  "file's web page or path; null for a plain file (its uri is its path)")
+    mail: str | None = Field(None, description="for a mail's attachment (a document of its own): the mail it came "
+                             "with, its subject and the day it was sent")
+    mail_doc_id: str | None = Field(None, description="for a mail's attachment: the mail's doc_id (its preview and "
+                                    "file)")
 
     def web_address(self) -> str | None:
         """The original's http(s) address, when it has one (a page, a repository's web view): what a link opens."""
@@ -43,9 +47,12 @@ class Source(BaseModel):
         return None
 
     def place(self) -> str:
-        """Where in the document, for a line of text: "p. 2, attachment prices.xlsx, OCR"."""
-        parts = [f"p. {self.page}" if self.page else "", f"attachment {self.attachment}" if self.attachment else "",
-                 "OCR" if self.ocr else ""]
+        """Where in the document, for a line of text: "p. 2, attachment prices.xlsx of mail “New prices”, 2026-03-02,
+        OCR"."""
+        attachment = f"attachment {self.attachment}" if self.attachment else ""
+        if attachment and self.mail:
+            attachment += f" of mail {self.mail}"
+        parts = [f"p. {self.page}" if self.page else "", attachment, "OCR" if self.ocr else ""]
         return ", ".join(p for p in parts if p)
 
 

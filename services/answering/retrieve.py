@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -63,14 +64,31 @@ def snippet(text: str, limit: int, focus: int = 0) -> str:
     return lead + cut + "…"
 
 
+def _uri(source: str, parent: str) -> str:
+    """A local file's path as a file:// URI; a mail attachment's as its mail's, with its own part (#attachment/…)."""
+    if parent and source.startswith(parent):
+        return _uri(parent, "") + source[len(parent):]
+    return Path(source).as_uri() if source.startswith("/") else source
+
+
+def _mail(meta: Mapping[str, Any]) -> str | None:
+    """The mail an attachment came with, for a citation: its subject and the day it was sent."""
+    if not meta.get("parent_source"):
+        return None
+    title = str(meta.get("mail_subject") or meta.get("mail_title") or "")
+    day = str(meta.get("mail_date") or "")[:10]
+    return ", ".join(p for p in (f"“{title}”" if title else "", day) if p) or None
+
+
 def to_source(number: int, hit: Hit, snippet_chars: int) -> Source:
     meta = hit.metadata
     source = str(meta.get("source", ""))
+    parent = str(meta.get("parent_source") or "")
     return Source(
         id=number,
         doc_id=str(meta.get("doc_id", "")),
         title=str(meta.get("title") or Path(source).name),
-        uri=Path(source).as_uri() if source.startswith("/") else source,
+        uri=_uri(source, parent),
         page=meta.get("page"),
         heading=meta.get("heading"),
         snippet=snippet(hit.text, snippet_chars, int(meta.get("focus") or 0)),
@@ -84,6 +102,8 @@ def to_source(number: int, hit: Hit, snippet_chars: int) -> Source:
         ocr=bool(meta.get("ocr")),
         attachment=str(meta["attachment"]) if meta.get("attachment") else None,
         location=str(meta["location"]) if meta.get("location") else None,  # set by connectors (ingestion/connectors)
+        mail=_mail(meta),
+        mail_doc_id=str(meta["parent_doc_id"]) if meta.get("parent_doc_id") else None,
     )
 
 

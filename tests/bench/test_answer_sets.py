@@ -73,3 +73,11 @@ def test_the_sample_is_fixed_mixed_and_prefers_questions_with_a_fact():
     assert sum(q.language == "en" for q in thirty) == 15  # asked in either language alike
     assert sum(bool(q.expected) for q in thirty) >= 25
     assert sorted(q.id for q in stratified(questions, 10_000)) == sorted(q.id for q in questions)
+
+
+def test_a_sample_source_is_named_as_the_questions_name_it():
+    from bench.answer_sets import sample_name
+
+    assert sample_name("file:///repo/samples/acme/leave-policy-zh.html") == "leave-policy-zh.html"
+    assert (sample_name("file:///repo/samples/acme/canteen-hours-decision.eml#attachment/1/winter-menu.csv")
+            == "canteen-hours-decision.eml#attachment/1/winter-menu.csv")

@@ -1,6 +1,7 @@
 """The mailbox connector against a real Dovecot started by the test: messages APPENDed over IMAP become documents
-(attachments read as files), the readers are the source's groups, the since-date and folders are honoured, and a
-message deleted on the server between syncs leaves the index while the others are skipped."""
+(attachments documents of their own, cited with their message), the readers are the source's groups, the since-date
+and folders are honoured, and a message deleted on the server between syncs leaves the index with its attachments
+while the others are skipped."""
 from __future__ import annotations
 
 from email.message import EmailMessage
@@ -48,8 +49,9 @@ def test_connector_imap_syncs_a_mailbox_incrementally(mailbox, tmp_path, embedde
     monkeypatch.setenv(PASSWORD_ENV, "mailbox-pass-1")
     mailbox.append("policies", "INBOX", mail("Expense policy", "Mon, 02 Mar 2026",
                                              "Receipts are filed within 30 days of the trip."))
-    mailbox.append("policies", "INBOX", mail("Office move", "Tue, 10 Mar 2026", "We move to the harbour building.",
-                                             ("floorplan.txt", "The canteen is on the seventh floor.")))
+    moving = mailbox.append("policies", "INBOX", mail("Office move", "Tue, 10 Mar 2026",
+                                                      "We move to the harbour building.",
+                                                      ("floorplan.txt", "The canteen is on the seventh floor.")))
     old = mailbox.append("policies", "INBOX", mail("Remote work", "Wed, 11 Mar 2026", "Remote work needs a form."))
     mailbox.append("policies", "Board", mail("Board minutes", "Thu, 12 Mar 2026", "The board approved the budget."))
     settings = make_settings(tmp_path / "data", sources_file=_sources(tmp_path, mailbox.port))
@@ -66,19 +68,24 @@ def test_connector_imap_syncs_a_mailbox_incrementally(mailbox, tmp_path, embedde
                                               "(INBOX)", "Remote work — 2026-03-11 (INBOX)",
                                               "Board minutes — 2026-03-12 (Board)"}
     assert {g for m in metas for g in m["groups"]} == {"staff"}
-    assert any(m.get("attachment") == "floorplan.txt" for m in metas)  # the attachment is read as a file
-    assert any("seventh floor" in h.text for h in retriever.search("which floor is the canteen", ["staff"], 5))
+    floor = next(h for h in retriever.search("which floor is the canteen", ["staff"], 5) if "seventh" in h.text)
+    assert floor.metadata["source"].endswith(f";UID={moving}#attachment/1/floorplan.txt")  # a document of its own
+    assert floor.metadata["location"] == "Office move — 2026-03-10 (INBOX)"  # cited with its mail
+    assert floor.metadata["mail_subject"] == "Office move" and floor.metadata["groups"] == ["staff"]
     assert not retriever.search("which floor is the canteen", ["sales"], 5)
 
     mailbox.delete("policies", "INBOX", old)
+    mailbox.delete("policies", "INBOX", moving)
     mailbox.append("policies", "INBOX", mail("Ancient notice", "Mon, 01 Dec 2025", "Before the since-date."))
     second = sync_source(settings, source, embedder=embedder)
     assert not second.failed, second.failed
     statuses = sorted(f.status for f in second.files)
-    assert statuses == [FileStatus.DELETED] + [FileStatus.UNCHANGED] * 3
-    gone = next(f.source for f in second.files if f.status == FileStatus.DELETED)
-    assert gone.endswith(f";UID={old}")
-    assert not build_retriever(settings, embedder).collection.get(where={"source": gone})["ids"]
+    assert statuses == [FileStatus.DELETED] * 2 + [FileStatus.UNCHANGED] * 2
+    gone = sorted(f.source for f in second.files if f.status == FileStatus.DELETED)
+    assert [g.rsplit(";", 1)[-1] for g in gone] == sorted([f"UID={old}", f"UID={moving}"])
+    retriever = build_retriever(settings, embedder)
+    assert not any(retriever.collection.get(where={"source": g})["ids"] for g in gone)
+    assert not any(h.metadata.get("attachment") for h in retriever.search("which floor is the canteen", ["staff"], 5))
 
 
 def test_connector_imap_wrong_password_is_a_clear_error(mailbox, tmp_path, monkeypatch):

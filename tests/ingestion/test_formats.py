@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from ingestion.chunk import chunk_document, make_splitter
+from ingestion.chunk import chunk_document, chunk_file, doc_id, make_splitter
 from ingestion.partition import PartitionError, partition_file
 from ingestion.reading import ReadOptions
 from tests.hostile import OK, write_hostile_office_files
@@ -60,7 +60,7 @@ def test_csv_is_a_table_whatever_its_delimiter(tmp_path):
     assert "| 订书机 | 30元 |" in partition_file(tmp_path / "价格.csv", max_bytes=MB).sections[0].text
 
 
-def test_a_mail_has_its_headers_body_and_attachments_as_labelled_sections(tmp_path):
+def test_a_mail_has_its_headers_and_body_and_its_attachments_are_documents_of_their_own(tmp_path):
     sheet = _workbook(tmp_path / "allowances.xlsx").read_bytes()
     mail = make_eml(tmp_path / "decision.eml", "Decision: new per diem for Tokyo",
                     "Hi all,\n\nwe agreed to raise the Tokyo per diem to 12,000 yen from January.\n\nDana",
@@ -71,22 +71,30 @@ def test_a_mail_has_its_headers_body_and_attachments_as_labelled_sections(tmp_pa
     assert doc.labels["mail_from"] == "Dana Lee <dana.lee@acme.example>"
     assert doc.labels["mail_to"] == "finance@acme.example"
     assert doc.labels["mail_date"] == "2026-11-03T09:15:00+00:00"
-    first = doc.sections[0].text
-    assert first.startswith("From: Dana Lee") and "raise the Tokyo per diem to 12,000 yen" in first
-    attached = [s for s in doc.sections if s.labels.get("attachment")]
-    assert {s.labels["attachment"] for s in attached} == {"allowances.xlsx", "notes.csv"}
-    tokyo = next(s for s in attached if s.labels.get("sheet") == "Per diem")
-    assert tokyo.path == ("Attachment: allowances.xlsx", "Per diem") and "| Asia | Tokyo | 12000 |" in tokyo.text
+    assert len(doc.sections) == 1 and doc.sections[0].text.startswith("From: Dana Lee")
+    assert "raise the Tokyo per diem to 12,000 yen" in doc.sections[0].text
+    workbook, notes = doc.attachments
+    assert workbook.source == f"{mail}#attachment/1/allowances.xlsx" and workbook.parent == str(mail)
+    assert notes.source == f"{mail}#attachment/2/notes.csv" and notes.title == "notes.csv"
+    assert workbook.title == "Travel allowances 2026" and workbook.sha256 != doc.sha256
+    assert workbook.labels["mail_subject"] == doc.title and workbook.labels["attachment"] == "allowances.xlsx"
+    tokyo = next(s for s in workbook.sections if s.labels.get("sheet") == "Per diem")
+    assert tokyo.path == ("Per diem",) and "| Asia | Tokyo | 12000 |" in tokyo.text
     assert doc.notes == ["attachment 'setup.exe' not read: unsupported file type '.exe'"]
-    chunks = chunk_document(doc, make_splitter(200, 30), {})
-    assert all(c.metadata["mail_subject"] == doc.title for c in chunks)
+    chunks = chunk_file(doc, make_splitter(200, 30), {"groups": ["finance"]})
+    assert all(c.metadata["mail_subject"] == doc.title and c.metadata["groups"] == ["finance"] for c in chunks)
+    attached = [c for c in chunks if c.metadata.get("attachment")]
+    assert {c.metadata["parent_source"] for c in attached} == {str(mail)}
+    assert {c.metadata["doc_id"] for c in attached} == {doc_id(workbook.source), doc_id(notes.source)}
+    assert [c.metadata["position"] for c in attached if c.metadata["attachment"] == "notes.csv"] == [0]
+    assert all("parent_source" not in c.metadata for c in chunks if not c.metadata.get("attachment"))
 
 
 def test_a_mail_with_200_attachments_reads_the_first_ones_and_reports_the_rest(tmp_path):
     expected = write_hostile_office_files(tmp_path)
     assert expected["many-attachments.eml"] == OK
     doc = partition_file(tmp_path / "many-attachments.eml", max_bytes=MB)
-    assert len({s.labels.get("attachment") for s in doc.sections} - {None}) == 20
+    assert [a.source.rsplit("/", 1)[-1] for a in doc.attachments] == [f"rota-{n:03}.csv" for n in range(20)]
     assert doc.notes == ["180 of 200 attachments not read (limit 20 per mail, PERIMETER_MAX_ATTACHMENTS)"]
 
 
@@ -96,7 +104,9 @@ def test_mails_inside_mails_stop_at_the_depth_limit(tmp_path):
         inner = make_eml(tmp_path / f"level{level}.eml", f"Level {level}", "See attached.",
                          [(f"level{level - 1}.eml", inner)]).read_bytes()
     doc = partition_file(tmp_path / "level3.eml", max_bytes=MB)
-    assert not any("teal" in s.text for s in doc.sections)
+    (attached,) = doc.attachments  # the mail inside is a document; the mails inside it are its sections
+    assert attached.title == "Level 2" and any(s.labels.get("attachment") == "level1.eml" for s in attached.sections)
+    assert not any("teal" in s.text for d in (doc, attached) for s in d.sections)
     assert any("nested more than 2 deep" in note for note in doc.notes)
 
 
@@ -119,3 +129,12 @@ def test_hostile_office_files_fail_alone_with_their_reason(tmp_path):
         with pytest.raises(PartitionError) as err:
             partition_file(tmp_path / name, max_bytes=limit)
         assert word.lower() in str(err.value).lower(), (name, str(err.value))
+
+
+def test_a_chunk_under_a_title_in_the_other_language_counts_as_bilingual():
+    from ingestion.keyword_index import embedded_mix
+
+    assert embedded_mix("Meeting rooms and parking", "上海会议室\n| 会议室 | 座位 |\n|---|---|\n| 静安厅 | 4 |") == 0.5
+    assert embedded_mix("艾克米有限公司员工休假制度", "员工每年可享受十五天带薪年假。") == 0.0
+    assert embedded_mix("Leave Policy", "Employees get 25 days of annual leave.") == 0.0
+    assert embedded_mix("", "上海会议室") == 0.0

@@ -60,3 +60,25 @@ def test_an_image_too_large_to_ocr_fails_alone(tmp_path):
     Image.new("1", (10_000, 8_000), 1).save(tmp_path / "poster.png")  # 80 megapixels, a few KB compressed
     with pytest.raises(PartitionError, match="too large to OCR"):
         partition_file(tmp_path / "poster.png", max_bytes=10 * MB)
+
+
+def test_rapidocr_boxes_become_lines_in_reading_order():
+    from ingestion.ocr_onnx import _lines
+
+    def box(left, top, right, bottom, text):
+        return [[[left, top], [right, top], [right, bottom], [left, bottom]], text, 0.99]
+
+    # Out of order, a line in two boxes whose tops differ a little, a Chinese line below.
+    found = [box(400, 102, 700, 140, "Tokyo is 12,000 yen."), box(100, 20, 600, 60, "Signed agreement:"),
+             box(100, 100, 380, 138, "The per diem in"), box(100, 180, 500, 220, "东京每日津贴")]
+    assert _lines(found) == "Signed agreement:\nThe per diem in Tokyo is 12,000 yen.\n东京每日津贴"
+    assert _lines([]) == ""
+
+
+def test_the_rapidocr_engine_reads_a_scan_with_its_page_numbers(tmp_path):
+    pytest.importorskip("rapidocr_onnxruntime", reason="the ocr-onnx extra is not installed")
+    pdf = make_scan_pdf(tmp_path / "signed.pdf", [EN, ZH])
+    doc = partition_file(pdf, max_bytes=10 * MB, options=ReadOptions(ocr_engine="rapidocr"))
+    assert doc.ocr_pages == 2 and [s.page for s in doc.sections] == [1, 2]
+    assert "per diem in Tokyo is 12,000 yen" in doc.sections[0].text
+    assert "东京每日津贴" in doc.sections[1].text

@@ -119,6 +119,10 @@ def test_a_scope_matches_source_names_paths_and_file_names():
     assert not scope.matches("", "")  # a chunk that says nothing of its origin is outside every scope
     assert scope.admits({"source": "/x/leave-policy.docx"}) and not scope.admits({"source": "/x/kyc.docx"})
     assert DocumentScope().everything and DocumentScope().matches("", "")
+    # A mail's attachment: in scope by its mail's name or path, or by its own name.
+    assert scope.matches("/srv/docs/leave-policy-2027.eml#attachment/1/calendar.xlsx", "")
+    assert scope.matches("/srv/mail/decision.eml#attachment/2/leave-policy-draft.docx", "")
+    assert not scope.matches("/srv/mail/decision.eml#attachment/1/calendar.xlsx", "")
 
 
 @pytest.mark.parametrize("language", ["en", "zh"])

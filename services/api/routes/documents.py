@@ -27,14 +27,15 @@ NOT_FOUND = "no such document"
 
 
 def find_document(pipeline: AskPipeline, doc_id: str, groups: list[str]) -> Path | None:
-    """The local file of `doc_id` when one of its chunks is visible to `groups`; None otherwise."""
+    """The local file of `doc_id` when one of its chunks is visible to `groups`; None otherwise. A mail's
+    attachment has no file of its own: its mail's file is the original."""
     if not doc_id.isalnum() or len(doc_id) > 64:
         return None
     records = pipeline.retriever.collection.get(where={"doc_id": doc_id}, include=["metadatas"])
     metadatas: list[Mapping[str, Any]] = records["metadatas"] or []  # read by our own schema
     for meta in metadatas:
         if meta and may_see(meta.get("groups") or [], groups):
-            source = str(meta.get("source", ""))
+            source = str(meta.get("parent_source") or meta.get("source", ""))
             path = Path(source.removeprefix("file://"))
             if path.is_absolute() and path.is_file():
                 return path

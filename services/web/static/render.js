@@ -231,7 +231,7 @@ function renderSources(list, sources, question, selected, quotes) {
   list.replaceChildren();
   for (const s of sources || []) {
     const where = [s.page ? I18N.t("page", { p: s.page }) : null,
-      s.attachment ? I18N.t("attachment", { name: s.attachment }) : null,
+      s.attachment ? I18N.t(s.mail ? "attachmentOfMail" : "attachment", { name: s.attachment, mail: s.mail }) : null,
       s.ocr ? I18N.t("ocr") : null, s.heading,
       s.location && !/^https?:\/\//i.test(s.location) ? s.location : null].filter(Boolean).join(" · ");
     const own = (quotes || []).filter((q) => q.source === s.id);
