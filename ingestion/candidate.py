@@ -10,9 +10,8 @@ the plan's batches applied by any worker, then `snapshot` once the last file is 
 from __future__ import annotations
 
 import shutil
-from dataclasses import asdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ingestion.documents import FileResult, IngestReport

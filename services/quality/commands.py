@@ -41,7 +41,6 @@ def model_running(settings) -> AbstractContextManager:
 
 
 def eval_command(args: argparse.Namespace, settings) -> int:
-    from pathlib import Path
 
     from services.container import Container
     from services.quality.evaluate import EvalRuns, compare, table

@@ -18,7 +18,7 @@ from services.data_dir import append_private
 from services.issued_answers import IssuedAnswers
 from services.observability.answers import AnswerRecorder
 from services.observability.audit import AuditLog
-from services.quality.evaluate import Comparison, EvalRun, EvalRuns, compare, run_eval
+from services.quality.evaluate import EvalRun, EvalRuns, compare, run_eval
 from services.quality.golden import GoldenCase, GoldenSet
 from services.quality.schemas import GateDecision
 from services.settings import Settings
