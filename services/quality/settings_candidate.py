@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from dotenv import dotenv_values
+from pydantic import ValidationError
 
 from services.settings import FLAT_NAMES, SECTIONS, Settings
 
@@ -60,10 +61,12 @@ def candidate_settings(settings: Settings, overrides: dict[str, str]) -> tuple[S
                                          f"{', '.join(sorted(ANSWERING_SECTIONS))} settings (an embedding or "
                                          "storage change needs a re-index: `perimeter reindex --candidate`)")
         flat[name] = _value(text)
+    variables = {FLAT_NAMES[name][1]: SECTIONS[FLAT_NAMES[name][0]].variable(FLAT_NAMES[name][1]) for name in flat}
     try:
         changed = settings.with_values(**flat)
-    except ValueError as exc:
-        raise CandidateSettingsError(str(exc)) from None
+    except ValidationError as exc:  # named by the variable the admin wrote, as at start-up
+        raise CandidateSettingsError("; ".join(
+            f"{variables.get(str(e['loc'][0]), e['loc'][0]) if e['loc'] else ''}: {e['msg']} (got {e['input']!r})"
+            for e in exc.errors())) from None
     shown = changed.described()
-    variables = sorted(SECTIONS[FLAT_NAMES[name][0]].variable(FLAT_NAMES[name][1]) for name in flat)
-    return changed, {variable: shown[variable] for variable in variables}
+    return changed, {variable: shown[variable] for variable in sorted(variables.values())}
