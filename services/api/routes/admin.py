@@ -49,7 +49,7 @@ async def reindex(body: ReindexRequest, who: AdminDep, settings: SettingsDep,
 
     # No source matching: NoSuchSource, a 404 (services/api/errors.py).
     jobs = await run_in_threadpool(submit_reindex, settings, store, body.source, body.collection, who.name,
-                                    body.candidate)
+                                    candidate=body.candidate)
     return ReindexStarted(job_id=jobs[0].id, jobs=jobs)
 
 

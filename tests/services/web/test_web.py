@@ -190,16 +190,17 @@ def test_admin_page_sources_jobs_and_errors(site, page, monkeypatch):
     from services.worker.schemas import StartedJob
 
     started = []
-    monkeypatch.setattr(submit, "submit_reindex", lambda settings, store, source, collection, who: started.append(
-        source) or [StartedJob(id="job-1", source=source, collection="default")])
+    monkeypatch.setattr(submit, "submit_reindex", lambda settings, store, source, collection, who, candidate: started
+                        .append((source, candidate)) or [StartedJob(id="job-1", source=source, collection="default")])
     page.goto(url + "/admin")
     page.wait_for_selector("body[data-ready=true]")
     page.fill("#token", TOKEN)
     page.keyboard.press("Enter")
     page.wait_for_selector("#source-rows tr td:text('acme')")
+    page.check("#candidate")  # as a candidate: published only through the gate
     page.click("button[data-source=acme]")
     page.wait_for_selector("#job-detail:not([hidden])")
-    assert started == ["acme"]
+    assert started == [("acme", True)]
     assert "3/4" in page.inner_text("#job-summary")
     assert "not a PDF file" in page.inner_text("#error-rows")
     assert page.evaluate("sessionStorage.getItem('perimeter.adminToken')") == TOKEN
