@@ -58,9 +58,8 @@ class AnswerSettings(Section):
     quote_facts: QuoteFacts = Field("correct", description="a point whose number, date, amount or duration its quote "
                                     "contradicts: flag (marked unsupported) or correct (the quote's figure written "
                                     "in, the model's text kept in model_text)")
-    prompts_dir: Path | None = Field(None, description="a folder of prompt files (instructions_en.md, "
-                                     "instructions_zh.md, quotes_en.md, quotes_zh.md) used instead of the packaged "
-                                     "ones in prompts/; those it lacks stay the packaged ones")
+    prompts_dir: Path | None = Field(None, description="prompt files (instructions_en.md, quotes_zh.md, …) used "
+                                     "instead of those in prompts/; the files it lacks stay prompts/' own")
     evidence_sentences: int = Field(3, ge=0, le=10, description="the extractive fallback: sentences of the top "
                                     "sources shown when no quote was found or the model failed (0 = none)")
     not_found_min_overlap: float = Field(0.15, ge=0, le=1, description="below this question-term overlap AND the "
@@ -364,11 +363,6 @@ class Settings(BaseModel):
     def context_tokens(self) -> int:
         """The sources budget for the model that will read them."""
         return self.retrieval.context_tokens if self.llm.url else self.embedded.context_tokens
-
-    @property
-    def prompts_dir(self) -> str | None:
-        """PERIMETER_PROMPTS_DIR as text (the prompts layer takes no Path from settings)."""
-        return str(self.answers.prompts_dir) if self.answers.prompts_dir else None
 
     @property
     def model_quotes(self) -> bool:

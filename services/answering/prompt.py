@@ -3,6 +3,7 @@ earlier turns, and the JSON schema its reply must follow."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from prompts.build import PromptSource, build_messages
@@ -17,14 +18,15 @@ class Prompt:
     schema: dict[str, Any]
 
 
-def prompt_for(retrieved: Retrieved, quotes: bool = True, prompts_dir: str | None = None) -> Prompt:
+def prompt_for(retrieved: Retrieved, quotes: bool = True, prompts_dir: Path | None = None) -> Prompt:
     """With `quotes`, the model is asked to quote the sentence each point rests on (Settings.model_quotes);
     `prompts_dir`: instruction files to use instead of the packaged ones (PERIMETER_PROMPTS_DIR)."""
     sources = [PromptSource(number=n, title=str(h.metadata.get("title", "")), text=h.text, page=h.metadata.get("page"),
                             status=prompt_status(h, retrieved.language))
                for n, h in enumerate(retrieved.hits, start=1)]
     extra = retrieved.assistant.instructions_in(retrieved.language) if retrieved.assistant is not None else ""
-    messages = build_messages(retrieved.question, sources, retrieved.language, quotes, extra, prompts_dir)
+    messages = build_messages(retrieved.question, sources, retrieved.language, quotes, extra,
+                              str(prompts_dir) if prompts_dir else None)
     earlier = [m for t in retrieved.history for m in ({"role": "user", "content": t.question},
                                                       {"role": "assistant", "content": t.answer})]
     return Prompt(messages=messages[:1] + earlier + messages[1:], schema=answer_json_schema(len(sources), quotes))
