@@ -59,7 +59,7 @@ def _ingest(args, settings: Settings) -> int:
 
 
 def _reindex(args, settings: Settings) -> int:
-    if args.local or args.candidate:  # a candidate re-index runs here (the worker's jobs publish as before)
+    if args.local or args.candidate:  # a candidate re-index runs here (the admin API's run on the worker)
         return _reindex_here(args, settings)
     import time
 
@@ -101,6 +101,10 @@ def _print_job(view: JobSummary) -> None:
           f"unchanged {view.chunks_unchanged}" + (f" | {view.error}" if view.error else ""))
     for e in view.errors:
         print(f"  FAILED {e.source}: {e.reason}")
+    if view.gate is not None:  # a candidate job (services/worker/gate_tasks.py)
+        from services.quality.gate import describe
+
+        print(f"  gate: {describe(view.gate)}")
 
 
 def _reindex_here(args, settings: Settings) -> int:

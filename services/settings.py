@@ -26,16 +26,10 @@ from ingestion.settings import EmbeddingSettings, IngestionSettings, Section, St
 from retrieval.settings import RetrievalSettings
 from services.quality.settings import QualitySettings
 from services.settings_directory import DirectorySettings
+from services.settings_model import EmbeddedModelSettings, LlmSettings
 from services.web.settings import WebSettings
 from services.web_settings import HistorySettings, SsoSettings
 
-LlmBackend = Literal["chat", "harmony"]
-# How the answer schema is passed to the server: llamacpp (json_object + schema), openai (json_schema: vLLM),
-# tgi (json grammar), or none (schema in the prompt only).
-ResponseFormat = Literal["llamacpp", "openai", "tgi", "none"]
-AnswerForm = Literal["json", "text"]
-ReasoningEffort = Literal["low", "medium", "high"]
-CpuVariantChoice = Literal["auto", "avx512", "baseline"]
 ConversationStoreKind = Literal["memory", "redis"]
 QuoteFacts = Literal["flag", "correct"]
 LogFormat = Literal["json", "text"]
@@ -59,6 +53,8 @@ class AnswerSettings(Section):
     quote_facts: QuoteFacts = Field("correct", description="a point whose number, date, amount or duration its quote "
                                     "contradicts: flag (marked unsupported) or correct (the quote's figure written "
                                     "in, the model's text kept in model_text)")
+    prompts_dir: Path | None = Field(None, description="prompt files (instructions_en.md, quotes_zh.md, …) used "
+                                     "instead of those in prompts/; the files it lacks stay prompts/' own")
     evidence_sentences: int = Field(3, ge=0, le=10, description="the extractive fallback: sentences of the top "
                                     "sources shown when no quote was found or the model failed (0 = none)")
     not_found_min_overlap: float = Field(0.15, ge=0, le=1, description="below this question-term overlap AND the "
@@ -81,66 +77,6 @@ class AnswerSettings(Section):
     @classmethod
     def _empty_is_unset(cls, value: Any) -> Any:
         return None if isinstance(value, str) and not value.strip() else value  # compose's `${VAR:-}`
-
-
-class LlmSettings(Section):
-    """The model server. `url` unset = the embedded llama.cpp server that `perimeter serve` starts."""
-
-    model_config = SettingsConfigDict(env_prefix="PERIMETER_LLM_")
-
-    url: str | None = None
-    model: str = "local"
-    api_key: str | None = None
-    timeout_s: float = Field(120.0, gt=0)
-    max_tokens: int = 700
-    temperature: float = 0.1
-    response_format: ResponseFormat = "llamacpp"
-    backend: LlmBackend = Field("chat", description="chat: OpenAI-compatible /v1/chat/completions; harmony: gpt-oss "
-                                                    "rendered with openai-harmony and sent to /v1/completions")
-    reasoning_effort: ReasoningEffort = Field("low", description="harmony backend only")
-    retries: int = Field(2, ge=0, le=5, description="retries for transient model-server errors (not timeouts)")
-    retry_backoff_s: float = Field(0.5, ge=0, description="first wait between retries; doubles each time")
-    quotes: bool = Field(True, description="ask the model to quote, for each point, the sentence of the source it "
-                                           "rests on; off: each point is shown with the sentence of its cited "
-                                           "source that best matches it")
-    answer_form: AnswerForm = Field("json", description="json: the answer schema, enforced where the server can "
-                                    "(response_format); text: labelled plain text (prompts/text_answer.py), with no "
-                                    "grammar and no quotes")
-
-
-class EmbeddedModelSettings(Section):
-    """The llama.cpp server `perimeter serve` runs when no model server is configured."""
-
-    model_config = SettingsConfigDict(env_prefix="PERIMETER_EMBEDDED_")
-
-    model: str = "qwen2.5-coder-1.5b"
-    host: str = "127.0.0.1"
-    port: int = 8081
-    ctx: int = 4096
-    threads: int = Field(0, ge=0, description="llama.cpp threads; 0 = the machine's cores, less one for the API on "
-                                              "boxes with more than four (see README)")
-    prompt_cache_mb: int = Field(512, ge=0, description="llama.cpp's RAM cache of earlier prompts' state (~30 MB a "
-                                                        "prompt); 0 off")
-    cpu_variant: CpuVariantChoice = Field("auto", description="llama.cpp build: auto (the fastest this CPU can run, "
-                                          "proved by a first prompt; see services/llm/cpu_variants.py)")
-    restart_backoff_s: float = Field(1.0, gt=0, description="first wait before restarting a crashed embedded model "
-                                                            "server; doubles up to 60 s")
-    start_timeout_s: float = 300.0
-    # A CPU model reads a prompt at 50-120 tokens/s (2 cores): every source token is waiting time before the first
-    # answer token. bench.answer, same box one after the other (2026-11-30): 1000 against 2000 gave keywords 0.760 vs
-    # 0.693, citation precision 0.906 vs 0.829, median first token 8.6 vs 11.2 s, answer 23.4 vs 29.1 s (fewer, better
-    # sources confuse a 1.5B model less). Safe since context assembly passes over a source too long for what is left.
-    context_tokens: int = Field(1000, ge=200, description="the sources budget (retrieval's context_tokens) when the "
-                                                          "embedded model answers")
-    # Asked to quote, the 1.5B model wrote fewer facts and took longer: bench.answer, same box one run after the
-    # other (2026-11-30), keywords 0.687 with quotes against 0.760 without, answer 42.8 s against 33.5 s (README,
-    # "Quotes"). Its points are shown with the sentence each best matches instead (services/grounding.matched_quote).
-    quotes: bool = Field(False, description="PERIMETER_LLM_QUOTES for the embedded model")
-    answer_form: AnswerForm = Field("json", description="PERIMETER_LLM_ANSWER_FORM for the embedded model")
-
-    @property
-    def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
 
 
 class RedisSettings(Section):

@@ -76,7 +76,8 @@ class AskPipeline:
 
     def prompt(self, question: str, user: User) -> Prompt:
         """What the model would be sent for this question (benchmarks measure it)."""
-        return prompt_for(self.retrieve(question, user), self.settings.model_quotes, self.settings.model_answer_form)
+        return prompt_for(self.retrieve(question, user), self.settings.model_quotes, self.settings.model_answer_form,
+                          self.settings.answers.prompts_dir)
 
     def model_for(self, assistant: Assistant | None) -> ChatModel | None:
         """The model that answers for `assistant`: its model name on the configured server (the embedded server
@@ -125,7 +126,8 @@ class AskPipeline:
                 return
             yield Sources(retrieved.question, retrieved.language, retrieved.conversation_id, retrieved.sources)
             try:
-                prompt = prompt_for(retrieved, self.settings.model_quotes, self.settings.model_answer_form)
+                prompt = prompt_for(retrieved, self.settings.model_quotes, self.settings.model_answer_form,
+                                    self.settings.answers.prompts_dir)
                 generated = yield from generate(self.model_for(assistant), prompt, self.settings.llm,
                                                 streamed=streamed, started=retrieved.started, cancel=cancel)
             except ModelError as exc:

@@ -3,6 +3,7 @@ earlier turns, and the JSON schema its reply must follow (none for the text form
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from prompts.build import PromptSource, build_messages
@@ -17,15 +18,18 @@ class Prompt:
     schema: dict[str, Any] | None  # None: not constrained (the text form)
 
 
-def prompt_for(retrieved: Retrieved, quotes: bool = True, answer_form: str = "json") -> Prompt:
+def prompt_for(retrieved: Retrieved, quotes: bool = True, answer_form: str = "json",
+               prompts_dir: Path | None = None) -> Prompt:
     """With `quotes`, the model is asked to quote the sentence each point rests on (Settings.model_quotes);
-    `answer_form` (Settings.model_answer_form): "json" with the schema, or "text" with none and no quotes."""
+    `answer_form` (Settings.model_answer_form): "json" with the schema, or "text" with none and no quotes;
+    `prompts_dir`: instruction files to use instead of the packaged ones (PERIMETER_PROMPTS_DIR)."""
     quotes = quotes and answer_form == "json"
     sources = [PromptSource(number=n, title=str(h.metadata.get("title", "")), text=h.text, page=h.metadata.get("page"),
                             status=prompt_status(h, retrieved.language))
                for n, h in enumerate(retrieved.hits, start=1)]
     extra = retrieved.assistant.instructions_in(retrieved.language) if retrieved.assistant is not None else ""
-    messages = build_messages(retrieved.question, sources, retrieved.language, quotes, extra, answer_form)
+    messages = build_messages(retrieved.question, sources, retrieved.language, quotes, extra, answer_form,
+                              str(prompts_dir) if prompts_dir else None)
     earlier = [m for t in retrieved.history for m in ({"role": "user", "content": t.question},
                                                       {"role": "assistant", "content": t.answer})]
     schema = answer_json_schema(len(sources), quotes) if answer_form == "json" else None

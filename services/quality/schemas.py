@@ -1,7 +1,12 @@
 """What the quality loop's API and commands return (services/api/routes/analytics.py, eval.py; services/quality)."""
 from __future__ import annotations
 
+import time
+from typing import Literal
+
 from pydantic import BaseModel, Field
+
+from services.quality.evaluate import Comparison
 
 
 class Filters(BaseModel):
@@ -56,3 +61,23 @@ class Analytics(BaseModel):
     top_unanswered: list[QuestionGroup] = Field(default_factory=list, description="not-found or 👎 questions, "
                                                                                   "grouped when near-identical")
     texts_shown: bool = Field(False, description="question texts are included (the caller is an analyst)")
+
+
+class GateDecision(BaseModel):
+    """The gate on one candidate: a re-index (the CLI's or a worker job's) or a settings change (`perimeter eval
+    --candidate-env`), its golden-set scores against the last accepted run, and what was done."""
+
+    at: float = Field(default_factory=lambda: round(time.time(), 3))
+    kind: Literal["reindex", "settings"] = "reindex"
+    collection: str
+    source: str | None = None
+    candidate: str = Field(description="the candidate snapshot's version; for a settings change, its file's name")
+    published: bool = Field(description="a re-index: published (refused: put back); a settings change: passed the "
+                                        "gate (switching to it is the admin's)")
+    run: str = Field(description="the candidate's eval run")
+    scores: dict[str, float | None] = Field(default_factory=dict)
+    comparison: Comparison
+    files: dict[str, int] = Field(default_factory=dict, description="the re-index's files by status")
+    changes: dict[str, str] = Field(default_factory=dict, description="a settings change: the variables it sets "
+                                                                      "(secrets only as \"(set)\")")
+    job: str | None = Field(None, description="the re-index job that asked for the gate (worker jobs)")

@@ -88,7 +88,8 @@ def celery_config(settings: Settings) -> dict:
 
 def create_celery(settings: Settings | None = None) -> Celery:
     """The app, its configuration read when Celery first needs it (from `settings`, or the worker's container)."""
-    app = Celery("perimeter", include=["services.worker.tasks", "services.worker.slack_tasks"])
+    app = Celery("perimeter", include=["services.worker.tasks", "services.worker.gate_tasks",
+                                         "services.worker.slack_tasks"])
     app.add_defaults(lambda: celery_config(settings if settings is not None else worker_container().settings))
     return app
 

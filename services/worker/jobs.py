@@ -14,12 +14,13 @@ from typing import Any, cast
 import redis
 
 from ingestion.documents import FileResult, FileStatus
+from services.quality.schemas import GateDecision
 from services.worker.schemas import FileFailure, JobState, JobSummary, JobView
 
 PREFIX = "perimeter:job"
 RECENT = "perimeter:jobs"
 KEEP_S = 7 * 24 * 3600
-ACTIVE = frozenset({JobState.QUEUED, JobState.PLANNING, JobState.RUNNING})
+ACTIVE = frozenset({JobState.QUEUED, JobState.PLANNING, JobState.RUNNING, JobState.EVALUATING})
 
 
 class JobNotFound(KeyError):
@@ -41,13 +42,13 @@ class JobStore:
     def _key(self, job_id: str, part: str = "") -> str:
         return f"{PREFIX}:{job_id}{':' + part if part else ''}"
 
-    def create(self, source: str, collection: str, requested_by: str = "admin") -> str:
+    def create(self, source: str, collection: str, requested_by: str = "admin", candidate: bool = False) -> str:
         job_id = uuid.uuid4().hex
         now = time.time()
         with self.r.pipeline() as p:
             p.hset(self._key(job_id), mapping={
                 "id": job_id, "source": source, "collection": collection, "state": JobState.QUEUED, "total": -1,
-                "created_at": now, "updated_at": now, "requested_by": requested_by,
+                "created_at": now, "updated_at": now, "requested_by": requested_by, "candidate": int(candidate),
             })
             p.expire(self._key(job_id), KEEP_S)
             p.zadd(RECENT, {job_id: now})
@@ -57,7 +58,8 @@ class JobStore:
         return job_id
 
     def delete(self, job_id: str) -> None:
-        self.r.delete(*(self._key(job_id, part) for part in ("", "results", "plan", "final", "deliveries", "workers")))
+        self.r.delete(*(self._key(job_id, part) for part in ("", "results", "plan", "final", "deliveries", "workers",
+                                                       "staging")))
         self.r.zrem(RECENT, job_id)
 
     def update(self, job_id: str, **fields) -> None:
@@ -78,6 +80,20 @@ class JobStore:
         if stored is None:  # set just above, kept for KEEP_S: only a job deleted meanwhile has none
             raise JobNotFound(job_id, self.keep)
         return json.loads(stored)
+
+    def save_staging(self, job_id: str, staging: dict[str, Any]) -> dict[str, Any]:
+        """A candidate job's staging (ingestion/candidate.Staging), kept once like the plan: taken before any batch
+        ran, it is what a refused candidate is put back to."""
+        key = self._key(job_id, "staging")
+        self.r.set(key, json.dumps(staging), nx=True, ex=KEEP_S)
+        stored = self.r.get(key)
+        if stored is None:
+            raise JobNotFound(job_id, self.keep)
+        return json.loads(stored)
+
+    def staging(self, job_id: str) -> dict[str, Any] | None:
+        stored = self.r.get(self._key(job_id, "staging"))
+        return json.loads(stored) if stored else None
 
     def record(self, job_id: str, result: FileResult, worker: str = "") -> int:
         """Store one file's result (the first one stands: a redelivered task does not overwrite "added" with
@@ -172,4 +188,7 @@ class JobStore:
             error=error,
             errors=[FileFailure(source=r.source, reason=r.reason) for r in failed],
             workers={name: int(n) for name, n in self.r.hgetall(self._key(job["id"], "workers")).items()},
+            candidate=job.get("candidate") == "1",
+            evaluated=int(job.get("evaluated") or 0),
+            gate=GateDecision.model_validate_json(job["gate"]) if job.get("gate") else None,
         )

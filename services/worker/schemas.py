@@ -6,6 +6,7 @@ from enum import StrEnum
 from pydantic import BaseModel, Field
 
 from ingestion.documents import FileResult
+from services.quality.schemas import GateDecision
 
 
 class JobState(StrEnum):
@@ -14,6 +15,7 @@ class JobState(StrEnum):
     QUEUED = "queued"
     PLANNING = "planning"
     RUNNING = "running"
+    EVALUATING = "evaluating"  # a candidate job: its files done, the golden set asked of its unpublished snapshot
     FINISHED = "finished"
     FAILED = "failed"
     CANCELLED = "cancelled"
@@ -48,6 +50,10 @@ class JobSummary(BaseModel):
     errors: list[FileFailure] = Field(default_factory=list, description="the files that failed, and why")
     workers: dict[str, int] = Field(default_factory=dict,
                                     description="files done by each Celery worker (its node name) that shared the job")
+    candidate: bool = Field(False, description="published only through the gate (the golden set not worse)")
+    evaluated: int = Field(0, description="a candidate job: golden cases asked so far")
+    gate: GateDecision | None = Field(None, description="a candidate job: the comparison with the last accepted run "
+                                                        "and the decision (published or put back)")
 
 
 class JobView(JobSummary):

@@ -22,8 +22,9 @@ def select_sources(settings: Settings, source: str | None = None, collection: st
 
 
 def submit_reindex(settings: Settings, store, source: str | None = None, collection: str | None = None,
-                   requested_by: str = "admin") -> list[StartedJob]:
-    """One job per matching source."""
+                   requested_by: str = "admin", candidate: bool = False) -> list[StartedJob]:
+    """One job per matching source; `candidate`: each published only through the gate
+    (services/worker/gate_tasks.py)."""
     from services.worker.celery_app import app
     from services.worker.tasks import plan_reindex
 
@@ -31,7 +32,7 @@ def submit_reindex(settings: Settings, store, source: str | None = None, collect
     # Sent to the broker of these settings (not whatever the process-wide Celery app was configured with).
     with app.connection_for_write(settings.redis.url) as connection:
         for s in select_sources(settings, source, collection):
-            job_id = store.create(s.name, s.collection, requested_by=requested_by)
+            job_id = store.create(s.name, s.collection, requested_by=requested_by, candidate=candidate)
             plan_reindex.apply_async((job_id, s.name), connection=connection)
             started.append(StartedJob(id=job_id, source=s.name, collection=s.collection))
     return started

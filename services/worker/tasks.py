@@ -1,5 +1,6 @@
 """Re-index tasks. One planning task per job, one task per batch of changed files (embedded together), and whoever
-records the last file's result finishes the job (publishes the search snapshot, purges retired chunks).
+records the last file's result finishes the job (publishes the search snapshot, purges retired chunks; a candidate
+job hands it to the gate instead: services/worker/gate_tasks.py).
 
 Every task is idempotent (the file manifest decides what is already done) and acknowledged late, so a worker killed
 mid-job loses nothing: its task is redelivered and the job ends with exactly the chunks of a clean run.
@@ -19,9 +20,10 @@ from ingestion.index import TRANSIENT_ERRORS
 from ingestion.pipeline import batches
 from ingestion.sources import SourcesError, connector_for, source_workdir
 from ingestion.st_embedder import SentenceTransformerEmbedder
-from ingestion.sync import SKIP, Operation, plan_sync
+from ingestion.sync import SKIP, Operation, SyncPlan, plan_sync
 from services.components import load_sources
 from services.settings import Settings
+from services.worker import gate_tasks
 from services.worker.celery_app import app, embedding_threads, worker_container
 from services.worker.jobs import ACTIVE, JobStore
 from services.worker.schemas import JobState
@@ -96,6 +98,9 @@ def finish(job_id: str, collection: str, source_name: str) -> None:
     store = jobs()
     if not store.claim_finish(job_id):
         return
+    if store.fields(job_id).get("candidate") == "1":
+        gate_tasks.finish(store, job_id, collection, source_name)
+        return
     try:
         indexer_for(collection, source_name).publish()
     except Exception as exc:
@@ -126,6 +131,13 @@ def plan_reindex(self, job_id: str, source_name: str) -> None:
         return
     stored = store.save_plan(job_id, {"operations": [op.to_dict() for op in plan.operations], "errors": plan.errors})
     operations = [Operation.from_dict(op) for op in stored["operations"]]
+    if job.get("candidate") == "1":
+        try:
+            gate_tasks.stage(store, job_id, indexer, SyncPlan(operations, stored["errors"]))
+        except Exception as exc:  # the baseline could not be asked: nothing applied yet
+            store.update(job_id, state=JobState.FAILED, finished_at=time.time(),
+                         error=f"the gate's baseline failed: {type(exc).__name__}: {exc}")
+            return
     store.update(job_id, state=JobState.RUNNING, total=len(operations) + len(stored["errors"]))
     done = 0
     me = worker_name()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from services.api.deps import AdminDep, ContainerDep, JobStoreDep, SettingsDep, require_admin
 from services.api.errors import ErrorBody
@@ -19,6 +19,8 @@ router = APIRouter(prefix="/v1/admin", tags=["admin"],
 class ReindexRequest(BaseModel):
     source: str | None = None
     collection: str | None = None
+    candidate: bool = Field(False, description="publish only when the golden set does not get worse than the last "
+                                               "accepted run (PERIMETER_GATE_MAX_DROP); else the changes are put back")
 
 
 class SourceView(BaseModel):
@@ -46,7 +48,8 @@ async def reindex(body: ReindexRequest, who: AdminDep, settings: SettingsDep,
     from services.worker.submit import submit_reindex
 
     # No source matching: NoSuchSource, a 404 (services/api/errors.py).
-    jobs = await run_in_threadpool(submit_reindex, settings, store, body.source, body.collection, who.name)
+    jobs = await run_in_threadpool(submit_reindex, settings, store, body.source, body.collection, who.name,
+                                    candidate=body.candidate)
     return ReindexStarted(job_id=jobs[0].id, jobs=jobs)
 
 

@@ -14,6 +14,9 @@ Object.assign(STRINGS.en, {
     + "(python -c \"import secrets; print(secrets.token_urlsafe(32))\") and restart, then enter it here; or set up "
     + "sign-in (README, \"Sign-in\") and sign in as a member of PERIMETER_AUTH_ADMIN_GROUPS.",
   needServiceToken: "Enter the service-account token (PERIMETER_ADMIN_TOKEN) to continue.",
+  candidateMode: "As a candidate: publish only if the golden set does not get worse",
+  gatePublished: "Gate: published", gateRefused: "Gate: refused, changes put back (worse: {worse})",
+  gateAgainst: "against run {run}: {deltas}", evaluating: "golden cases asked: {n}",
 });
 Object.assign(STRINGS.zh, {
   serviceToken: "服务账号令牌",
@@ -22,8 +25,11 @@ Object.assign(STRINGS.zh, {
   demoOff: "演示模式：管理页面未启用。请将 PERIMETER_ADMIN_TOKEN 设为随机值并重启，然后在此输入；或配置登录（见 README"
     + "“Sign-in”），以 PERIMETER_AUTH_ADMIN_GROUPS 中的成员身份登录。",
   needServiceToken: "请输入服务账号令牌（PERIMETER_ADMIN_TOKEN）。",
+  candidateMode: "候选模式：黄金测试集不变差才发布",
+  gatePublished: "质量门：已发布", gateRefused: "质量门：已拒绝，更改已撤回（变差：{worse}）",
+  gateAgainst: "对比运行 {run}：{deltas}", evaluating: "已提问黄金用例：{n}",
 });
-const ACTIVE = new Set(["queued", "pending", "planning", "running", "started"]);
+const ACTIVE = new Set(["queued", "pending", "planning", "running", "started", "evaluating"]);
 let watching = null, timer = null;
 
 function say(text, isError) {
@@ -84,7 +90,8 @@ async function loadJobs() {
 }
 
 async function reindex(source) {
-  const body = await api("/v1/admin/reindex", { method: "POST", body: JSON.stringify(source ? { source } : {}) });
+  const request = { candidate: $("candidate").checked, ...(source ? { source } : {}) };
+  const body = await api("/v1/admin/reindex", { method: "POST", body: JSON.stringify(request) });
   say(I18N.t("jobStarted", { id: body.job_id }));
   await loadJobs();
   watch(body.job_id);
@@ -105,12 +112,24 @@ async function watch(jobId) {
   $("job-summary").textContent = `${progressText(job)} · ` + I18N.t("chunks", { a: job.chunks_added,
     u: job.chunks_updated, r: job.chunks_removed, s: job.chunks_unchanged })
     + (job.ocr_pages ? ` · ${I18N.t("ocrPages", { n: job.ocr_pages })}` : "") + (job.error ? ` · ${job.error}` : "");
+  $("job-gate").textContent = gateText(job);
   const errors = (job.errors || []).map((e) => el("tr", {}, el("td", { text: e.source }),
     el("td", { text: e.reason })));
   $("error-rows").replaceChildren(...errors);
   if (!errors.length) $("error-rows").append(el("tr", {}, el("td", { colspan: 2, text: I18N.t("noErrors") })));
   if (ACTIVE.has(job.state)) timer = setTimeout(() => watch(jobId), 1000);
   else loadJobs().catch(() => {});
+}
+
+// A candidate job's gate (services/worker/gate_tasks.py): the decision and each score's change against the baseline.
+function gateText(job) {
+  if (!job.candidate) return "";
+  if (!job.gate) return job.state === "evaluating" ? I18N.t("evaluating", { n: job.evaluated }) : "";
+  const c = job.gate.comparison;
+  const deltas = Object.entries(c.deltas).filter(([, v]) => v !== null)
+    .map(([k, v]) => `${k} ${v >= 0 ? "+" : ""}${v.toFixed(2)}`).join(", ");
+  return (job.gate.published ? I18N.t("gatePublished") : I18N.t("gateRefused", { worse: c.worse.join(", ") }))
+    + (c.baseline ? ` · ${I18N.t("gateAgainst", { run: c.baseline, deltas })}` : "");
 }
 
 // Document families (services/versions.py): each family's versions, newest first, and a button that makes one the

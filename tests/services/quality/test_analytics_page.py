@@ -1,6 +1,6 @@
 """The analytics page in a real browser (Debian's chromium through Playwright) against a real uvicorn: the numbers of
 the known log (tests/quality_support.py) as the page shows them, texts for an analyst, none for an admin who is not
-one. Screenshot: test-artifacts/web/analytics.png."""
+one; in Chinese once the language is switched. Screenshot: test-artifacts/web/analytics.png."""
 from __future__ import annotations
 
 import shutil
@@ -58,6 +58,12 @@ def test_the_page_shows_the_numbers_and_texts_only_to_analysts(quality_corpus, t
                 if who == "analyst":
                     assert GYM_CANARY in unanswered and "Is soup served on Mondays?" in unanswered
                     page.screenshot(path=str(ARTIFACTS / "analytics.png"), full_page=True)
+                    # The page follows the chosen language like the chat page (i18n.js), its numbers drawn again.
+                    page.select_option("#lang", "zh")
+                    page.wait_for_function("document.querySelector('#totals').textContent.includes('已回答3')")
+                    assert page.inner_text("#totals-title") == "提问"
+                    assert "已拒绝（hit_at_k）" in page.inner_text("#gates")
+                    assert page.evaluate("document.documentElement.lang") == "zh-CN"
                 else:
                     assert GYM_CANARY not in page.content() and "(hidden)" in unanswered
                     assert "analysts only" in page.inner_text("#texts-note")

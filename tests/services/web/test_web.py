@@ -44,7 +44,11 @@ class FakeJobs:
     job = {"id": "job-1", "source": "acme", "collection": "default", "requested_by": "admin", "state": "running",
            "files_total": 4, "files_done": 3, "files_failed": 1, "chunks_added": 12, "chunks_updated": 0,
            "chunks_removed": 0, "chunks_unchanged": 5, "created_at": 1.8e9, "error": None,
-           "errors": [{"source": "acme/broken.pdf", "reason": "not a PDF file"}]}
+           "errors": [{"source": "acme/broken.pdf", "reason": "not a PDF file"}],
+           # a candidate job's gate (services/worker/gate_tasks.py), as the job's report shows it
+           "candidate": True, "gate": {"collection": "default", "source": "acme", "candidate": "17", "published": False,
+                                       "run": "r2", "comparison": {"baseline": "r1", "deltas": {"hit_at_k": -0.5},
+                                                                   "worse": ["hit_at_k"], "threshold": 0.05}}}
 
     def recent(self, limit):
         return [self.job]
@@ -190,18 +194,21 @@ def test_admin_page_sources_jobs_and_errors(site, page, monkeypatch):
     from services.worker.schemas import StartedJob
 
     started = []
-    monkeypatch.setattr(submit, "submit_reindex", lambda settings, store, source, collection, who: started.append(
-        source) or [StartedJob(id="job-1", source=source, collection="default")])
+    monkeypatch.setattr(submit, "submit_reindex", lambda settings, store, source, collection, who, candidate: started
+                        .append((source, candidate)) or [StartedJob(id="job-1", source=source, collection="default")])
     page.goto(url + "/admin")
     page.wait_for_selector("body[data-ready=true]")
     page.fill("#token", TOKEN)
     page.keyboard.press("Enter")
     page.wait_for_selector("#source-rows tr td:text('acme')")
+    page.check("#candidate")  # as a candidate: published only through the gate
     page.click("button[data-source=acme]")
     page.wait_for_selector("#job-detail:not([hidden])")
-    assert started == ["acme"]
+    assert started == [("acme", True)]
     assert "3/4" in page.inner_text("#job-summary")
     assert "not a PDF file" in page.inner_text("#error-rows")
+    gate = page.inner_text("#job-gate")
+    assert "Gate: refused, changes put back (worse: hit_at_k)" in gate and "against run r1: hit_at_k -0.50" in gate
     assert page.evaluate("sessionStorage.getItem('perimeter.adminToken')") == TOKEN
     page.screenshot(path=str(ARTIFACTS / "admin.png"))
 

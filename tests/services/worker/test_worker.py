@@ -71,7 +71,7 @@ class Stack:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             view = self.job(job_id)
-            if view["state"] not in ("queued", "planning", "running"):
+            if view["state"] not in ("queued", "planning", "running", "evaluating"):
                 return view
             time.sleep(0.3)
         raise TimeoutError(f"job still {view['state']} after {timeout} s: {view}")
