@@ -16,7 +16,9 @@ from pydantic import ValidationError
 
 from services.settings import FLAT_NAMES, SECTIONS, Settings
 
-ANSWERING_SECTIONS = frozenset({"retrieval", "answers", "llm"})
+# `embedded` too: the embedded model's settings (its answer form, quotes, sources budget, threads) change answers,
+# not the index.
+ANSWERING_SECTIONS = frozenset({"retrieval", "answers", "llm", "embedded"})
 
 
 class CandidateSettingsError(ValueError):

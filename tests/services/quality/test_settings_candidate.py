@@ -65,3 +65,13 @@ def test_a_worse_model_is_refused_and_an_equal_one_passes(quality_corpus, tmp_pa
     assert (refused.kind, refused.published, passed.kind, passed.published) == ("settings", False, "settings", True)
     assert refused.candidate == "bad.env" and set(refused.changes) == {"PERIMETER_LLM_URL", "PERIMETER_PROMPTS_DIR"}
     assert passed.comparison.baseline == refused.comparison.baseline  # both against the accepted run; nothing switched
+
+
+def test_an_embedded_model_setting_may_be_tried_an_embedding_one_may_not():
+    from services.quality.settings_candidate import CandidateSettingsError, candidate_settings
+    from services.settings import Settings
+
+    changed, shown = candidate_settings(Settings(), {"PERIMETER_EMBEDDED_ANSWER_FORM": "text"})
+    assert changed.embedded.answer_form == "text" and shown == {"PERIMETER_EMBEDDED_ANSWER_FORM": "text"}
+    with pytest.raises(CandidateSettingsError, match="needs a re-index"):
+        candidate_settings(Settings(), {"PERIMETER_EMBEDDING_MODEL": "other"})
