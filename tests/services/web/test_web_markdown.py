@@ -4,7 +4,6 @@ index of a hostile document, and a scripted model that answers in hostile Markdo
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 
@@ -13,7 +12,6 @@ from services.api.app import create_app
 from services.components import build_retriever, run_ingest
 from tests.conftest import REPO, make_settings
 from tests.fakes import StreamingScriptedModel, served
-from tests.services.web.browser import CHROMIUM, FLAGS
 from tests.services.web.test_web import ask
 
 pytestmark = pytest.mark.integration
@@ -59,14 +57,10 @@ def site(tmp_path_factory, embedder):
 
 
 @pytest.fixture(scope="module")
-def page():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not shutil.which(CHROMIUM):
-        pytest.skip("Debian chromium is not installed (deploy/system-packages.sh, run by make install, installs it)")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900}).new_page()
-        browser.close()
+def page(browser):
+    context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
+    yield context.new_page()
+    context.close()
 
 
 def test_markdown_is_drawn_and_nothing_hostile_becomes_an_element(site, page):

@@ -5,7 +5,6 @@ may not read exactly like one that does not exist."""
 from __future__ import annotations
 
 import re
-import shutil
 
 import pytest
 from fastapi.testclient import TestClient
@@ -13,12 +12,9 @@ from fastapi.testclient import TestClient
 from services.answering import AskPipeline
 from services.api.app import create_app
 from services.components import build_retriever
-from tests.conftest import REPO
 from tests.fakes import served
-from tests.services.web.browser import CHROMIUM, FLAGS
+from tests.services.web.browser import ARTIFACTS
 from tests.services.web.test_web import PageModel, ask
-
-ARTIFACTS = REPO / "test-artifacts" / "web"
 
 
 @pytest.fixture(scope="module")
@@ -30,15 +26,10 @@ def site(sample_index):
 
 
 @pytest.fixture(scope="module")
-def page():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not shutil.which(CHROMIUM):
-        pytest.skip("Debian chromium is not installed (deploy/system-packages.sh, run by make install, installs it)")
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900}).new_page()
-        browser.close()
+def page(browser):
+    context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
+    yield context.new_page()
+    context.close()
 
 
 def squash(text: str) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 
@@ -11,7 +10,6 @@ from services.answering import AskPipeline
 from services.api.app import create_app
 from services.components import build_retriever
 from tests.fakes import StreamingScriptedModel, served
-from tests.services.web.browser import CHROMIUM, FLAGS
 from tests.services.web.test_web import ask
 
 pytestmark = pytest.mark.integration
@@ -37,14 +35,10 @@ def site(family_index, embedder):
 
 
 @pytest.fixture(scope="module")
-def page():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not shutil.which(CHROMIUM):
-        pytest.skip("Debian chromium is not installed (deploy/system-packages.sh, run by make install, installs it)")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield browser.new_context(locale="en-US").new_page()
-        browser.close()
+def page(browser):
+    context = browser.new_context(locale="en-US")
+    yield context.new_page()
+    context.close()
 
 
 def test_a_superseded_source_is_labelled_and_the_change_noted(site, page):
