@@ -117,3 +117,29 @@ def client_for(corpus: Corpus, tmp_path: Path, embedder, **overrides) -> TestCli
                                            analytics_db_url=overrides.pop("analytics_db_url", None)
                                            or f"sqlite:///{tmp_path / 'analytics.sqlite'}", **overrides)
     return TestClient(create_app(settings, AskPipeline(settings, build_retriever(settings, embedder), None)))
+
+
+@dataclass(frozen=True)
+class GateCorpus:
+    """The gate's tests' corpus (the CLI's and the worker's): hr/pay.md answers the golden case "pay",
+    pub/menu.md the case "soup", pub/parking.md no case; `sources_yaml` configures both folders."""
+    hr: Path
+    pub: Path
+    seed: Path
+    sources_yaml: str
+
+
+def gate_corpus(root: Path) -> GateCorpus:
+    hr, pub = root / "hr", root / "pub"
+    hr.mkdir()
+    pub.mkdir()
+    (hr / "pay.md").write_text("# Pay day\n\nPay day is the 25th of each month, by bank transfer.\n")
+    (pub / "menu.md").write_text("# Canteen menu\n\nSoup is served on Fridays in the canteen.\n")
+    (pub / "parking.md").write_text("# Parking\n\nVisitors park on level minus two of the garage.\n")
+    seed = root / "golden.jsonl"
+    seed.write_text("".join(json.dumps(c) + "\n" for c in (
+        {"id": "pay", "question": "When is pay day?", "expected_sources": ["pay.md"], "answer_keywords": ["25th"]},
+        {"id": "soup", "question": "When is soup served?", "expected_sources": ["menu.md"],
+         "answer_keywords": ["Fridays"]})))
+    return GateCorpus(hr, pub, seed, f"sources:\n  - {{name: hr, path: {hr}, groups: [all]}}\n"
+                                     f"  - {{name: pub, path: {pub}, groups: [all]}}\n")

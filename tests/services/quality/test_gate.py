@@ -4,13 +4,12 @@ falls by more than PERIMETER_GATE_MAX_DROP. Deleting the answering document is r
 unrelated one is published, without the refused change riding along."""
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from ingestion.keyword_index import keyword_dir
 from tests.conftest import make_settings
 from tests.leaks.echo_model import EchoModelServer
+from tests.quality_support import gate_corpus
 
 pytestmark = pytest.mark.integration
 
@@ -24,19 +23,9 @@ def test_a_candidate_that_loses_the_answer_is_refused_and_an_unrelated_one_is_pu
     from services.components import build_retriever, load_sources, sync_source
     from services.quality.gate import decisions
 
-    hr, pub = tmp_path / "hr", tmp_path / "pub"
-    hr.mkdir()
-    pub.mkdir()
-    (hr / "pay.md").write_text("# Pay day\n\nPay day is the 25th of each month, by bank transfer.\n")
-    (pub / "menu.md").write_text("# Canteen menu\n\nSoup is served on Fridays in the canteen.\n")
-    (pub / "parking.md").write_text("# Parking\n\nVisitors park on level minus two of the garage.\n")
-    (tmp_path / "sources.yaml").write_text(f"sources:\n  - {{name: hr, path: {hr}, groups: [all]}}\n"
-                                           f"  - {{name: pub, path: {pub}, groups: [all]}}\n")
-    seed = tmp_path / "golden.jsonl"
-    seed.write_text("".join(json.dumps(c) + "\n" for c in (
-        {"id": "pay", "question": "When is pay day?", "expected_sources": ["pay.md"], "answer_keywords": ["25th"]},
-        {"id": "soup", "question": "When is soup served?", "expected_sources": ["menu.md"],
-         "answer_keywords": ["Fridays"]})))
+    corpus = gate_corpus(tmp_path)
+    hr, pub, seed = corpus.hr, corpus.pub, corpus.seed
+    (tmp_path / "sources.yaml").write_text(corpus.sources_yaml)
     with EchoModelServer() as echo:
         settings = make_settings(tmp_path / "data", sources_file=tmp_path / "sources.yaml", golden_seed=seed,
                                  llm_url=echo.url, llm_retries=0, gate_max_drop=0.05)

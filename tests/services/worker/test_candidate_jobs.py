@@ -5,13 +5,12 @@ Deleting the answering document is refused and put back (the old index still ans
 published."""
 from __future__ import annotations
 
-import json
-
 import pytest
 import redis
 
 from tests.leaks.echo_model import EchoModelServer
 from tests.processes import Worker
+from tests.quality_support import gate_corpus
 from tests.services.worker.test_worker import Stack
 
 pytestmark = pytest.mark.integration
@@ -22,21 +21,11 @@ WORKER_SETTINGS = ("data_dir", "models_dir", "redis_url", "sources_file", "worke
 
 def test_a_candidate_job_that_loses_the_answer_is_refused_and_an_unrelated_one_is_published(tmp_path, redis_url):
     redis.Redis.from_url(redis_url).flushdb()
-    hr, pub = tmp_path / "hr", tmp_path / "pub"
-    hr.mkdir()
-    pub.mkdir()
-    (hr / "pay.md").write_text("# Pay day\n\nPay day is the 25th of each month, by bank transfer.\n")
-    (pub / "menu.md").write_text("# Canteen menu\n\nSoup is served on Fridays in the canteen.\n")
-    (pub / "parking.md").write_text("# Parking\n\nVisitors park on level minus two of the garage.\n")
-    seed = tmp_path / "golden.jsonl"
-    seed.write_text("".join(json.dumps(c) + "\n" for c in (
-        {"id": "pay", "question": "When is pay day?", "expected_sources": ["pay.md"], "answer_keywords": ["25th"]},
-        {"id": "soup", "question": "When is soup served?", "expected_sources": ["menu.md"],
-         "answer_keywords": ["Fridays"]})))
+    corpus = gate_corpus(tmp_path)
+    hr, pub, seed = corpus.hr, corpus.pub, corpus.seed
     with EchoModelServer() as echo:
         stack = Stack(tmp_path, redis_url, llm_url=echo.url, llm_retries=0, golden_seed=seed, gate_max_drop=0.05)
-        stack.sources_file.write_text(f"sources:\n  - {{name: hr, path: {hr}, groups: [all]}}\n"
-                                      f"  - {{name: pub, path: {pub}, groups: [all]}}\n")
+        stack.sources_file.write_text(corpus.sources_yaml)
         stack.workers.append(Worker(stack.settings.environment(*WORKER_SETTINGS), tmp_path / "worker.log", "w0")
                              .start())
         try:
