@@ -36,15 +36,10 @@ def _section(name: str) -> str:
     return next(section for section, names in _LABELS.items() if lowered in names)
 
 
-def looks_like_text_answer(text: str) -> bool:
-    """Does `text` use the labels or numbered points of the text form (not JSON, not bare prose)?"""
-    lines = text.strip().splitlines()
-    return any(_LABEL.match(line) for line in lines) or sum(bool(_ITEM.match(line)) for line in lines) >= 1
-
-
 def read_text_answer(text: str) -> dict[str, Any]:
     """The reply's parts as the dict prompts/parse.py coerces into an Answer (points as {"text"}: their [n] are
-    read there). Lines before any label or point are the restatement; text after the conclusion that is not a
+    read there). Lines before any label or point are the restatement (so bare prose gives neither points nor a
+    conclusion, and parse.py keeps it as prose); text after the conclusion that is not a
     suggestion is added to the conclusion."""
     parts: dict[str, Any] = {"restatement": [], "points": [], "conclusion": [], "suggestions": []}
     section = "restatement"

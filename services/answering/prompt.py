@@ -23,7 +23,6 @@ def prompt_for(retrieved: Retrieved, quotes: bool = True, answer_form: str = "js
     """With `quotes`, the model is asked to quote the sentence each point rests on (Settings.model_quotes);
     `answer_form` (Settings.model_answer_form): "json" with the schema, or "text" with none and no quotes;
     `prompts_dir`: instruction files to use instead of the packaged ones (PERIMETER_PROMPTS_DIR)."""
-    quotes = quotes and answer_form == "json"
     sources = [PromptSource(number=n, title=str(h.metadata.get("title", "")), text=h.text, page=h.metadata.get("page"),
                             status=prompt_status(h, retrieved.language))
                for n, h in enumerate(retrieved.hits, start=1)]
