@@ -177,8 +177,11 @@ def main() -> None:
     context = args.context_tokens or settings.embedded.context_tokens
     ask_quotes = settings.embedded.quotes if args.quotes is None else args.quotes == "on"
     form = args.answer_form or settings.embedded.answer_form
-    settings = settings.with_values(**{"llm_url": server.url, "context_tokens": context, "llm_quotes": ask_quotes,
-                                       "llm_answer_form": form})
+    # As `perimeter serve` serves it: no PERIMETER_LLM_URL, the embedded model's settings and address, so the
+    # container builds the same client (it hands the text form its first label: services/llm/begun_reply.py).
+    settings = settings.with_values(**{"embedded_host": "127.0.0.1", "embedded_port": port,
+                                       "embedded_context_tokens": context, "embedded_quotes": ask_quotes,
+                                       "embedded_answer_form": form})
     with server, httpx.Client(timeout=900) as http:
         container = Container(settings, embedder=embedder)  # the embedder the corpus was ingested with, loaded once
         pipeline = container.pipeline

@@ -43,6 +43,16 @@ def instructions(language: str, quotes: bool = True, answer_form: str = "json", 
             .replace("{{format}}", _text(f"format_{form}_{lang}.md", folder)).replace("{{point_quotes}}", example))
 
 
+def reply_start(language: str, answer_form: str = "json", folder: str | None = None) -> str:
+    """How the text form's reply begins: its first label as format_text_<language>.md writes it ("Question:",
+    "问题："), up to the placeholder. A model that can be handed the start of its reply is (services/llm/
+    begun_reply.py), so it cannot leave the restatement out. Empty for the JSON form."""
+    if answer_form != "text":
+        return ""
+    example = _text(f"format_text_{'zh' if language == 'zh' else 'en'}.md", folder).splitlines()
+    return example[1].split("<", 1)[0].strip() if len(example) > 1 else ""
+
+
 def format_sources(sources: list[PromptSource]) -> str:
     blocks = []
     for s in sources:

@@ -60,13 +60,29 @@ def build_model(settings: Settings) -> ChatModel:
                                       reasoning_effort=settings.llm.reasoning_effort)
     if settings.llm.backend != "chat":
         raise ValueError(f"unknown PERIMETER_LLM_BACKEND '{settings.llm.backend}' (chat or harmony)")
-    return OpenAIChatModel(
+    chat = OpenAIChatModel(
         settings.llm_url,
         model=settings.llm.model,
         api_key=settings.llm.api_key,
         timeout_s=settings.llm.timeout_s,
         response_format_style=settings.llm.response_format if settings.llm.url else "llamacpp",
     )
+    return chat if settings.llm.url else _embedded_with_begun_replies(settings, chat)
+
+
+def _embedded_with_begun_replies(settings: Settings, chat: OpenAIChatModel) -> ChatModel:
+    """The embedded model can be handed the start of its text answer (services/llm/begun_reply.py) when its GGUF
+    file carries a chat template; otherwise (or before `models prepare` made the file) it is the chat model alone."""
+    from services.llm.begun_reply import BegunReplyModel
+    from services.llm.chat_template import ChatTemplate
+    from services.llm.completions import CompletionEndpoint
+    from services.llm.gguf import model_spec
+
+    path = settings.storage.models_dir / model_spec(settings.embedded.model).filename
+    template = ChatTemplate.from_gguf(path) if path.is_file() else None
+    if template is None:
+        return chat
+    return BegunReplyModel(chat, template, CompletionEndpoint(settings.llm_url, timeout_s=settings.llm.timeout_s))
 
 
 def open_index_client(settings: Settings):

@@ -54,15 +54,31 @@ class Generated:
 def _open(model: ChatModel, prompt: Prompt, llm: LlmSettings, temperature: float,
           streamed: bool) -> tuple[Iterator[str], str]:
     """The reply's pieces and the model's name. In one piece (`chat`) for a plain answer or a model that cannot
-    stream; a stream does not start the model until its first piece is asked for."""
+    stream; a stream does not start the model until its first piece is asked for. A model that can continue a
+    begun reply (services/llm/begun_reply.py) is handed the prompt's reply_start as the reply's beginning."""
+    start = prompt.reply_start if getattr(model, "continues_reply", False) else ""
+    messages = prompt.messages + [{"role": "assistant", "content": start}] if start else prompt.messages
     stream = getattr(model, "stream", None) if streamed else None
     if stream is None:
-        whole = model.chat(prompt.messages, max_tokens=llm.max_tokens, temperature=temperature,
-                           json_schema=prompt.schema)
-        return iter([whole.text]), whole.model
-    pieces: Iterator[str] = stream(prompt.messages, max_tokens=llm.max_tokens, temperature=temperature,
+        whole = model.chat(messages, max_tokens=llm.max_tokens, temperature=temperature, json_schema=prompt.schema)
+        return iter([start + whole.text]), whole.model
+    pieces: Iterator[str] = stream(messages, max_tokens=llm.max_tokens, temperature=temperature,
                                    json_schema=prompt.schema)
-    return pieces, model.name
+    return (_begun_with(start, pieces) if start else pieces), model.name
+
+
+def _begun_with(start: str, pieces: Iterator[str]) -> Generator[str, None, None]:
+    """The model's pieces with the start we gave it joined to its first, so the reply reads whole and its first
+    token is still timed when the model wrote it. Closing this closes the model's stream."""
+    try:
+        first = True
+        for piece in pieces:
+            yield start + piece if first else piece
+            first = False
+    finally:
+        close = getattr(pieces, "close", None)
+        if close is not None:
+            close()
 
 
 def reply(model: ChatModel, prompt: Prompt, llm: LlmSettings, temperature: float, *, streamed: bool,

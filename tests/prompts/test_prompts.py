@@ -3,10 +3,11 @@ import json
 
 import pytest
 
-from prompts.build import PromptSource, build_messages, instructions
+from prompts.build import PromptSource, build_messages, instructions, reply_start
 from prompts.language import detect_language
 from prompts.parse import AnswerParseError, parse_answer
 from prompts.schema import answer_json_schema
+from prompts.text_answer import read_text_answer
 
 
 def test_parses_plain_json():
@@ -130,3 +131,13 @@ def test_at_most_three_quotes_a_point_are_kept():
     quotes = [{"source": 1, "text": f"sentence {i}"} for i in range(10)]
     answer = parse_answer(json.dumps({"points": [{"quotes": quotes, "text": "T", "citations": [1]}]}))
     assert len(answer.points[0].quotes) == 3
+
+
+@pytest.mark.parametrize("language, start", [("en", "Question:"), ("zh", "问题：")])
+def test_the_text_forms_reply_starts_with_its_first_label(language, start, tmp_path):
+    assert reply_start(language, "text") == start
+    assert read_text_answer(start + " restated\n1. a point [1]\n")["restatement"] == "restated"
+    assert reply_start(language, "json") == ""  # JSON is constrained by its schema, not begun
+    # A candidate's own format file (PERIMETER_PROMPTS_DIR) begins the reply with its own label.
+    (tmp_path / f"format_text_{language}.md").write_text("Reply so:\nAsked: <the question>\n1. <a point>\n")
+    assert reply_start(language, "text", str(tmp_path)) == "Asked:"
