@@ -100,3 +100,21 @@ def test_the_embedded_model_continues_the_text_forms_first_label(sample_index, e
         assert [(p["text"], p["citations"]) for p in answer["points"]] == [
             ("UK employees get 25 days of annual leave a year.", [1])]
         assert answer["conclusion"] == "25 days a year."
+
+
+@pytest.mark.integration
+def test_the_real_llama_cpp_server_continues_after_the_label_and_stops_at_the_end_of_its_turn(sample_index,
+                                                                                            embedder, llm_server):
+    settings = sample_index[0].with_values(demo_mode=True, llm_temperature=0.0, llm_max_tokens=300,
+                                           embedded_answer_form="text", embedded_host="127.0.0.1",
+                                           embedded_port=llm_server.port)
+    model = build_model(settings)  # the embedded route: the real GGUF's template, the real server
+    assert isinstance(model, BegunReplyModel)
+    client = TestClient(create_app(settings, AskPipeline(settings, build_retriever(settings, embedder), model)))
+    question = "What is the maximum nightly hotel rate I can book in Frankfurt?"
+    streamed = client.post("/v1/ask/stream", json={"question": question}).text
+    text = tokens(streamed)
+    assert text.startswith("Question:") and "<|im_" not in text and "<|endoftext|>" not in text, text
+    # The model went on from the label, on its line (the 0.5B test model may stop there: what follows is its own).
+    assert text.splitlines()[0].removeprefix("Question:").strip(), text
+    assert "event: answer" in streamed
