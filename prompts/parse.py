@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from prompts.schema import MAX_QUOTES, Answer, Point, Quote
-from prompts.text_answer import read_text_answer
+from prompts.text_answer import labelled_restatement, read_text_answer
 
 _CITE = re.compile(r"\[(\d+(?:\s*[,，、]\s*\d+)*)\]")
 _CITE_AND_SPACE = re.compile(r"\s*" + _CITE.pattern)  # "a year [1]." reads "a year." once the [1] is taken out
@@ -146,8 +146,8 @@ def parse_answer(text: str) -> Answer:
     if not stripped or stripped.startswith("{"):
         raise AnswerParseError("the model's reply is not a readable answer")
     answer = _coerce(read_text_answer(stripped))  # the text form (prompts/text_answer.py)
-    if answer.points or answer.conclusion:
-        return answer
+    if answer.points or answer.conclusion or (answer.restatement and labelled_restatement(stripped)):
+        return answer  # a restatement alone: no answer of the model's, so the sources' best sentences are shown
     # Plain prose: keep it as the conclusion, with any inline [n] citations as one point.
     return _coerce({"points": [{"text": stripped, "citations": []}]}) if _CITE.search(stripped) else Answer(
         conclusion=stripped

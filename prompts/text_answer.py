@@ -36,6 +36,14 @@ def _section(name: str) -> str:
     return next(section for section, names in _LABELS.items() if lowered in names)
 
 
+def labelled_restatement(text: str) -> bool:
+    """Does the reply begin with the restatement's label ("Question:", "问题：")? Then it is the text form even when
+    the model stopped after that line (the 0.5B model does), not prose to keep as the conclusion."""
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    label = _LABEL.match(first)
+    return label is not None and _section(label.group("name")) == "restatement"
+
+
 def read_text_answer(text: str) -> dict[str, Any]:
     """The reply's parts as the dict prompts/parse.py coerces into an Answer (points as {"text"}: their [n] are
     read there). Lines before any label or point are the restatement (so bare prose gives neither points nor a

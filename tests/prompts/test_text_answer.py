@@ -54,6 +54,17 @@ def test_not_in_the_documents_has_no_points_only_a_conclusion():
     assert answer.points == [] and answer.conclusion == "The documents do not contain the answer."
 
 
+@pytest.mark.parametrize("reply, restated", [
+    ("Question: What is the hotel cap in Frankfurt?", "What is the hotel cap in Frankfurt?"),
+    ("问题：上海的酒店每晚限额是多少？\n", "上海的酒店每晚限额是多少？"),
+])
+def test_a_reply_that_stops_after_the_restatement_is_that_and_nothing_more(reply, restated):
+    answer = parse_answer(reply)  # the 0.5B model, begun with the label, may stop at the end of that line
+    assert answer.restatement == restated and answer.points == [] and answer.conclusion == ""
+    # The control: prose without the label is still kept as the conclusion.
+    assert parse_answer("The hotel cap is EUR 190.").conclusion == "The hotel cap is EUR 190."
+
+
 def test_a_reply_cut_off_mid_point_keeps_what_was_written():
     answer = parse_answer("Question: Who approves travel?\n1. The line manager approves trips [1]\n2. Trips abroad")
     assert [p.citations for p in answer.points] == [[1], []]
