@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 from jinja2.exceptions import TemplateError
@@ -25,7 +25,7 @@ class ChatTemplate:
     source: str
     eos: str = ""  # the end-of-turn token's text: where the model's reply stops
 
-    @property
+    @cached_property  # compiled once per template, not at every answer
     def _template(self):
         env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True)
         env.globals["raise_exception"] = _raise
