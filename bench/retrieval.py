@@ -32,7 +32,7 @@ from services.settings import Settings
 
 GROUPS = ["all"]
 BEFORE_ISSUE_20 = {"title_weight": 0.0, "heading_weight": 0.0, "doc_weight": 0.0, "max_chunks_per_doc": 0,
-                   "cross_language_margin": None}
+                   "cross_language_margin": None, "cross_language_max_mix": None}
 PARTS = ("scifact", "cmrc2018_zh", "latency")
 DEPTH = 300  # chunks asked of a single ranking, enough for 100 distinct SciFact documents
 Ranker = Callable[[str], list[str]]  # query text -> document ids, best first

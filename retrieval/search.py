@@ -53,6 +53,30 @@ class Retriever:
             )
         return self._collection
 
+    # What the services read of the index goes through these three, so that another index backend is one class
+    # (docs/SCALING.md), not a change to every route that once reached into Chroma.
+
+    def count(self) -> int:
+        """How many chunks the collection holds (health checks)."""
+        return self.collection.count()
+
+    def document_chunks(self, doc_id: str, groups: list[str]) -> list[tuple[Mapping[str, Any], str]]:
+        """The chunks of one document that `groups` may see, (metadata, text), in document order."""
+        records = self.collection.get(where={"doc_id": doc_id}, include=["metadatas", "documents"])
+        metadatas: list[Mapping[str, Any]] = included(records["metadatas"])  # read by our own schema
+        rows = [(meta, text) for meta, text in zip(metadatas, included(records["documents"]), strict=True)
+                if meta and may_see(meta.get("groups") or [], groups)]
+        rows.sort(key=lambda r: int(r[0].get("position") or 0))
+        return rows
+
+    def stored_vectors(self, chunk_ids: list[str]) -> dict[str, list[float]]:
+        """The vectors the chunks were indexed with, by chunk id (missing ids are left out)."""
+        got = self.collection.get(ids=chunk_ids, include=["embeddings"])
+        vectors = got["embeddings"]
+        if vectors is None:  # never when asked for; the caller treats it like any failure to read them
+            raise ValueError("Chroma returned no embeddings")
+        return dict(zip(got["ids"], vectors, strict=True))
+
     def dense(self, query: str, groups: list[str], k: int, scope: DocumentScope | None = None
               ) -> list[tuple[str, float]]:
         snapshot = self.snapshots.current()

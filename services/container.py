@@ -214,11 +214,6 @@ class Container:
         return self._once("index_client", build)
 
     @property
-    def collection(self) -> chromadb.Collection:
-        """The collection questions are answered from (PERIMETER_COLLECTION)."""
-        return self.retriever.collection
-
-    @property
     def embedder(self) -> Embedder:
         from services.components import build_embedder
 

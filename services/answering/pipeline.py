@@ -112,7 +112,7 @@ class AskPipeline:
                 streamed: bool, cancel: threading.Event | None,
                 assistant: Assistant | None = None) -> Generator[Event, None, None]:
         retrieved = self.retrieve(question, user, conversation_id, history, assistant)
-        vectors = StoredVectors(self.retriever.collection, retrieved.hits)
+        vectors = StoredVectors(self.retriever, retrieved.hits)
         relevant = is_relevant(retrieved, vectors, self.retriever.embedder,
                                min_overlap=self.settings.answers.not_found_min_overlap,
                                min_similarity=self.settings.on_topic_similarity)

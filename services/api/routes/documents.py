@@ -17,7 +17,6 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel, Field
 
-from retrieval.access import may_see
 from services.answering import AskPipeline
 from services.api.deps import PipelineDep, UserDep
 from services.api.errors import ErrorBody
@@ -29,16 +28,11 @@ NOT_FOUND = "no such document"
 def find_document(pipeline: AskPipeline, doc_id: str, groups: list[str]) -> Path | None:
     """The local file of `doc_id` when one of its chunks is visible to `groups`; None otherwise. A mail's
     attachment has no file of its own: its mail's file is the original."""
-    if not doc_id.isalnum() or len(doc_id) > 64:
-        return None
-    records = pipeline.retriever.collection.get(where={"doc_id": doc_id}, include=["metadatas"])
-    metadatas: list[Mapping[str, Any]] = records["metadatas"] or []  # read by our own schema
-    for meta in metadatas:
-        if meta and may_see(meta.get("groups") or [], groups):
-            source = str(meta.get("parent_source") or meta.get("source", ""))
-            path = Path(source.removeprefix("file://"))
-            if path.is_absolute() and path.is_file():
-                return path
+    for meta, _ in _visible_rows(pipeline, doc_id, groups):
+        source = str(meta.get("parent_source") or meta.get("source", ""))
+        path = Path(source.removeprefix("file://"))
+        if path.is_absolute() and path.is_file():
+            return path
     return None
 
 
@@ -72,12 +66,7 @@ def _visible_rows(pipeline: AskPipeline, doc_id: str, groups: list[str]) -> list
     """The chunks of `doc_id` that `groups` may see, with their text, in document order; none for a malformed id."""
     if not doc_id.isalnum() or len(doc_id) > 64:
         return []
-    records = pipeline.retriever.collection.get(where={"doc_id": doc_id}, include=["metadatas", "documents"])
-    metadatas: list[Mapping[str, Any]] = records["metadatas"] or []  # read by our own schema
-    rows = [(meta, text) for meta, text in zip(metadatas, records["documents"] or [], strict=True)
-            if meta and may_see(meta.get("groups") or [], groups)]
-    rows.sort(key=lambda r: int(r[0].get("position") or 0))
-    return rows
+    return pipeline.retriever.document_chunks(doc_id, groups)
 
 
 def text_name(title: str, doc_id: str) -> str:

@@ -40,7 +40,7 @@ def _checks(container: Container) -> dict:
     checks: dict[str, dict] = {}
     pipeline = container.pipeline
     try:
-        checks["index"] = {"ok": True, "chunks": pipeline.retriever.collection.count()}
+        checks["index"] = {"ok": True, "chunks": pipeline.retriever.count()}
     except Exception as exc:
         checks["index"] = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
     model = model_status(container)
