@@ -29,13 +29,18 @@ _CITE_WHERE = {("json", "en"): ', in its "citations" list', ("json", "zh"): '在
                ("text", "en"): ", in brackets at the end of the point", ("text", "zh"): "在末尾用方括号"}
 
 
+def prompt_language(language: str) -> str:
+    """The language whose prompt texts are used: Chinese for Chinese, English for every other language."""
+    return "zh" if language == "zh" else "en"
+
+
 @cache
 def instructions(language: str, quotes: bool = True, answer_form: str = "json", folder: str | None = None) -> str:
     """The instructions in `language` for an answer written in `answer_form`: "json" (prompts/schema.py) or "text"
     (prompts/text_answer.py). With `quotes` (JSON only), asking for each point's quotes: the rule (first line of
     quotes_<language>.md) and the point's "quotes" field in the reply's example (the rest of it). Read once per
     process and `folder` (see _text)."""
-    lang = "zh" if language == "zh" else "en"
+    lang = prompt_language(language)
     form = "text" if answer_form == "text" else "json"
     rule, example = _text(f"quotes_{lang}.md", folder).split("\n", 1) if quotes and form == "json" else ("", "")
     return (_text(f"instructions_{lang}.md", folder).replace("{{cite_where}}", _CITE_WHERE[form, lang])
@@ -49,7 +54,7 @@ def reply_start(language: str, answer_form: str = "json", folder: str | None = N
     begun_reply.py), so it cannot leave the restatement out. Empty for the JSON form."""
     if answer_form != "text":
         return ""
-    example = _text(f"format_text_{'zh' if language == 'zh' else 'en'}.md", folder).splitlines()
+    example = _text(f"format_text_{prompt_language(language)}.md", folder).splitlines()
     return example[1].split("<", 1)[0].strip() if len(example) > 1 else ""
 
 
@@ -77,7 +82,7 @@ def system_message(language: str, quotes: bool = True, extra_instructions: str =
     fixed = instructions(language, quotes, answer_form, folder)
     if not extra_instructions.strip():
         return fixed
-    heading = EXTRA_HEADING["zh" if language == "zh" else "en"]
+    heading = EXTRA_HEADING[prompt_language(language)]
     return f"{fixed.rstrip()}\n\n{heading}\n{extra_instructions.strip()}\n"
 
 

@@ -61,15 +61,16 @@ def _key(path: Path) -> str:
 @cache
 def _from_gguf(name: str) -> ChatTemplate | None:
     path = Path(name)
+    key = _key(path)  # the file as it is before it is read: a copy replaced meanwhile is read again next start
     try:
         kept = json.loads(_kept(path).read_text(encoding="utf-8"))
-        if kept.get("key") == _key(path):
+        if kept.get("key") == key:
             return ChatTemplate(**kept["template"]) if kept["template"] else None
     except (OSError, ValueError, KeyError, TypeError):
         pass  # not kept yet, or from another file: read the file itself
     template = _read_gguf(path)
     try:
-        _kept(path).write_text(json.dumps({"key": _key(path), "template": asdict(template) if template else None}),
+        _kept(path).write_text(json.dumps({"key": key, "template": asdict(template) if template else None}),
                                encoding="utf-8")
     except OSError:
         pass  # a read-only models dir: read again next time
