@@ -60,11 +60,15 @@ class Retriever:
         """How many chunks the collection holds (health checks)."""
         return self.collection.count()
 
-    def document_chunks(self, doc_id: str, groups: list[str]) -> list[tuple[Mapping[str, Any], str]]:
-        """The chunks of one document that `groups` may see, (metadata, text), in document order."""
-        records = self.collection.get(where={"doc_id": doc_id}, include=["metadatas", "documents"])
+    def document_chunks(self, doc_id: str, groups: list[str], *, with_text: bool = True
+                        ) -> list[tuple[Mapping[str, Any], str]]:
+        """The chunks of one document that `groups` may see, (metadata, text), in document order. Without
+        `with_text` the texts are not read (empty): finding a document's file needs only its metadata."""
+        records = self.collection.get(where={"doc_id": doc_id},
+                                      include=["metadatas", "documents"] if with_text else ["metadatas"])
         metadatas: list[Mapping[str, Any]] = included(records["metadatas"])  # read by our own schema
-        rows = [(meta, text) for meta, text in zip(metadatas, included(records["documents"]), strict=True)
+        texts = included(records["documents"]) if with_text else [""] * len(metadatas)
+        rows = [(meta, text) for meta, text in zip(metadatas, texts, strict=True)
                 if meta and may_see(meta.get("groups") or [], groups)]
         rows.sort(key=lambda r: int(r[0].get("position") or 0))
         return rows

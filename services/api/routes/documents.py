@@ -28,7 +28,7 @@ NOT_FOUND = "no such document"
 def find_document(pipeline: AskPipeline, doc_id: str, groups: list[str]) -> Path | None:
     """The local file of `doc_id` when one of its chunks is visible to `groups`; None otherwise. A mail's
     attachment has no file of its own: its mail's file is the original."""
-    for meta, _ in _visible_rows(pipeline, doc_id, groups):
+    for meta, _ in _visible_rows(pipeline, doc_id, groups, with_text=False):
         source = str(meta.get("parent_source") or meta.get("source", ""))
         path = Path(source.removeprefix("file://"))
         if path.is_absolute() and path.is_file():
@@ -62,11 +62,13 @@ SAFE_HEADERS = {"X-Content-Type-Options": "nosniff", "Content-Security-Policy": 
 REMOTE_URI = re.compile(r"^(?!file://)[a-z][a-z0-9+.-]*://", re.IGNORECASE)  # smb://, imap://, https://: a connector's
 
 
-def _visible_rows(pipeline: AskPipeline, doc_id: str, groups: list[str]) -> list[tuple[Mapping[str, Any], str]]:
-    """The chunks of `doc_id` that `groups` may see, with their text, in document order; none for a malformed id."""
+def _visible_rows(pipeline: AskPipeline, doc_id: str, groups: list[str], with_text: bool = True
+                  ) -> list[tuple[Mapping[str, Any], str]]:
+    """The chunks of `doc_id` that `groups` may see, with their text (unless not `with_text`), in document order;
+    none for a malformed id."""
     if not doc_id.isalnum() or len(doc_id) > 64:
         return []
-    return pipeline.retriever.document_chunks(doc_id, groups)
+    return pipeline.retriever.document_chunks(doc_id, groups, with_text=with_text)
 
 
 def text_name(title: str, doc_id: str) -> str:
