@@ -35,6 +35,7 @@ from ingestion.embedder import load_embedder
 
 TEAMS = ["hr", "finance", "legal", "eng", "sales", "exec"]
 USERS = [["all"], ["all", "hr"], ["all", "finance", "legal"], ["legal"]]
+MODELS_DIR = Path(__file__).resolve().parents[1] / "var" / "models"  # what `perimeter models prepare` builds
 FORMAT = 1  # bump when the synthetic data changes, so a cached index is rebuilt
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 
@@ -68,7 +69,7 @@ def build(model: str, chunks: int) -> Path:
     if (target / "complete").exists():
         return target
     shutil.rmtree(target, ignore_errors=True)
-    embedder = load_embedder(model)
+    embedder = load_embedder(model, MODELS_DIR)  # the engine the product runs, as bench.warm filled the cache
     base_texts = chunk_texts(load("scifact"), embedder.count_tokens)  # as bench.warm cut them (its cache)
     base_vectors = np.asarray(CachedEmbedder(embedder, "scifact").embed_documents(base_texts), dtype=np.float32)
     rng = np.random.default_rng(0)
@@ -132,7 +133,8 @@ def measure(model: str, chunks: int, queries: int, chroma_queries: int) -> dict:
     from services.components import build_retriever
     from services.settings import Settings
 
-    settings = Settings(data_dir=index_dir(model, chunks), collection="bench", embedding_model=model)
+    settings = Settings(data_dir=index_dir(model, chunks), collection="bench", embedding_model=model,
+                        PERIMETER_MODELS_DIR=MODELS_DIR)  # queries embedded as the product embeds them
     retriever = build_retriever(settings)
     texts = list(load("scifact").queries.values())
     for warm in texts[:5]:  # first-call costs (jieba's dictionary, page cache) are start-up, not latency

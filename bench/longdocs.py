@@ -11,9 +11,10 @@ of bench/data/longdocs_{en,zh}.jsonl (written by reading the documents; bench/da
   man tools (preconv | groff -mandoc -Tutf8) and written as Markdown with the page's own .SH/.SS headings as
   headings, the NAME line as its title; pages whose rendering is identical (aliases such as gunzip/zcat) kept once.
 
-Rows, side by side in one run: BM25 alone, dense alone, today's default, each change of issue 20 alone (BM25
-title/heading fields, heading path in the embedded text, document evidence, a cap on chunks per document among the
-sources shown, the language-aware other-language list), and Perimeter's Settings() default; with --main-titles also
+Rows, side by side in one run: BM25 alone, dense alone, the retrieval defaults before issue 20, each change of issue
+20 alone on top of those (BM25 title/heading fields, heading path in the embedded text, document evidence, document
+vectors, a cap on chunks per document among the sources shown, the language-aware other-language list), and
+Perimeter's Settings() default; with --main-titles also
 Perimeter as on main before issue 20 (its HTML title was a page's first heading: "Navigation" on every Sphinx page).
 Per corpus and per question language: doc-level hit@1 (first source), hit@5 (the gold document among the sources
 shown: search, then context assembly to top_k = 5, as the ask pipeline does), MRR@10 (document ranking) and
@@ -58,9 +59,9 @@ DEPTH = 100  # chunks of a ranking read for the document ranking (MRR@10 needs 1
 TOP_K = 5
 INGESTION_CODE = ["ingestion/partition.py", "ingestion/chunk.py", "ingestion/documents.py", "ingestion/pipeline.py",
                   "ingestion/keyword_index.py", "ingestion/tokenize.py"]
-# What main did before issue 20: BM25 over title + text alone, no document evidence, no cap, the other-language list
-# normalised on its own.
-TODAY = {**BEFORE_ISSUE_20, "document_vector_weight": 0.0, "cross_language_max_mix": None}
+# What main did before issue 20: BM25 over title + text alone, no document evidence or vectors, no cap, the
+# other-language list normalised on its own. Each variant row is this with one change.
+BASELINE = BEFORE_ISSUE_20
 
 
 # ----------------------------------------------------------------------------------------------------- indexes
@@ -246,28 +247,28 @@ def default_index_name(default: Settings) -> str:
 
 def variants(default: Settings, main_row: bool) -> Iterator[tuple[str, str, dict[str, Any]]]:
     """(label, index, retrieval settings) of each pipeline row after the single lists."""
-    chosen = {k: getattr(default.retrieval, k) for k in TODAY}
+    chosen = {k: getattr(default.retrieval, k) for k in BASELINE}
     if main_row:
-        yield "Perimeter as on main (title = first heading)", "main-title", TODAY
-    yield "today's default", "plain", TODAY
+        yield "Perimeter as on main (title = first heading)", "main-title", BASELINE
+    yield "retrieval defaults before issue 20", "plain", BASELINE
     for w in (0.5, 1.0):
-        yield f"+ BM25 title field x{w}", "plain", {**TODAY, "title_weight": w}
+        yield f"+ BM25 title field x{w}", "plain", {**BASELINE, "title_weight": w}
     for w in (0.5, 1.0):
-        yield f"+ BM25 heading field x{w}", "plain", {**TODAY, "heading_weight": w}
-    yield "+ heading path embedded", "headings", TODAY
+        yield f"+ BM25 heading field x{w}", "plain", {**BASELINE, "heading_weight": w}
+    yield "+ heading path embedded", "headings", BASELINE
     for w in (0.15, 0.3, 0.5):
-        yield f"+ document evidence {w}", "plain", {**TODAY, "doc_weight": w}
+        yield f"+ document evidence {w}", "plain", {**BASELINE, "doc_weight": w}
     for w in (0.25, 0.5, 1.0):
-        yield f"+ document vectors {w}", "plain", {**TODAY, "document_vector_weight": w}
+        yield f"+ document vectors {w}", "plain", {**BASELINE, "document_vector_weight": w}
     for cap in (1, 2):
-        yield f"+ cap {cap} chunk(s) per document", "plain", {**TODAY, "max_chunks_per_doc": cap}
+        yield f"+ cap {cap} chunk(s) per document", "plain", {**BASELINE, "max_chunks_per_doc": cap}
     for margin in (0.0, 0.02, 0.05):
-        yield f"+ language-aware other-language list, margin {margin}", "plain", {**TODAY,
+        yield f"+ language-aware other-language list, margin {margin}", "plain", {**BASELINE,
                                                                                  "cross_language_margin": margin}
-    yield "other-language list at weight 0.25", "plain", {**TODAY, "cross_language_weight": 0.25}
-    yield "no other-language list", "plain", {**TODAY, "cross_language_weight": 0.0}
+    yield "other-language list at weight 0.25", "plain", {**BASELINE, "cross_language_weight": 0.25}
+    yield "no other-language list", "plain", {**BASELINE, "cross_language_weight": 0.0}
     for mix in (0.2, 0.3):
-        yield f"other-language list without chunks {mix:.0%}+ bilingual", "plain", {**TODAY,
+        yield f"other-language list without chunks {mix:.0%}+ bilingual", "plain", {**BASELINE,
                                                                                     "cross_language_max_mix": mix}
     yield "Perimeter default (Settings())", default_index_name(default), chosen
 
@@ -307,7 +308,7 @@ def main(argv: list[str] | None = None) -> int:
     budget = default.retrieval.context_tokens
     plain = indexes["plain"]
     rows: dict[str, dict[str, float]] = {}
-    base = plain.retriever(**TODAY)
+    base = plain.retriever(**BASELINE)
     rows["BM25 alone"] = summarise(measure(single_list(plain, base, "keyword", budget), questions), questions)
     rows["dense alone (multilingual-e5-small)"] = summarise(
         measure(single_list(plain, base, "dense", budget), questions), questions)

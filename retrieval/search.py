@@ -121,6 +121,7 @@ class Retriever:
         weights: list[float] = []
         bounds: list[tuple[float, float] | None] = []
         vector: np.ndarray | None = None
+        other: np.ndarray | None = None
         if self.weights[0]:
             vector = self._vector(query)
             scores = self._exact_scores(snapshot, vector)  # computed once for both dense lists
@@ -150,8 +151,7 @@ class Retriever:
             weights.append(self.weights[1])
             bounds.append(None)
         if self.settings.document_vector_weight and vector is not None:
-            about = self._documents_about(snapshot, vector, rankings)
-            if about:
+            for about in self._documents_about(snapshot, vector, rankings, other):
                 rankings.append(about)
                 weights.append(self.settings.document_vector_weight)
                 bounds.append(None)
@@ -163,21 +163,27 @@ class Retriever:
                                   doc_of=snapshot.doc_of, doc_weight=self.settings.doc_weight)
         return prefer_in_force(fused, snapshot, query, self.settings)  # versions not in force step back
 
-    def _documents_about(self, snapshot: Snapshot, vector: np.ndarray, rankings: list[list[tuple[str, float]]]
-                         ) -> list[tuple[str, float]]:
+    def _documents_about(self, snapshot: Snapshot, vector: np.ndarray, rankings: list[list[tuple[str, float]]],
+                         other: np.ndarray | None = None) -> list[list[tuple[str, float]]]:
         """The candidates of the other lists, each scored by how close its whole document (the mean of its chunk
-        vectors) is to the query: it re-orders what dense and BM25 found, it brings in no chunk of its own."""
+        vectors) is to the query: it re-orders what dense and BM25 found, it brings in no chunk of its own.
+
+        With `other` (the rows of the other-language list), candidates of the other language are scored in a list
+        of their own, normalised on its own as that list is: a whole document in the question's language is always
+        nearer than one in the other (the model's language preference, over every chunk of it), and one list would
+        push the only document that answers an English question about a Chinese policy out of the sources."""
         found = snapshot.document_vectors()
         if found is None:
             return []
         of_row, documents = found
         about = documents @ vector
-        out = []
+        same: list[tuple[str, float]] = []
+        crossing: list[tuple[str, float]] = []
         for chunk in dict.fromkeys(c for ranking in rankings for c, _ in ranking):
             row = snapshot.row_of(chunk)
             if row is not None:
-                out.append((chunk, float(about[of_row[row]])))
-        return out
+                (crossing if other is not None and other[row] else same).append((chunk, float(about[of_row[row]])))
+        return [part for part in (same, crossing) if part]
 
     def search(self, query: str, groups: list[str], k: int, scope: DocumentScope | None = None) -> list[Hit]:
         """The k best hits the caller's groups may see; with `scope` (an assistant's), only those inside it."""

@@ -7,6 +7,7 @@ import zlib
 import numpy as np
 import pytest
 
+from ingestion.chunk import doc_id
 from ingestion.documents import Document, Section
 from ingestion.embedder import Embedder
 from ingestion.sync import DELETE, Operation
@@ -254,14 +255,34 @@ def test_document_vectors_are_the_normalised_means_of_their_chunks_and_score_onl
     # The list re-scores what dense and BM25 found, each candidate by its whole document's vector.
     query = "report a lost badge to security"
     vector = retriever._vector(query)
-    found = build_retriever(settings, WordHashEmbedder()).fused(query, ["all"])
-    by_chunk = dict(retriever._documents_about(snapshot, vector, [found]))
+    found = build_retriever(settings.with_values(document_vector_weight=0.0), WordHashEmbedder()).fused(query, ["all"])
+    (scored,) = retriever._documents_about(snapshot, vector, [found])  # one language: one list
+    by_chunk = dict(scored)
     assert by_chunk.keys() == dict(found).keys()
     for chunk, score in by_chunk.items():
         assert score == pytest.approx(float(documents[of_row[snapshot.row_of(chunk)]] @ vector))
     assert len({round(s, 6) for s in by_chunk.values()}) == 2  # one value per document, shared by its chunks
     assert retriever.fused(query, ["all"]) != found  # with a weight, the list takes part in the fusion
     assert retriever.fused(query, ["hr"]) == []  # nothing visible, nothing scored
+
+
+def test_document_vectors_score_the_other_language_in_a_list_of_its_own(tmp_path):
+    # A whole English document is always nearer an English question than a Chinese one: scored in one list, the
+    # Chinese policy that alone answers "Shanghai meal allowance" would sink below every English candidate.
+    manual = Document("mem://travel.md", "Travel", "m" * 64, [Section("Shanghai hotels are capped per night."),
+                                                             Section("Meals abroad are paid per diem.")])
+    policy = Document("mem://travel-zh.md", "差旅", "n" * 64, [Section("上海出差的餐补为每天一百五十元 Shanghai。")])
+    settings = _published(tmp_path, manual, policy)
+    retriever = build_retriever(settings.with_values(cross_language_weight=0.5), WordHashEmbedder())
+    snapshot = retriever.snapshots.current()
+    query = "Shanghai meal allowance"
+    found = retriever.fused(query, ["all"])
+    other = snapshot.other_language("en", snapshot.searchable(["all"], None))
+    same, crossing = retriever._documents_about(snapshot, retriever._vector(query), [found], other)
+    assert {snapshot.doc_of[c] for c, _ in crossing} == {doc_id(policy.source)}
+    assert {snapshot.doc_of[c] for c, _ in same} == {doc_id(manual.source)}
+    (together,) = retriever._documents_about(snapshot, retriever._vector(query), [found])  # no other-language rows
+    assert dict(together) == dict(same + crossing)
 
 
 def of_row_doc(snapshot, of_row, number: int) -> str:
