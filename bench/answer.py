@@ -37,7 +37,7 @@ RESULT overhead_ms=<n> ttft_s=<x> grounded=<fraction> keywords=<fraction> cite_p
   model_cite_precision=<fraction> quote_found=<fraction> quote_located=<fraction> fact_match=<fraction>
   ttft_p50_s=<x> answer_p50_s=<x>
   prompt_tokens_p50=<n> threads=<n> context_tokens=<n>
-(one line)
+(one line; a fraction of nothing counted, such as quote_found when the model is not asked for quotes, is "na")
 """
 from __future__ import annotations
 
@@ -260,18 +260,23 @@ def main() -> None:
           f"corrected; model asked for quotes: {'yes' if ask_quotes else 'no'}; {points_with_words}/{points} points "
           f"shown with source words (the model's found quotes, else the sentence each best matches)")
     print(f"RESULT overhead_ms={overhead:.0f} ttft_s={ttft:.2f} grounded={rate:.3f} "
-          f"keywords={statistics.mean(recall) if recall else 0.0:.3f} "
-          f"cite_precision={right / cited if cited else 0.0:.3f} "
-          f"model_cite_precision={model_right / model_cited if model_cited else 0.0:.3f} "
-          f"quote_found={quotes_found / quotes if quotes else 0.0:.3f} "
-          f"quote_located={quotes_located / quotes if quotes else 0.0:.3f} "
-          f"fact_match={(fact_checked - fact_mismatches) / fact_checked if fact_checked else 1.0:.3f} "
+          f"keywords={share(sum(recall), len(recall))} "
+          f"cite_precision={share(right, cited)} "
+          f"model_cite_precision={share(model_right, model_cited)} "
+          f"quote_found={share(quotes_found, quotes)} "
+          f"quote_located={share(quotes_located, quotes)} "
+          f"fact_match={share(fact_checked - fact_mismatches, fact_checked)} "
           f"ttft_p50_s={statistics.median(ttfts):.2f} answer_p50_s={statistics.median(totals):.2f} "
           f"prompt_tokens_p50={statistics.median(sizes):.0f} threads={server.n_threads} context_tokens={context} "
           f"model_quotes={'on' if ask_quotes and form == 'json' else 'off'} answer_form={form} "
-          f"points_with_words={points_with_words / points if points else 0.0:.3f}"
+          f"points_with_words={share(points_with_words, points)}"
           # Only where some questions carry no fact to find (longdocs): how many keywords is the mean of.
           + ("" if args.questions == "samples" else f" questions={len(sample)} keyword_questions={len(recall)}"))
+
+
+def share(part: float, whole: float) -> str:
+    """A fraction for the RESULT line; "na" where nothing was counted (no quotes asked for: not 0, nor 1)."""
+    return f"{part / whole:.3f}" if whole else "na"
 
 
 if __name__ == "__main__":

@@ -7,7 +7,8 @@
   index of the Python 3.11 documentation and the Chinese man pages, built by bench.longdocs (or reused from its cache
   in var/bench-cache/longdocs/) and copied into the run's data dir, so the run's own files (audit log, feedback)
   never land in the cache. A question's keyword is its `expected` fact (questions without one count for every other
-  metric, not for keywords; see `fact_found` for how it is matched); its gold documents are `gold_docs`, a man page
+  metric, not for keywords; see `fact_found` for how it is matched; an option counts in any spelling its gold page
+  lists it under, `option_synonyms`); its gold documents are `gold_docs`, a man page
   dropped as an alias counting as the page kept (bench.longdocs.man_aliases), and a source's document is its URI,
   which for these relative sources is the index's `source` metadata, the id bench.longdocs ranks by.
 """
@@ -118,8 +119,31 @@ def fact_pattern(expected: str) -> re.Pattern[str]:
     return re.compile(left + "".join(parts) + right, 0 if code else re.IGNORECASE)
 
 
-def fact_found(out: dict, expected: str) -> bool:
-    return fact_pattern(expected).search(answer_text(out)) is not None
+def fact_found(out: dict, expected: str, synonyms: tuple[str, ...] = ()) -> bool:
+    text = answer_text(out)
+    return any(fact_pattern(fact).search(text) is not None for fact in (expected, *synonyms))
+
+
+_OPTION = re.compile(r"-{1,2}[A-Za-z0-9?][A-Za-z0-9_-]*")
+
+
+def option_synonyms(expected: str, gold_texts: list[str]) -> tuple[str, ...]:
+    """The other spellings a gold page gives an expected option on the line that lists it: `ls -h` answers "which
+    option prints human-readable sizes" as well as `--human-readable`, and the man page says so itself ("-h,
+    --human-readable"). Only the comma-separated options a line starts with (before its description); nothing for a
+    fact that is not an option."""
+    if not expected.startswith("-"):
+        return ()
+    found: list[str] = []
+    for text in gold_texts:
+        for line in text.splitlines():
+            head = re.split(r"\s{2,}|\t", line.strip(), maxsplit=1)[0]
+            if not head.startswith("-"):
+                continue
+            names = [m.group(0) for item in head.split(",") if (m := _OPTION.match(item.strip()))]
+            if expected in names:
+                found += [n for n in names if n != expected and n not in found]
+    return tuple(found)
 
 
 # Strata in the order their first seats are given (so `--limit 2` asks one English and one Chinese question):
@@ -176,8 +200,12 @@ def longdocs(settings: Settings, embedder: Embedder) -> tuple[QuestionSet, Setti
         return [BenchQuestion(q.id, q.text, f"{q.language}, {q.style}{', other language' if q.cross_language else ''}",
                               (q.expected,) if q.expected else (), frozenset(q.gold)) for q in qs]
 
+    paths = {doc: path for _, doc, path in corpus.docs}
+    synonyms = {q.id: option_synonyms(q.expected, [paths[d].read_text(encoding="utf-8") for d in q.gold if d in paths])
+                for q in everything if q.expected}
+
     def recall(out: dict, q: BenchQuestion) -> float | None:
-        return float(fact_found(out, q.keywords[0])) if q.keywords else None
+        return float(fact_found(out, q.keywords[0], synonyms.get(q.id, ()))) if q.keywords else None
 
     note = (f"long-documents index '{index.name}' ({index.built}; ready in {time.time() - started:.0f} s, "
             f"0 to embed when cached), {len(by_id)} questions")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench.answer_sets import STRATA, fact_found, stratified
+from bench.answer_sets import STRATA, fact_found, option_synonyms, stratified
 from bench.longdocs import load_questions
 
 
@@ -81,3 +81,17 @@ def test_a_sample_source_is_named_as_the_questions_name_it():
     assert sample_name("file:///repo/samples/acme/leave-policy-zh.html") == "leave-policy-zh.html"
     assert (sample_name("file:///repo/samples/acme/canteen-hours-decision.eml#attachment/1/winter-menu.csv")
             == "canteen-hours-decision.eml#attachment/1/winter-menu.csv")
+
+
+def test_an_option_counts_in_the_spellings_its_gold_page_lists_it_under():
+    page = ("# ls\n\n## 描述\n\n-a, --all              不隐藏任何以 . 开始的项目\n\n-h, --human-readable\n"
+            "与 -l 一起，以易于阅读的格式输出文件大小\n\n-l, --lines=NUMBER  每 NUMBER 行\n\n"
+            "--si  类似 -h，但用 1000 为基数\n")
+    assert option_synonyms("--human-readable", [page]) == ("-h",)
+    assert option_synonyms("--lines", [page]) == ("-l",)
+    assert option_synonyms("-a", [page]) == ("--all",)
+    assert option_synonyms("--si", [page]) == ()  # listed alone: no other spelling, and "-h" in its text is not one
+    assert option_synonyms("lru_cache", [page]) == ()  # not an option
+    assert fact_found(answer("用 ls -lh 显示"), "--human-readable", ("-h",)) is False  # -lh is another token
+    assert fact_found(answer("用 ls -l -h 显示"), "--human-readable", ("-h",))
+    assert not fact_found(answer("用 ls -l -h 显示"), "--human-readable")
