@@ -55,6 +55,7 @@ import httpx
 
 import ingestion  # noqa: F401  (offline environment first)
 from bench.answer_sets import QUESTION_SETS
+from bench.cache import MODELS_DIR
 from services.identity import DEMO_USER
 
 REPO = Path(__file__).resolve().parents[1]
@@ -153,7 +154,7 @@ def main() -> None:
     from tests.fakes import served
 
     data_dir = Path(tempfile.mkdtemp(prefix="bench-answer-"))
-    models_dir = REPO / "var" / "models"
+    models_dir = MODELS_DIR
     settings = Settings(data_dir=data_dir, PERIMETER_MODELS_DIR=models_dir, embedded_model=args.model,
                         llm_temperature=0.0, llm_max_tokens=args.max_tokens, llm_timeout_s=600,
                         # Asks as the demo user, unthrottled; request logs off so the table stays readable.

@@ -28,6 +28,7 @@ import httpx
 import ingestion  # noqa: F401  (offline environment first)
 from bench.answer import flush
 from bench.answer_sets import QUESTION_SETS
+from bench.cache import MODELS_DIR
 from services.identity import DEMO_USER
 
 REPO = Path(__file__).resolve().parents[1]
@@ -74,7 +75,7 @@ def main() -> None:
     from tests.conftest import free_port
 
     data_dir = Path(tempfile.mkdtemp(prefix="bench-grammar-"))
-    models_dir = REPO / "var" / "models"
+    models_dir = MODELS_DIR
     settings = Settings(data_dir=data_dir, PERIMETER_MODELS_DIR=models_dir, embedded_model=args.model,
                         demo_mode=True, rate_limit_per_minute=0, log_level="WARNING")
     embedder = build_embedder(settings)

@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 import ingestion  # noqa: F401
-from bench.cache import CACHE_DIR, CachedEmbedder
+from bench.cache import CACHE_DIR, MODELS_DIR, CachedEmbedder
 from bench.data import load
 from bench.warm import chunk_texts
 from ingestion.chunk import chunk_id, doc_id
@@ -35,7 +35,6 @@ from ingestion.embedder import load_embedder
 
 TEAMS = ["hr", "finance", "legal", "eng", "sales", "exec"]
 USERS = [["all"], ["all", "hr"], ["all", "finance", "legal"], ["legal"]]
-MODELS_DIR = Path(__file__).resolve().parents[1] / "var" / "models"  # what `perimeter models prepare` builds
 FORMAT = 1  # bump when the synthetic data changes, so a cached index is rebuilt
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 

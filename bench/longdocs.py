@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 import ingestion  # noqa: F401  (offline environment first)
-from bench.cache import CachedEmbedder
+from bench.cache import MODELS_DIR, CachedEmbedder
 from bench.longdocs_corpus import WORK, Corpus, have_corpora, load_corpus
 from bench.retrieval import BEFORE_ISSUE_20
 from ingestion.documents import Document
@@ -290,7 +290,7 @@ def main(argv: list[str] | None = None) -> int:
     corpus = load_corpus()
     print(f"corpus: {sum(c == 'en' for c, _, _ in corpus.docs)} Python documentation pages, "
           f"{sum(c == 'zh' for c, _, _ in corpus.docs)} Chinese manual pages", file=sys.stderr, flush=True)
-    embedder = CachedEmbedder(load_embedder(default.embedding.model, REPO / "var" / "models",
+    embedder = CachedEmbedder(load_embedder(default.embedding.model, MODELS_DIR,
                                             default.embedding.device), "longdocs")
 
     indexes = {

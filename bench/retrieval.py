@@ -23,7 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import ingestion  # noqa: F401  (offline environment first)
-from bench.cache import CACHE_DIR, CachedEmbedder
+from bench.cache import CACHE_DIR, MODELS_DIR, CachedEmbedder
 from bench.data import SHARED_DATA, DataSet, load, ndcg_at, recall_at, to_document, unique_docs
 from ingestion.embedder import E5_SMALL, MINILM, load_embedder
 from ingestion.index import get_all
@@ -38,7 +38,6 @@ BEFORE_ISSUE_20 = {"title_weight": 0.0, "heading_weight": 0.0, "doc_weight": 0.0
 # x0.25 was measured so and is now the default.)
 CANDIDATES: dict[str, dict[str, float]] = {}
 PARTS = ("scifact", "cmrc2018_zh", "latency")
-MODELS_DIR = Settings().storage.models_dir.resolve()  # where `make run` / `perimeter models prepare` put models
 DEPTH = 300  # chunks asked of a single ranking, enough for 100 distinct SciFact documents
 Ranker = Callable[[str], list[str]]  # query text -> document ids, best first
 
