@@ -75,6 +75,9 @@ def ground(checked: Checked, source_texts: list[str], vectors: StoredVectors, em
                                         source_vectors if point_vectors else None, rules.drop_unsupported,
                                         rules.fix_citations, rules.correct_facts)
     grounding.dropped_citations = checked.dropped
-    if not any(p.quotes for p in grounded.points):
+    # The user always sees the words: when no point that stands carries a source's words (a point marked
+    # unsupported shows the sentence it matched, which may be the wrong rule: the twin-room rule for the hotel cap),
+    # the sentences of the top sources that best match the question are shown too.
+    if not any(p.quotes for p in grounded.points if p.supported):
         grounded.evidence = extract_evidence(question, source_texts, rules.evidence_sentences)
     return Grounded(answer=grounded, grounding=grounding)

@@ -129,6 +129,14 @@ def test_no_quote_found_or_no_model_the_answer_carries_the_best_sentences(sample
     quote = point["quotes"][0]
     assert texts[quote["source"]][quote["start"]:quote["end"]] == quote["text"]
     assert body["answer"]["evidence"] == [] and body["grounding"]["quotes_matched"] == 1
+    # A point marked unsupported (a figure no source states) shows the sentence it matched, and the answer the
+    # sentences that best match the question as well: the matched sentence may be the wrong rule.
+    client, _ = client_for(settings, ScriptedModel(reply(1, text="Report it with the Report Phish button within 99 "
+                                                                  "minutes.")))
+    body = client.post("/v1/ask", json=question).json()
+    [point] = body["answer"]["points"]
+    assert point["supported"] is False and point["facts"] == "unstated" and point["quotes"]
+    assert body["answer"]["evidence"] and all(q["match"] == "extracted" for q in body["answer"]["evidence"])
     # A point that no sentence matches: the answer carries the sentences that best match the question instead.
     client, _ = client_for(settings, ScriptedModel(reply(1, text="Be vigilant.")))
     body = client.post("/v1/ask", json=question).json()
