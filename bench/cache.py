@@ -14,9 +14,10 @@ import numpy as np
 from ingestion.embedder import Embedder
 
 _QUERY = "\x00query\x00"
-CACHE_DIR = Path(__file__).resolve().parents[1] / "var" / "bench-cache"
+VAR = Path(__file__).resolve().parents[1] / "var"
+CACHE_DIR = VAR / "bench-cache"
 # Where `make run` / `perimeter models prepare` put the rebuilt e5 folder and the GGUF: every benchmark runs those.
-MODELS_DIR = Path(__file__).resolve().parents[1] / "var" / "models"
+MODELS_DIR = VAR / "models"
 
 
 def text_key(text: str) -> str:

@@ -40,11 +40,10 @@ from pathlib import Path
 from typing import Any
 
 import ingestion  # noqa: F401  (offline environment first)
-from bench.cache import MODELS_DIR, CachedEmbedder
+from bench.cache import CachedEmbedder
 from bench.longdocs_corpus import WORK, Corpus, have_corpora, load_corpus
-from bench.retrieval import BEFORE_ISSUE_20
+from bench.retrieval import BEFORE_ISSUE_20, bench_embedder
 from ingestion.documents import Document
-from ingestion.embedder import load_embedder
 from ingestion.index import get_all
 from ingestion.partition import partition_file
 from retrieval.context import assemble_context
@@ -290,8 +289,7 @@ def main(argv: list[str] | None = None) -> int:
     corpus = load_corpus()
     print(f"corpus: {sum(c == 'en' for c, _, _ in corpus.docs)} Python documentation pages, "
           f"{sum(c == 'zh' for c, _, _ in corpus.docs)} Chinese manual pages", file=sys.stderr, flush=True)
-    embedder = CachedEmbedder(load_embedder(default.embedding.model, MODELS_DIR,
-                                            default.embedding.device), "longdocs")
+    embedder = bench_embedder(default.embedding.model, "longdocs")
 
     indexes = {
         "plain": build_index("plain", corpus, embedder, titles=as_today, rebuild=args.rebuild, embed_headings=False),
