@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
@@ -32,6 +33,11 @@ class Splitter(RecursiveCharacterTextSplitter):
     """LangChain's recursive splitter that also says its size and how it counts, for tables cut by whole rows."""
 
     def __init__(self, chunk_tokens: int, overlap_tokens: int, count_tokens: Callable[[str], int]):
+        # LangChain counts each piece two or three times (to decide whether to split it further, to merge it, to drop
+        # it from the overlap): 21,332 tokenizer calls (3.6 s) for 800 SciFact abstracts, against 8,028 (1.0 s) when
+        # each piece is counted once, in ingestion's main thread beside the model. Bounded: the splitter lives as
+        # long as its indexer.
+        count_tokens = lru_cache(maxsize=4096)(count_tokens)
         super().__init__(
             chunk_size=chunk_tokens,
             chunk_overlap=min(overlap_tokens, chunk_tokens // 2),

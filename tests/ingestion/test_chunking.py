@@ -27,6 +27,21 @@ def test_splitter_sizes_chunks_in_the_embedding_models_tokens():
     assert max(len(p) for p in pieces) > 60  # the estimate would have cut at 60 characters
 
 
+def test_the_splitter_counts_each_piece_once():
+    """LangChain asks a piece's length two or three times; a real tokenizer is slow enough that each is counted once,
+    and the pieces are the same as counting every time."""
+    seen: list[str] = []
+
+    def count(text: str) -> int:
+        seen.append(text)
+        return estimate_tokens(text)
+
+    text = (ZH + "\n\n" + "Employees book travel through the portal. Receipts are kept for seven years. " * 20) * 3
+    pieces = make_splitter(60, 10, count).split_text(text)
+    assert len(seen) == len(set(seen)), "a piece was counted twice"
+    assert pieces == make_splitter(60, 10).split_text(text)
+
+
 def test_chunk_ids_are_deterministic_and_positional():
     doc = Document(source="/docs/a.md", title="A", sha256="x", sections=[Section(text=ZH, heading="第一条", page=3)])
     splitter = make_splitter(60, 10)
