@@ -19,8 +19,8 @@ from pathlib import Path
 import httpx
 
 import ingestion  # noqa: F401  (offline environment first)
+from bench.cache import MODELS_DIR
 
-REPO = Path(__file__).resolve().parents[1]
 QUESTIONS = ["How many days of annual leave do UK employees get?", "去上海出差住酒店，每晚最多可以报销多少钱？"]
 
 
@@ -61,7 +61,7 @@ def main() -> None:
     from tests.conftest import SAMPLES, free_port
 
     data_dir = Path(tempfile.mkdtemp(prefix="bench-threads-"))
-    settings = Settings(data_dir=data_dir, PERIMETER_MODELS_DIR=REPO / "var" / "models", embedded_model=args.model,
+    settings = Settings(data_dir=data_dir, PERIMETER_MODELS_DIR=MODELS_DIR, embedded_model=args.model,
                         log_level="WARNING")
     embedder = build_embedder(settings)
     run_ingest(settings, [SAMPLES], embedder=embedder)

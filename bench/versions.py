@@ -26,9 +26,9 @@ import tempfile
 from pathlib import Path
 
 import ingestion  # noqa: F401  (offline environment first)
+from bench.cache import MODELS_DIR
 from tests.version_corpus import DOCS, QUESTIONS, write_corpus
 
-REPO = Path(__file__).resolve().parents[1]
 TOP_K = 5
 
 
@@ -81,7 +81,7 @@ def answer_current(settings, embedder, model: str, limit: int) -> float:
     from services.llm.gguf import prepare_model
     from tests.conftest import free_port
 
-    models_dir = REPO / "var" / "models"
+    models_dir = MODELS_DIR
     server = EmbeddedLlamaServer(prepare_model(model, models_dir), port=free_port(),
                                  log_path=settings.storage.data_dir / "llama.log")
     settings = settings.with_values(llm_url=server.url, context_tokens=settings.embedded.context_tokens,
@@ -115,7 +115,7 @@ def main() -> None:
 
     work = Path(tempfile.mkdtemp(prefix="bench-versions-"))
     folder = write_corpus(work / "corpus")
-    settings = Settings(data_dir=work / "data", PERIMETER_MODELS_DIR=REPO / "var" / "models", demo_mode=True,
+    settings = Settings(data_dir=work / "data", PERIMETER_MODELS_DIR=MODELS_DIR, demo_mode=True,
                         rate_limit_per_minute=0, log_level="WARNING", audit_file=work / "audit.jsonl")
     embedder = build_embedder(settings)
     report = run_ingest(settings, [folder], embedder=embedder)
