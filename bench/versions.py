@@ -81,8 +81,7 @@ def answer_current(settings, embedder, model: str, limit: int) -> float:
     from services.llm.gguf import prepare_model
     from tests.conftest import free_port
 
-    models_dir = MODELS_DIR
-    server = EmbeddedLlamaServer(prepare_model(model, models_dir), port=free_port(),
+    server = EmbeddedLlamaServer(prepare_model(model, settings.storage.models_dir), port=free_port(),
                                  log_path=settings.storage.data_dir / "llama.log")
     settings = settings.with_values(llm_url=server.url, context_tokens=settings.embedded.context_tokens,
                                     llm_temperature=0.0, llm_timeout_s=600)
