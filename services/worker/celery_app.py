@@ -71,6 +71,9 @@ def celery_config(settings: Settings) -> dict:
             # Look for a dead worker's unacknowledged tasks often enough to honour the visibility timeout.
             "unacked_restore_interval": max(1, min(60, settings.worker.visibility_timeout_s // 4)),
             "unacked_restore_throttle": 1,
+            # A worker killed while it holds the restore lock (a sweep takes milliseconds) would leave it for kombu's
+            # default 300 s, and no one could redeliver anything until then: keep it within the visibility timeout.
+            "unacked_mutex_expire": min(300, max(5, settings.worker.visibility_timeout_s // 2)),
         },
         result_backend_transport_options={"visibility_timeout": settings.worker.visibility_timeout_s},
         broker_connection_retry_on_startup=True,

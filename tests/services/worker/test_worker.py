@@ -210,6 +210,14 @@ def test_worker_killed_mid_job_then_a_new_one_finishes_with_exactly_a_clean_runs
     job_id = stack.reindex()
     wait_for(lambda: stack.job(job_id)["files_done"] >= 4, 120, "some files done")
     worker.kill()
+    # The worst moment to die: while holding the lock that guards redelivery (kombu's unacked mutex, taken every
+    # sweep). It is left behind with the expiry the killed worker gave it; the job must still move within the
+    # stall window (120 s here), which kombu's default expiry (300 s) would outlast. (If the killed worker did hold
+    # it, this takes nothing: the same case.)
+    from services.worker.celery_app import celery_config
+
+    expiry = celery_config(stack.settings)["broker_transport_options"]["unacked_mutex_expire"]
+    redis.Redis.from_url(stack.settings.redis.url).lock("unacked_mutex", timeout=expiry).acquire(blocking=False)
     assert stack.job(job_id)["state"] == "running"
     stack.start_worker()
     view = stack.wait(job_id)
