@@ -26,6 +26,13 @@ class Embedder:
     def embed_query(self, text: str) -> list[float]:
         raise NotImplementedError
 
+    def busy_cores(self) -> int:
+        """The CPU cores one `embed_documents` call keeps busy (0 when the work runs elsewhere, a GPU). The indexer
+        reads the next files beside it only where a core is left over. Unknown: every core."""
+        from ingestion.cpu import usable_cores
+
+        return usable_cores()
+
     def count_tokens(self, text: str) -> int:
         """The model's tokens for `text` alone (no prompt, no special tokens): what the splitter sizes chunks by.
         Without a tokenizer: about one per CJK character, one per four other characters."""
@@ -61,6 +68,13 @@ class SentenceTransformerEmbedder(Embedder):
         self.dimension = int(dimension)
         self.batch_size = batch_size
         self._counter: Any = None
+
+    def busy_cores(self) -> int:
+        if self.device != "cpu":
+            return 0
+        import torch
+
+        return int(torch.get_num_threads())
 
     @property
     def tokenizer(self) -> Any:

@@ -1,13 +1,20 @@
 """Ingestion into real Chroma with the real embedding model."""
 import shutil
 
+import numpy as np
 import pytest
 
-from services.components import build_retriever, run_ingest
+from ingestion.cpu import usable_cores
+from ingestion.documents import FileStatus
+from ingestion.embedder import Embedder
+from ingestion.sync import ADD, Operation
+from services.components import build_indexer, build_retriever, run_ingest
 from tests.conftest import SAMPLES, load_questions, make_settings
 from tests.docs import make_pdf, write_hostile_files
 
 pytestmark = pytest.mark.integration
+
+SMALL_SAMPLES = ("sanctions-screening-procedure.md", "onboarding-zh.md", "onboarding-guide.md")
 
 
 def test_sample_corpus_ingests_completely(sample_index):
@@ -136,3 +143,60 @@ def test_embed_headings_embeds_each_chunk_with_its_heading_path(tmp_path, embedd
         expected = np.asarray(embedder.embed_documents([want[embed_headings]])[0])
         assert float(np.dot(np.asarray(got["embeddings"][later]), expected)) > 0.999, embed_headings
     assert not np.allclose(plain["embeddings"][later], headed["embeddings"][later], atol=1e-4)
+
+
+class _FailingModel(Embedder):
+    """A stand-in model that fails on any group holding the word POISON (as a model running out of memory would),
+    and says how many cores it keeps busy."""
+
+    model_id, dimension = "stand-in", 4
+
+    def __init__(self, busy: int):
+        self.busy = busy
+
+    def busy_cores(self) -> int:
+        return self.busy
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        if any("POISON" in text for text in texts):
+            raise RuntimeError("model ran out of memory")
+        return [[1.0, 0.0, 0.0, 0.0] for _ in texts]
+
+
+def _adds(folder) -> list[Operation]:
+    return [Operation(ADD, path.as_uri(), str(path), ("all",)) for path in sorted(folder.iterdir())]
+
+
+def test_reading_beside_the_model_or_in_turn_stores_the_same_chunks_and_vectors(tmp_path, embedder):
+    """Side by side where a core is spare, in turn where the model keeps every core busy: the same index either way."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for name in SMALL_SAMPLES:
+        shutil.copy(SAMPLES / name, docs / name)
+    stored = {}
+    for overlap in (True, False):
+        indexer = build_indexer(make_settings(tmp_path / f"overlap-{overlap}"), embedder=embedder)
+        indexer.overlap, indexer.embed_group = overlap, 2  # several groups, so one is in flight while files are read
+        results = indexer.apply_many(_adds(docs))
+        assert [r.status for r in results] == [FileStatus.ADDED] * len(SMALL_SAMPLES), results
+        got = indexer.collection.get(include=["embeddings"])
+        stored[overlap] = dict(zip(got["ids"], got["embeddings"], strict=True))
+    assert len(stored[True]) > len(SMALL_SAMPLES) and stored[True].keys() == stored[False].keys()
+    for chunk_id, vector in stored[True].items():
+        assert np.allclose(vector, stored[False][chunk_id], atol=1e-5), chunk_id
+
+
+def test_a_group_the_model_fails_on_fails_its_own_files_alone_either_way(tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.md").write_text("# Parking\n\nStaff park on level 2.\n")
+    (docs / "b.md").write_text("# Poison\n\nPOISON in this one.\n")
+    (docs / "c.md").write_text("# Lunch\n\nLunch is at noon.\n")
+    for busy in (0, usable_cores()):  # a GPU model: read beside it; a model on every core: in turn
+        indexer = build_indexer(make_settings(tmp_path / f"busy-{busy}"), embedder=_FailingModel(busy))
+        assert indexer.overlap is (busy == 0)
+        indexer.embed_group = 1  # each file its own group
+        results = indexer.apply_many(_adds(docs))
+        assert [r.status for r in results] == [FileStatus.ADDED, FileStatus.FAILED, FileStatus.ADDED], results
+        assert results[1].reason == "embedding failed: RuntimeError: model ran out of memory", results[1].reason
+        assert indexer.collection.count() == 2
