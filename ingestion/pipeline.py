@@ -113,7 +113,7 @@ class Indexer:
         self.source_name = source_name
         self.file_time_limit_s = settings.file_time_limit_s
         self.read_options = settings.read_options()
-        self.embed_group = embed_group  # new chunks embedded together while the next files are read
+        self.embed_group = embed_group  # new chunks embedded together (while the next files are read, with overlap)
         # Reading the next files beside the model pays only with a core to spare: where the model already keeps every
         # core busy the two took turns on the cores and ran slower than one after the other (2 cores, 1,313 SciFact
         # chunks: 43.2 s side by side, 40.9 s in turn). A GPU model leaves every core spare.
@@ -158,6 +158,9 @@ class Indexer:
 
         def launch(members: list[tuple[int, _Pending]], flight: _Flight | None) -> _Flight:
             texts = [self.embedding_text(c) for _, p in members for c in p.new]
+            if flight and not self.overlap:
+                finish(flight)  # its vectors are ready: stored (and reported) before the next encode
+                flight = None
             future = encoder.submit(self.embedder.embed_documents, texts)  # queued behind the group in flight
             if flight:
                 finish(flight)  # the previous group is stored while the model works on this one

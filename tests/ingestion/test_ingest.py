@@ -200,3 +200,21 @@ def test_a_group_the_model_fails_on_fails_its_own_files_alone_either_way(tmp_pat
         assert [r.status for r in results] == [FileStatus.ADDED, FileStatus.FAILED, FileStatus.ADDED], results
         assert results[1].reason == "embedding failed: RuntimeError: model ran out of memory", results[1].reason
         assert indexer.collection.count() == 2
+
+
+def test_in_turn_each_group_is_stored_before_the_next_is_encoded(tmp_path):
+    """Without overlap the previous group's vectors are ready when the next group starts: its files are stored (and
+    reported to the job) first, so a worker lost mid-batch has less to redo."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for name in ("a", "b", "c"):
+        (docs / f"{name}.md").write_text(f"# {name}\n\nShort note {name}.\n")
+    model = _FailingModel(usable_cores())
+    indexer = build_indexer(make_settings(tmp_path / "data"), embedder=model)
+    assert not indexer.overlap
+    indexer.embed_group = 1
+    stored_when_called = []
+    encode = model.embed_documents
+    model.embed_documents = lambda texts: stored_when_called.append(indexer.collection.count()) or encode(texts)
+    indexer.apply_many(_adds(docs))
+    assert stored_when_called == [0, 1, 2]
