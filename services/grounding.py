@@ -194,14 +194,34 @@ def check_facts(text: str, quotes: list[str], correct: bool, stated: list[Figure
     return text, "mismatch", check
 
 
+def _read_with(text: str) -> list[tuple[int, int, set[str], set[str]]]:
+    """Each sentence of `text`: its offsets, its own terms, and the terms it is read with. A row of a Markdown table
+    is read with the table's header row and the sentence that introduces the table ("住宿费按城市类别执行以下标准：",
+    "Hotel caps per night:"), as a reader reads "| 一类城市 | 北京、上海 | 800元 |"."""
+    read: list[tuple[int, int, set[str], set[str]]] = []
+    intro: set[str] = set()
+    header: set[str] | None = None
+    for a, b in sentences(text):
+        own = terms(text[a:b])
+        if not text[a:b].startswith("|"):
+            intro, header = own, None
+            read.append((a, b, own, own))
+            continue
+        context = intro if header is None else intro | header
+        header = own if header is None else header
+        read.append((a, b, own, own | context))
+    return read
+
+
 def extract_evidence(question: str, source_texts: list[str], limit: int, top: int = 3) -> list[EvidenceQuote]:
     """The extractive fallback: the sentences of the first `top` sources that hold the question's terms, the rarer
-    among those sentences a term the more it counts (idf), best first, at most `limit` (none that holds none)."""
+    among those sentences a term the more it counts (idf), best first, at most `limit` (none that holds none). A table
+    row that holds one of them counts its header's and its introduction's too (_read_with)."""
     wanted = terms(question)
     if not wanted or limit <= 0:
         return []
-    candidates = [(n, a, b, terms(text[a:b]) & wanted) for n, text in enumerate(source_texts[:top], start=1)
-                  for a, b in sentences(text)]
+    candidates = [(n, a, b, read & wanted if own & wanted else set())
+                  for n, text in enumerate(source_texts[:top], start=1) for a, b, own, read in _read_with(text)]
     frequency = Counter(t for *_, found in candidates for t in found)
     scored = sorted(((sum(math.log(1 + len(candidates) / frequency[t]) for t in found), -n, -a, n, a, b, found)
                      for n, a, b, found in candidates if found), reverse=True)

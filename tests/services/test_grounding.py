@@ -199,6 +199,23 @@ def test_the_extractive_fallback_picks_the_sentences_that_best_match_the_questio
     assert extract_evidence("What is the hotel cap?", texts, limit=0) == []
 
 
+def test_the_extractive_fallback_reads_a_table_row_with_its_header_and_introduction():
+    """The hotel cap sits in a row that names only the city; the sentence above the table names the trip and the night.
+    The row is the evidence, not the introduction alone (which states no figure) nor a row of another city."""
+    zh = ("## 第四章 住宿费\n\n第九条 住宿费按出差目的地城市类别执行以下标准（每人每晚，含税）：\n\n"
+          "| 城市类别 | 城市范围 | 住宿上限 |\n|----------|----------|----------|\n"
+          "| 一类城市 | 北京、上海、广州、深圳 | 800元 |\n| 二类城市 | 其他省会城市及计划单列市 | 600元 |\n\n"
+          "第十条 两名同性别员工同行出差的，原则上合住一间标准间，报销上限按单人标准的1.5倍执行。\n")
+    evidence = extract_evidence("去上海出差住酒店，每晚最多可以报销多少钱？", [zh], limit=3)
+    assert evidence[0].text == "| 一类城市 | 北京、上海、广州、深圳 | 800元 |", [q.text for q in evidence]
+    assert not any("600元" in q.text or set(q.text) <= set("|- ") for q in evidence), [q.text for q in evidence]
+    en = ("Hotel rooms are reimbursed per night up to these caps:\n\n| City | Cap |\n|---|---|\n"
+          "| Shanghai | 800 yuan |\n| Chengdu | 500 yuan |\n\nSharing a room is encouraged on team trips.\n")
+    evidence = extract_evidence("What is the hotel cap per night in Shanghai?", [en], limit=2)
+    assert evidence[0].text == "| Shanghai | 800 yuan |", [q.text for q in evidence]
+    assert en[evidence[0].start:evidence[0].end] == evidence[0].text
+
+
 def test_a_quote_that_is_only_a_heading_supports_nothing():
     source = "# Travel and Expense Policy\n\n## Meals\n\nThe meal allowance in Shanghai is 150 yuan per day.\n"
     heading = quoted("Hotel rooms are capped at 800 yuan a night.", [1], (1, "Travel and Expense Policy"))
