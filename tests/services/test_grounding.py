@@ -188,6 +188,27 @@ def test_chinese_numerals_in_a_point_agree_with_the_quotes_digits():
     assert (summary.fact_checked, summary.fact_mismatches) == (1, 0)
 
 
+def test_a_conclusion_sentence_whose_figure_no_source_states_is_left_out_when_another_stands():
+    """The small model's own arithmetic in a conclusion ("an additional 2 days" for 25 -> 26 -> 27) cannot be
+    corrected from the quotes; its sentence goes, the right one stays, and the model's text is kept beside."""
+    source = "| London (UK contracts) | 25 days, rising to 26 days after 3 years' service and 27 days after 5 years |"
+    point = quoted("25 days, rising to 26 after 3 years and 27 after 5 years.", [1], (1, source))
+    wrong = ("UK employees get 25 days of annual leave in their first year. After 3 years, they receive an "
+             "additional 2 days, and after 5 years, they receive an additional 2 days.")
+    grounded, summary = ground_answer(Answer(points=[point], conclusion=wrong), [source], STRICT, correct_facts=True)
+    assert grounded.conclusion == "UK employees get 25 days of annual leave in their first year."
+    assert grounded.model_conclusion == wrong and summary.facts_corrected == 1
+    flagged, _ = ground_answer(Answer(points=[point], conclusion=wrong), [source], STRICT, correct_facts=False)
+    assert flagged.conclusion == wrong  # correcting is a setting: off, the model's words stand
+    alone = "After 3 years, they receive an additional 2 days."
+    grounded, _ = ground_answer(Answer(points=[point], conclusion=alone), [source], STRICT, correct_facts=True)
+    assert grounded.conclusion == alone  # nothing would be left: unchanged
+    zh_point = quoted("上海员工每年15天年假，满10年增加到20天", [2], (2, SOURCES[1].split("。")[0]))
+    zh_wrong = "上海员工每年有15天年假。工作满10年后每年再增加2天。"
+    grounded, _ = ground_answer(Answer(points=[zh_point], conclusion=zh_wrong), SOURCES, STRICT, correct_facts=True)
+    assert grounded.conclusion == "上海员工每年有15天年假。"
+
+
 def test_the_extractive_fallback_picks_the_sentences_that_best_match_the_question():
     texts = ["Expenses. Hotels in Shanghai are capped at 800 yuan a night. Taxis need a receipt.",
              "The canteen opens at 8am.", "上海酒店每晚不超过800元。出租车需要发票。"]
