@@ -218,6 +218,15 @@ def _docx_declared(path: Path) -> dict[str, Any]:
     return facts
 
 
+def _docx_title(path: Path) -> str | None:
+    """The title in a Word file's core properties (an RTF's {\\info{\\title ...}} lands there through LibreOffice),
+    unless it is one Office wrote itself ("Microsoft Word - memo.doc")."""
+    from docx import Document as WordDocument
+
+    title = (WordDocument(str(path)).core_properties.title or "").strip()
+    return title if title and not title.startswith("Microsoft ") else None
+
+
 def _partition_with_unstructured(path: Path, data: bytes, declared: dict[str, Any]
                                  ) -> tuple[str | None, list[Section]]:
     """`declared` receives the version facts the file declares (front matter, core properties)."""
@@ -248,6 +257,9 @@ def _partition_with_unstructured(path: Path, data: bytes, declared: dict[str, An
 
         elements = partition_docx(filename=str(path), languages=["zho", "eng"])
         declared.update(_docx_declared(path))
+        title, sections = _sections_from_elements(elements)
+        # No heading styles (an RTF's big bold first line, a memo): the title the file declares, before the file name.
+        return title or _docx_title(path), sections
     else:
         from unstructured.partition.pptx import partition_pptx
 

@@ -36,6 +36,20 @@ def test_documents_converted_by_libreoffice_keep_headings_and_tables(tmp_path, f
         assert any(s.table and "| London | 08:00-18:00 |" in s.text for s in doc.sections), text
 
 
+def test_a_document_without_headings_is_titled_by_the_title_it_declares(tmp_path):
+    """An RTF's first line is big bold text, no heading style: its {\\info{\\title}} names it, not its file name."""
+    rtf = tmp_path / "first-aid.rtf"
+    rtf.write_text(r"{\rtf1\ansi\deff0{\fonttbl{\f0 Arial;}}{\info{\title First aid arrangements}}"
+                   "\n\\pard\\b\\fs32 First aid arrangements\\b0\\fs24\\par"
+                   "\n\\pard First aiders renew their certificate every three years.\\par\n}")
+    doc = partition_file(rtf, max_bytes=MB)
+    assert doc.title == "First aid arrangements", doc.title
+    assert "every three years" in "\n".join(s.text for s in doc.sections)
+    no_title = tmp_path / "memo-notes.rtf"
+    no_title.write_text(r"{\rtf1\ansi\deff0{\fonttbl{\f0 Arial;}}\pard Lunch is at noon.\par}")
+    assert partition_file(no_title, max_bytes=MB).title == "memo notes"  # nothing declared: the file name
+
+
 def test_an_ods_sheet_gives_its_formulas_as_values(tmp_path):
     book = make_xlsx(tmp_path / "budget.xlsx", sheets={"Budget": [["Item", "Cost"], ["Hotel", 300], ["Meals", 120],
                                                                   ["Total", "=B2+B3"]]})
