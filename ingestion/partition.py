@@ -28,6 +28,7 @@ from ingestion.reading import Parsed, ReadOptions
 from ingestion.sheets import read_csv, read_xlsx
 from ingestion.tables import html_table_to_markdown
 from ingestion.version_marks import split_front_matter
+from ingestion.word_properties import word_properties
 from prompts.language import detect_language
 
 if TYPE_CHECKING:  # unstructured takes seconds to import: only the parsing functions import it, when first used
@@ -202,31 +203,6 @@ def _html_text_types_without_nlp() -> None:
     parser.is_possible_narrative_text = _words_not_symbols  # type: ignore[assignment]
 
 
-def _docx_declared(path: Path) -> dict[str, Any]:
-    """A Word file's core properties that speak of its version: content status ("Draft", "Final") and version."""
-    from docx import Document as WordDocument
-
-    props = WordDocument(str(path)).core_properties
-    facts: dict[str, Any] = {}
-    status = (props.content_status or "").strip().lower()
-    if status in {"draft", "草稿", "草案"}:
-        facts["status"] = "draft"
-    elif status in {"superseded", "expired", "current"}:
-        facts["status"] = status
-    if (props.version or "").strip():
-        facts["version"] = props.version.strip()
-    return facts
-
-
-def _docx_title(path: Path) -> str | None:
-    """The title in a Word file's core properties (an RTF's {\\info{\\title ...}} lands there through LibreOffice),
-    unless it is one Office wrote itself ("Microsoft Word - memo.doc")."""
-    from docx import Document as WordDocument
-
-    title = (WordDocument(str(path)).core_properties.title or "").strip()
-    return title if title and not title.startswith("Microsoft ") else None
-
-
 def _partition_with_unstructured(path: Path, data: bytes, declared: dict[str, Any]
                                  ) -> tuple[str | None, list[Section]]:
     """`declared` receives the version facts the file declares (front matter, core properties)."""
@@ -256,10 +232,11 @@ def _partition_with_unstructured(path: Path, data: bytes, declared: dict[str, An
         from unstructured.partition.docx import partition_docx
 
         elements = partition_docx(filename=str(path), languages=["zho", "eng"])
-        declared.update(_docx_declared(path))
+        facts, declared_title = word_properties(path)
+        declared.update(facts)
         title, sections = _sections_from_elements(elements)
         # No heading styles (an RTF's big bold first line, a memo): the title the file declares, before the file name.
-        return title or _docx_title(path), sections
+        return title or declared_title, sections
     else:
         from unstructured.partition.pptx import partition_pptx
 
